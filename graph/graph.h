@@ -1,0 +1,65 @@
+/* graph/graph.h: the graph IR — nodes, data edges, control edges, attrs.
+ * Built by io/ (GraphDef loaders) with frt_graph_add_node/frt_node_add_input, then
+ * frt_graph_finalize resolves input strings to edges and validates (graph/validate.c).
+ * Thread-safety: thread-compatible while building; immutable (and shareable) once finalized. */
+#pragma once
+#include <stdbool.h>
+
+#include "runtime/attr.h"
+#include "runtime/status.h"
+
+typedef struct frt_edge {
+    int node;   /* producer node index */
+    int index;  /* producer output index */
+} frt_edge;
+
+typedef struct frt_node {
+    char *name, *op, *device;
+    int n_inputs;        /* raw input strings, as in NodeDef: "x", "x:1", "^y" */
+    char **inputs;
+    frt_attrs attrs;
+    /* Filled by frt_graph_finalize: */
+    int n_data;          /* data inputs, in order */
+    frt_edge *data;
+    int n_ctrl;          /* control predecessors (node indices) */
+    int *ctrl;
+    int n_outputs;       /* from the op definition; -1 when the op is unknown */
+} frt_node;
+
+typedef struct frt_graph {
+    int n_nodes, cap;
+    frt_node *nodes;
+    int *hash;           /* open addressing: node index + 1, 0 = empty */
+    int hash_cap;
+    int producer, min_consumer;
+    bool finalized;
+    /* Function library, owned by whoever set it (io/); freed with library_free. */
+    void *library;
+    void (*library_free)(void *library);
+} frt_graph;
+
+frt_graph *frt_graph_new(void);
+void frt_graph_free(frt_graph *g);  /* NULL-safe */
+
+/* Appends a node and returns its index. Duplicate names are kept and reported by
+ * frt_graph_finalize (so every problem is listed at once). */
+int frt_graph_add_node(frt_graph *g, const char *name, const char *op, const char *device);
+static inline frt_node *frt_graph_node(frt_graph *g, int i) { return &g->nodes[i]; }
+void frt_node_add_input(frt_node *n, const char *input);
+/* Index of the node named name[0..len) (first one added), or -1. */
+int frt_graph_find_n(const frt_graph *g, const char *name, size_t len);
+int frt_graph_find(const frt_graph *g, const char *name);
+
+/* Splits "node", "node:k" or "^node" (ctrl set) into the node name and index.
+ * Returns false when the syntax is wrong (empty name, bad index). */
+bool frt_parse_input_name(const char *s, const char **name, size_t *name_len, int *index,
+                          bool *ctrl);
+/* Resolves a tensor name ("node" or "node:k") against g: NOT_FOUND / INVALID_ARGUMENT naming
+ * it when the node does not exist or the output index is out of range. */
+frt_status *frt_graph_resolve_tensor(const frt_graph *g, const char *tensor, frt_edge *out);
+
+/* Resolves inputs to edges, fills attr defaults from the op registry, sets n_outputs, and
+ * validates: duplicate names, unknown input nodes or output indices, arity mismatch, cycles
+ * (NextIteration back edges excepted). Every problem is reported in one INVALID_ARGUMENT
+ * status, one line each, naming the node and op. */
+frt_status *frt_graph_finalize(frt_graph *g);

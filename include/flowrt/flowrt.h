@@ -1,0 +1,194 @@
+/* include/flowrt/flowrt.h: the public C API of flowrt, a dataflow runtime for TensorFlow models.
+ *
+ * Conventions (see STYLE.md):
+ * - Every fallible function returns frt_status*: NULL means OK, otherwise the caller owns the
+ *   status and frees it with frt_status_free. Codes are TensorFlow's.
+ * - Arguments are borrowed. Results returned through out-pointers are owned by the caller
+ *   (free with the matching _free/_unref); on error out-pointers are set to NULL.
+ * - Handles are opaque; no struct layout is public.
+ * - Thread-safety is stated per type below. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define FRT_MUST_USE __attribute__((warn_unused_result))
+#define FRT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define FRT_MUST_USE
+#define FRT_PRINTF(a, b)
+#endif
+
+/* ---- status ---------------------------------------------------------------------------- */
+
+typedef enum frt_code {
+    FRT_OK = 0,
+    FRT_CANCELLED = 1,
+    FRT_UNKNOWN = 2,
+    FRT_INVALID_ARGUMENT = 3,
+    FRT_NOT_FOUND = 5,
+    FRT_ALREADY_EXISTS = 6,
+    FRT_RESOURCE_EXHAUSTED = 8,
+    FRT_FAILED_PRECONDITION = 9,
+    FRT_OUT_OF_RANGE = 11,
+    FRT_UNIMPLEMENTED = 12,
+    FRT_INTERNAL = 13,
+    FRT_DATA_LOSS = 15,
+} frt_code;
+
+typedef struct frt_status frt_status;
+
+/* printf-style; never returns NULL (on OOM a static out-of-memory status is returned). */
+FRT_MUST_USE frt_status *frt_status_new(frt_code code, const char *fmt, ...) FRT_PRINTF(2, 3);
+/* Appends formatted text to st's message and returns st (NULL stays NULL). */
+frt_status *frt_status_annotate(frt_status *st, const char *fmt, ...) FRT_PRINTF(2, 3);
+frt_code frt_status_code(const frt_status *st);          /* FRT_OK for NULL */
+const char *frt_status_message(const frt_status *st);    /* borrowed; "" for NULL */
+const char *frt_code_name(frt_code code);                /* "INVALID_ARGUMENT", ... */
+void frt_status_free(frt_status *st);                    /* NULL-safe */
+
+#define FRT_TRY(expr)                                                                   \
+    do {                                                                                \
+        frt_status *frt_try_ = (expr);                                                  \
+        if (frt_try_) return frt_try_;                                                  \
+    } while (0)
+
+/* ---- data types (values are TensorFlow's DataType enum) --------------------------------- */
+
+typedef enum frt_dtype {
+    FRT_DTYPE_INVALID = 0,
+    FRT_DTYPE_FLOAT = 1,
+    FRT_DTYPE_DOUBLE = 2,
+    FRT_DTYPE_INT32 = 3,
+    FRT_DTYPE_UINT8 = 4,
+    FRT_DTYPE_INT16 = 5,
+    FRT_DTYPE_INT8 = 6,
+    FRT_DTYPE_STRING = 7,
+    FRT_DTYPE_COMPLEX64 = 8,
+    FRT_DTYPE_INT64 = 9,
+    FRT_DTYPE_BOOL = 10,
+    FRT_DTYPE_QINT8 = 11,
+    FRT_DTYPE_QUINT8 = 12,
+    FRT_DTYPE_QINT32 = 13,
+    FRT_DTYPE_BFLOAT16 = 14,
+    FRT_DTYPE_QINT16 = 15,
+    FRT_DTYPE_QUINT16 = 16,
+    FRT_DTYPE_UINT16 = 17,
+    FRT_DTYPE_COMPLEX128 = 18,
+    FRT_DTYPE_HALF = 19,
+    FRT_DTYPE_RESOURCE = 20,
+    FRT_DTYPE_VARIANT = 21,
+    FRT_DTYPE_UINT32 = 22,
+    FRT_DTYPE_UINT64 = 23,
+} frt_dtype;
+
+/* "float32", "int64", ... (NumPy spelling); "invalid" for unknown values. */
+const char *frt_dtype_name(frt_dtype dt);
+/* Bytes per element; 0 for variable-size or opaque types (string, resource, variant). */
+size_t frt_dtype_size(frt_dtype dt);
+
+/* ---- tensors ----------------------------------------------------------------------------
+ * A tensor is a dtype, a shape (rank <= FRT_MAX_DIMS) and a row-major buffer. Reference
+ * counted: _new returns one reference; _ref/_unref are thread-safe. Contents must not be
+ * modified once the tensor was handed to a session (feeds) or returned by one (fetches). */
+
+#define FRT_MAX_DIMS 8
+typedef struct frt_tensor frt_tensor;
+
+/* Zero-filled tensor (empty strings for FRT_DTYPE_STRING). INVALID_ARGUMENT for bad dims. */
+FRT_MUST_USE frt_status *frt_tensor_new(frt_dtype dt, const int64_t *dims, int ndim,
+                                        frt_tensor **out);
+/* Copies nbytes (must equal num_elements * dtype size) from data. Not for strings. */
+FRT_MUST_USE frt_status *frt_tensor_new_copy(frt_dtype dt, const int64_t *dims, int ndim,
+                                             const void *data, size_t nbytes, frt_tensor **out);
+frt_tensor *frt_tensor_ref(frt_tensor *t);   /* returns t */
+void frt_tensor_unref(frt_tensor *t);        /* NULL-safe */
+
+frt_dtype frt_tensor_dtype(const frt_tensor *t);
+int frt_tensor_ndim(const frt_tensor *t);
+int64_t frt_tensor_dim(const frt_tensor *t, int i);
+int64_t frt_tensor_num_elements(const frt_tensor *t);
+size_t frt_tensor_nbytes(const frt_tensor *t);       /* 0 for strings */
+void *frt_tensor_data(const frt_tensor *t);          /* borrowed; NULL when empty */
+/* Element i of a string tensor; *len receives its length (the bytes may hold NULs). */
+const char *frt_tensor_string(const frt_tensor *t, int64_t i, size_t *len);
+/* Sets element i of a string tensor to a copy of s[0..len). */
+FRT_MUST_USE frt_status *frt_tensor_set_string(frt_tensor *t, int64_t i, const char *s,
+                                               size_t len);
+
+/* ---- models ------------------------------------------------------------------------------
+ * A loaded model: its graph. Immutable after load, so thread-safe to share. */
+
+typedef struct frt_model frt_model;
+
+/* Loads a frozen GraphDef: binary (.pb) or text (.pbtxt; also detected from content).
+ * Errors: NOT_FOUND (no file), DATA_LOSS (truncated/corrupt), INVALID_ARGUMENT (bad graph:
+ * every problem is listed, each naming its node and op). */
+FRT_MUST_USE frt_status *frt_model_load(const char *path, frt_model **out);
+void frt_model_free(frt_model *m);                   /* NULL-safe */
+
+int frt_model_num_nodes(const frt_model *m);
+/* Node i (0 <= i < num_nodes); strings are borrowed from the model. */
+const char *frt_model_node_name(const frt_model *m, int i);
+const char *frt_model_node_op(const frt_model *m, int i);
+const char *frt_model_node_device(const frt_model *m, int i);   /* "" when unset */
+int frt_model_node_num_inputs(const frt_model *m, int i);       /* data and control */
+const char *frt_model_node_input(const frt_model *m, int i, int j); /* "n", "n:k", "^n" */
+int frt_model_node_num_outputs(const frt_model *m, int i);      /* -1 when unknown */
+/* Placeholder dtype and static shape from the node's attrs. *ndim = -1 for unknown rank;
+ * unknown dims are -1. dims must hold FRT_MAX_DIMS. NOT_FOUND if the node has no such attr. */
+FRT_MUST_USE frt_status *frt_model_node_dtype_attr(const frt_model *m, int i, const char *attr,
+                                                   frt_dtype *out);
+FRT_MUST_USE frt_status *frt_model_node_shape_attr(const frt_model *m, int i, const char *attr,
+                                                   int *ndim, int64_t *dims);
+/* Const node's value (borrowed, valid while m lives); NULL if not a Const. */
+const frt_tensor *frt_model_node_const_value(const frt_model *m, int i);
+/* Whether a CPU kernel exists for this op (any dtype). */
+int frt_op_has_kernel(const char *op);
+
+/* ---- sessions ------------------------------------------------------------------------------
+ * A session prepares a model for execution once and runs it many times. frt_session_run is
+ * thread-safe: several threads may run one session at once. */
+
+typedef struct frt_session_options frt_session_options;
+frt_session_options *frt_session_options_new(void);          /* NULL on OOM */
+void frt_session_options_free(frt_session_options *o);        /* NULL-safe */
+/* Threads that run ready nodes in parallel; 0 = number of cores (the default). */
+void frt_session_options_set_inter_op_threads(frt_session_options *o, int n);
+/* Threads one kernel may use (BLAS, parallel loops); 0 = number of cores (the default). */
+void frt_session_options_set_intra_op_threads(frt_session_options *o, int n);
+
+typedef struct frt_session frt_session;
+/* opts may be NULL (defaults). The session keeps what it needs of m; m may be freed after. */
+FRT_MUST_USE frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
+                                         frt_session **out);
+void frt_session_free(frt_session *s);                        /* NULL-safe */
+
+/* Runs the graph. feed_names/fetch_names are tensor names ("node" or "node:k"); any tensor
+ * may be fed, which cuts the graph there. targets are node names run for their effects.
+ * feeds: borrowed. On success fetches[i] are new references owned by the caller; on error
+ * all are NULL. Errors name the node: missing feed, wrong feed dtype/shape, unknown name,
+ * unsupported ops (all listed at once, before any kernel runs), kernel failures. */
+FRT_MUST_USE frt_status *frt_session_run(frt_session *s,
+                                         const char *const *feed_names,
+                                         frt_tensor *const *feeds, int nfeeds,
+                                         const char *const *fetch_names, frt_tensor **fetches,
+                                         int nfetches, const char *const *targets, int ntargets);
+
+/* Highest bytes held at once by tensors allocated while running (all runs so far). */
+size_t frt_session_peak_bytes(const frt_session *s);
+
+/* ---- .npy files -------------------------------------------------------------------------- */
+
+/* Reads a NumPy .npy file (format 1.0/2.0/3.0, little-endian, C order). */
+FRT_MUST_USE frt_status *frt_npy_read(const char *path, frt_tensor **out);
+/* Writes t as .npy (format 1.0). Not for strings. */
+FRT_MUST_USE frt_status *frt_npy_write(const char *path, const frt_tensor *t);
+
+#ifdef __cplusplus
+}
+#endif

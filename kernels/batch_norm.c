@@ -1,0 +1,5 @@
+/* kernels/batch_norm.c: (placeholder, kernels to come). */
+#include "runtime/kernel.h"
+
+void frt_kernels_register_batch_norm(frt_kernel_registry *r);
+void frt_kernels_register_batch_norm(frt_kernel_registry *r) { (void)r; }

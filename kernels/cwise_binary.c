@@ -1,0 +1,5 @@
+/* kernels/cwise_binary.c: (placeholder, kernels to come). */
+#include "runtime/kernel.h"
+
+void frt_kernels_register_cwise_binary(frt_kernel_registry *r);
+void frt_kernels_register_cwise_binary(frt_kernel_registry *r) { (void)r; }

@@ -1,0 +1,5 @@
+/* kernels/pad_ops.c: (placeholder, kernels to come). */
+#include "runtime/kernel.h"
+
+void frt_kernels_register_pad_ops(frt_kernel_registry *r);
+void frt_kernels_register_pad_ops(frt_kernel_registry *r) { (void)r; }

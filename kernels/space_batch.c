@@ -1,0 +1,5 @@
+/* kernels/space_batch.c: (placeholder, kernels to come). */
+#include "runtime/kernel.h"
+
+void frt_kernels_register_space_batch(frt_kernel_registry *r);
+void frt_kernels_register_space_batch(frt_kernel_registry *r) { (void)r; }

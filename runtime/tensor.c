@@ -1,0 +1,256 @@
+/* runtime/tensor.c: tensor and buffer lifetime, views, string elements.
+ * Owns: reference counting, element counts, shape printing. Does not own: allocation policy
+ * (runtime/alloc_*.c). Thread-safety: atomic refcounts. */
+#include "runtime/tensor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t frt_shape_num_elements(const int64_t *dims, int ndim) {
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (dims[i] < 0) return -1;
+        if (dims[i] && n > INT64_MAX / dims[i]) return -1;
+        n *= dims[i];
+    }
+    return n;
+}
+
+static frt_status *check_shape(frt_dtype dt, const int64_t *dims, int ndim, int64_t *n) {
+    if (ndim < 0 || ndim > FRT_MAX_DIMS)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "rank %d is outside [0, %d]", ndim,
+                              FRT_MAX_DIMS);
+    if (!frt_dtype_is_valid(dt) || dt == FRT_DTYPE_INVALID)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "invalid dtype %d", (int)dt);
+    *n = frt_shape_num_elements(dims, ndim);
+    if (*n < 0) {
+        char s[96];
+        return frt_status_new(FRT_INVALID_ARGUMENT, "invalid shape %s",
+                              frt_shape_str(dims, ndim, s, sizeof s));
+    }
+    size_t es = dt == FRT_DTYPE_STRING ? sizeof(frt_string) : frt_dtype_size(dt);
+    if (es && (uint64_t)*n > (uint64_t)(SIZE_MAX / 2) / es)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "tensor too large");
+    return NULL;
+}
+
+static frt_tensor *tensor_shell(frt_dtype dt, const int64_t *dims, int ndim, int64_t n) {
+    frt_tensor *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    atomic_init(&t->refs, 1);
+    t->dtype = dt;
+    t->ndim = ndim;
+    if (ndim) memcpy(t->dims, dims, (size_t)ndim * sizeof *dims);
+    t->n = n;
+    return t;
+}
+
+static void buffer_unref(frt_buffer *b) {
+    if (!b || atomic_fetch_sub(&b->refs, 1) != 1) return;
+    if (b->n_strings > 0) {
+        frt_string *s = b->data;
+        for (int64_t i = 0; i < b->n_strings; i++) free(s[i].ptr);
+    }
+    if (b->alloc) {
+        b->alloc->free(b->alloc, b->data, b->size);
+        frt_allocator_unref(b->alloc);
+    } else if (b->release) {
+        b->release(b->release_ctx, b->data, b->size);
+    }
+    free(b);
+}
+
+frt_status *frt_tensor_alloc(frt_allocator *a, frt_dtype dt, const int64_t *dims, int ndim,
+                             frt_tensor **out) {
+    *out = NULL;
+    int64_t n = 0;
+    FRT_TRY(check_shape(dt, dims, ndim, &n));
+    if (dt == FRT_DTYPE_RESOURCE || dt == FRT_DTYPE_VARIANT)
+        return frt_status_new(FRT_UNIMPLEMENTED, "cannot allocate %s tensors",
+                              frt_dtype_name(dt));
+    bool str = dt == FRT_DTYPE_STRING;
+    size_t bytes = (size_t)n * (str ? sizeof(frt_string) : frt_dtype_size(dt));
+    frt_tensor *t = tensor_shell(dt, dims, ndim, n);
+    if (!t) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    if (bytes) {
+        frt_buffer *b = calloc(1, sizeof *b);
+        void *p = b ? a->alloc(a, bytes) : NULL;
+        if (!p) {
+            free(b);
+            free(t);
+            char s[96];
+            frt_alloc_stats st;
+            frt_allocator_stats(a, &st);
+            return frt_status_new(FRT_RESOURCE_EXHAUSTED,
+                                  "OOM allocating %s tensor with shape %s (%zu bytes) on %s: "
+                                  "in use %zu, peak %zu, limit %zu",
+                                  frt_dtype_name(dt), frt_shape_str(dims, ndim, s, sizeof s),
+                                  bytes, a->name, st.in_use, st.peak, st.limit);
+        }
+        atomic_init(&b->refs, 1);
+        b->data = p;
+        b->size = bytes;
+        b->alloc = frt_allocator_ref(a);
+        if (str) {
+            memset(p, 0, bytes);
+            b->n_strings = n;
+        }
+        t->buf = b;
+    }
+    *out = t;
+    return NULL;
+}
+
+frt_status *frt_tensor_wrap(frt_dtype dt, const int64_t *dims, int ndim, void *data,
+                            size_t size, void (*release)(void *, void *, size_t), void *ctx,
+                            frt_tensor **out) {
+    *out = NULL;
+    int64_t n = 0;
+    FRT_TRY(check_shape(dt, dims, ndim, &n));
+    if (dt == FRT_DTYPE_STRING || (size_t)n * frt_dtype_size(dt) > size)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "cannot wrap %zu bytes as %s tensor",
+                              size, frt_dtype_name(dt));
+    frt_tensor *t = tensor_shell(dt, dims, ndim, n);
+    frt_buffer *b = calloc(1, sizeof *b);
+    if (!t || !b) {
+        free(t);
+        free(b);
+        return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    atomic_init(&b->refs, 1);
+    b->data = data;
+    b->size = size;
+    b->release = release;
+    b->release_ctx = ctx;
+    t->buf = b;
+    *out = t;
+    return NULL;
+}
+
+frt_status *frt_tensor_view(const frt_tensor *base, const int64_t *dims, int ndim,
+                            frt_tensor **out) {
+    *out = NULL;
+    int64_t n = 0;
+    FRT_TRY(check_shape(base->dtype, dims, ndim, &n));
+    if (n != base->n) {
+        char a[96], b[96];
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "cannot view tensor of shape %s (%lld elements) as %s",
+                              frt_shape_str(base->dims, base->ndim, a, sizeof a), (long long)base->n,
+                              frt_shape_str(dims, ndim, b, sizeof b));
+    }
+    frt_tensor *t = tensor_shell(base->dtype, dims, ndim, n);
+    if (!t) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    t->buf = base->buf;
+    t->offset = base->offset;
+    if (t->buf) atomic_fetch_add(&t->buf->refs, 1);
+    *out = t;
+    return NULL;
+}
+
+bool frt_tensor_is_exclusive(const frt_tensor *t) {
+    return atomic_load(&((frt_tensor *)t)->refs) == 1 &&
+           (!t->buf || (atomic_load(&t->buf->refs) == 1 && t->buf->alloc != NULL));
+}
+
+/* ---- public API ---- */
+
+frt_status *frt_tensor_new(frt_dtype dt, const int64_t *dims, int ndim, frt_tensor **out) {
+    FRT_TRY(frt_tensor_alloc(frt_cpu_allocator_default(), dt, dims, ndim, out));
+    if ((*out)->buf) memset((*out)->buf->data, 0, (*out)->buf->size);
+    return NULL;
+}
+
+frt_status *frt_tensor_new_copy(frt_dtype dt, const int64_t *dims, int ndim, const void *data,
+                                size_t nbytes, frt_tensor **out) {
+    *out = NULL;
+    if (dt == FRT_DTYPE_STRING)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "frt_tensor_new_copy: not for strings");
+    frt_tensor *t;
+    FRT_TRY(frt_tensor_alloc(frt_cpu_allocator_default(), dt, dims, ndim, &t));
+    if (frt_tensor_nbytes(t) != nbytes) {
+        size_t want = frt_tensor_nbytes(t);
+        frt_tensor_unref(t);
+        return frt_status_new(FRT_INVALID_ARGUMENT, "expected %zu bytes of data, got %zu", want,
+                              nbytes);
+    }
+    if (nbytes) memcpy(frt_tensor_data(t), data, nbytes);
+    *out = t;
+    return NULL;
+}
+
+frt_tensor *frt_tensor_ref(frt_tensor *t) {
+    if (t) atomic_fetch_add(&t->refs, 1);
+    return t;
+}
+
+void frt_tensor_unref(frt_tensor *t) {
+    if (!t || atomic_fetch_sub(&t->refs, 1) != 1) return;
+    buffer_unref(t->buf);
+    free(t);
+}
+
+frt_dtype frt_tensor_dtype(const frt_tensor *t) { return t->dtype; }
+int frt_tensor_ndim(const frt_tensor *t) { return t->ndim; }
+int64_t frt_tensor_dim(const frt_tensor *t, int i) {
+    return i >= 0 && i < t->ndim ? t->dims[i] : 0;
+}
+int64_t frt_tensor_num_elements(const frt_tensor *t) { return t->n; }
+size_t frt_tensor_nbytes(const frt_tensor *t) {
+    return t->dtype == FRT_DTYPE_STRING ? 0 : (size_t)t->n * frt_dtype_size(t->dtype);
+}
+void *frt_tensor_data(const frt_tensor *t) {
+    return t->buf ? (char *)t->buf->data + t->offset : NULL;
+}
+
+const char *frt_tensor_string(const frt_tensor *t, int64_t i, size_t *len) {
+    if (t->dtype != FRT_DTYPE_STRING || i < 0 || i >= t->n) {
+        if (len) *len = 0;
+        return NULL;
+    }
+    frt_string *s = frt_tensor_strings(t) + i;
+    if (len) *len = s->len;
+    return s->ptr ? s->ptr : "";
+}
+
+frt_status *frt_tensor_set_string(frt_tensor *t, int64_t i, const char *s, size_t len) {
+    if (t->dtype != FRT_DTYPE_STRING)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "tensor is %s, not string",
+                              frt_dtype_name(t->dtype));
+    if (i < 0 || i >= t->n)
+        return frt_status_new(FRT_OUT_OF_RANGE, "string index %lld out of range [0, %lld)",
+                              (long long)i, (long long)t->n);
+    char *p = malloc(len + 1);
+    if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    if (len) memcpy(p, s, len);
+    p[len] = 0;
+    frt_string *e = frt_tensor_strings(t) + i;
+    free(e->ptr);
+    e->ptr = p;
+    e->len = len;
+    return NULL;
+}
+
+char *frt_shape_str(const int64_t *dims, int ndim, char *buf, size_t n) {
+    size_t k = 0;
+    if (n == 0) return buf;
+    buf[0] = 0;
+    k += (size_t)snprintf(buf + k, n - k, "[");
+    for (int i = 0; i < ndim && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, i ? ",%lld" : "%lld", (long long)dims[i]);
+    if (k < n) snprintf(buf + k, n - k, "]");
+    return buf;
+}
+
+bool frt_tensor_same_shape(const frt_tensor *a, const frt_tensor *b) {
+    if (a->ndim != b->ndim) return false;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->dims[i] != b->dims[i]) return false;
+    return true;
+}
+
+int64_t frt_tensor_int_at(const frt_tensor *t, int64_t i) {
+    if (t->dtype == FRT_DTYPE_INT64) return frt_tensor_i64(t)[i];
+    return frt_tensor_i32(t)[i];
+}

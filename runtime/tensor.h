@@ -1,0 +1,64 @@
+/* runtime/tensor.h: tensors and their reference-counted buffers (internal view).
+ * A tensor owns one reference to a buffer; views (Reshape, Identity) share the buffer.
+ * Buffers come from an allocator or wrap external memory (mmap'd files, decoded protos).
+ * Thread-safety: refcounts are atomic; contents are immutable once published. */
+#pragma once
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime/alloc.h"
+#include "runtime/dtype.h"
+#include "runtime/status.h"
+
+typedef struct frt_buffer {
+    atomic_int refs;
+    void *data;
+    size_t size;
+    int64_t n_strings;           /* > 0: data is frt_string[n_strings], each ptr owned */
+    frt_allocator *alloc;        /* non-NULL: alloc->free(alloc, data, size) on release */
+    void (*release)(void *ctx, void *data, size_t size); /* external memory */
+    void *release_ctx;
+} frt_buffer;
+
+struct frt_tensor {
+    atomic_int refs;
+    frt_dtype dtype;
+    int ndim;
+    int64_t dims[FRT_MAX_DIMS];
+    int64_t n;                   /* number of elements */
+    frt_buffer *buf;             /* NULL only when the tensor has no bytes */
+    size_t offset;               /* byte offset of element 0 in buf */
+};
+
+/* Element count of dims, or -1 if a dim is negative or the product overflows. */
+int64_t frt_shape_num_elements(const int64_t *dims, int ndim);
+
+/* Uninitialised tensor from allocator a (zeroed/empty strings for FRT_DTYPE_STRING).
+ * RESOURCE_EXHAUSTED when a cannot meet the request. */
+FRT_MUST_USE frt_status *frt_tensor_alloc(frt_allocator *a, frt_dtype dt, const int64_t *dims,
+                                          int ndim, frt_tensor **out);
+/* Wraps external memory; release(ctx, data, size) runs when the last reference goes. */
+FRT_MUST_USE frt_status *frt_tensor_wrap(frt_dtype dt, const int64_t *dims, int ndim,
+                                         void *data, size_t size,
+                                         void (*release)(void *, void *, size_t), void *ctx,
+                                         frt_tensor **out);
+/* A tensor sharing base's bytes with another shape (same element count) and/or dtype of
+ * the same size. */
+FRT_MUST_USE frt_status *frt_tensor_view(const frt_tensor *base, const int64_t *dims, int ndim,
+                                         frt_tensor **out);
+/* True when t holds the only reference to its bytes, so a kernel may write into it. */
+bool frt_tensor_is_exclusive(const frt_tensor *t);
+/* "[2,3]" (writes at most n bytes); returns buf. */
+char *frt_shape_str(const int64_t *dims, int ndim, char *buf, size_t n);
+#define FRT_SHAPE_STR(t) frt_shape_str((t)->dims, (t)->ndim, (char[96]){0}, 96)
+bool frt_tensor_same_shape(const frt_tensor *a, const frt_tensor *b);
+
+static inline float *frt_tensor_f32(const frt_tensor *t) { return (float *)frt_tensor_data(t); }
+static inline int32_t *frt_tensor_i32(const frt_tensor *t) { return (int32_t *)frt_tensor_data(t); }
+static inline int64_t *frt_tensor_i64(const frt_tensor *t) { return (int64_t *)frt_tensor_data(t); }
+static inline frt_string *frt_tensor_strings(const frt_tensor *t) {
+    return (frt_string *)frt_tensor_data(t);
+}
+/* Integer tensor element i (int32 or int64) as int64. */
+int64_t frt_tensor_int_at(const frt_tensor *t, int64_t i);
