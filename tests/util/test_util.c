@@ -1,0 +1,131 @@
+/* tests/util/test_util.c: shared test helpers (see test_util.h). */
+#include "util/test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static frt_tensor *make(frt_dtype dt, const int64_t *dims, int ndim, const void *data) {
+    frt_tensor *t = NULL;
+    frt_status *st = frt_tensor_new(dt, dims, ndim, &t);
+    if (st) fail_msg("tensor_new: %s", frt_status_message(st));
+    if (data && frt_tensor_nbytes(t)) memcpy(frt_tensor_data(t), data, frt_tensor_nbytes(t));
+    return t;
+}
+
+frt_tensor *tu_f32(const int64_t *d, int n, const float *v) { return make(FRT_DTYPE_FLOAT, d, n, v); }
+frt_tensor *tu_i32(const int64_t *d, int n, const int32_t *v) { return make(FRT_DTYPE_INT32, d, n, v); }
+frt_tensor *tu_i64(const int64_t *d, int n, const int64_t *v) { return make(FRT_DTYPE_INT64, d, n, v); }
+frt_tensor *tu_bool(const int64_t *d, int n, const uint8_t *v) { return make(FRT_DTYPE_BOOL, d, n, v); }
+frt_tensor *tu_scalar_i32(int32_t v) { return make(FRT_DTYPE_INT32, NULL, 0, &v); }
+frt_tensor *tu_scalar_f32(float v) { return make(FRT_DTYPE_FLOAT, NULL, 0, &v); }
+
+void tu_attr_int(frt_attrs *a, const char *key, int64_t v) {
+    frt_attr_value x = {.kind = FRT_ATTR_I, .v.i = v};
+    frt_attrs_set(a, key, &x);
+}
+void tu_attr_float(frt_attrs *a, const char *key, float v) {
+    frt_attr_value x = {.kind = FRT_ATTR_F, .v.f = v};
+    frt_attrs_set(a, key, &x);
+}
+void tu_attr_bool(frt_attrs *a, const char *key, bool v) {
+    frt_attr_value x = {.kind = FRT_ATTR_B, .v.b = v};
+    frt_attrs_set(a, key, &x);
+}
+void tu_attr_type(frt_attrs *a, const char *key, frt_dtype v) {
+    frt_attr_value x = {.kind = FRT_ATTR_TYPE, .v.type = v};
+    frt_attrs_set(a, key, &x);
+}
+void tu_attr_str(frt_attrs *a, const char *key, const char *v) {
+    frt_attr_value x = {.kind = FRT_ATTR_S};
+    x.v.s.ptr = frt_xstrdup(v);
+    x.v.s.len = strlen(v);
+    frt_attrs_set(a, key, &x);
+}
+void tu_attr_ints(frt_attrs *a, const char *key, const int64_t *v, int n) {
+    frt_attr_value x = {.kind = FRT_ATTR_LIST};
+    x.v.list.elem = n ? FRT_ATTR_I : FRT_ATTR_NONE;
+    x.v.list.n = n;
+    x.v.list.v.i = frt_xmalloc((size_t)n * sizeof(int64_t));
+    if (n) memcpy(x.v.list.v.i, v, (size_t)n * sizeof(int64_t));
+    frt_attrs_set(a, key, &x);
+}
+void tu_attr_types(frt_attrs *a, const char *key, const frt_dtype *v, int n) {
+    frt_attr_value x = {.kind = FRT_ATTR_LIST};
+    x.v.list.elem = n ? FRT_ATTR_TYPE : FRT_ATTR_NONE;
+    x.v.list.n = n;
+    x.v.list.v.type = frt_xmalloc((size_t)n * sizeof(frt_dtype));
+    if (n) memcpy(x.v.list.v.type, v, (size_t)n * sizeof(frt_dtype));
+    frt_attrs_set(a, key, &x);
+}
+void tu_attr_tensor(frt_attrs *a, const char *key, frt_tensor *t) {
+    frt_attr_value x = {.kind = FRT_ATTR_TENSOR, .v.tensor = frt_tensor_ref(t)};
+    frt_attrs_set(a, key, &x);
+}
+void tu_attr_shape(frt_attrs *a, const char *key, const int64_t *dims, int ndim) {
+    frt_attr_value x = {.kind = FRT_ATTR_SHAPE};
+    x.v.shape.unknown_rank = ndim < 0;
+    x.v.shape.ndim = ndim < 0 ? 0 : ndim;
+    for (int i = 0; i < ndim; i++) x.v.shape.dims[i] = dims[i];
+    frt_attrs_set(a, key, &x);
+}
+
+frt_status *tu_run(const char *op, const frt_attrs *attrs, frt_tensor *const *inputs, int n_in,
+                   frt_tensor **outputs, int n_out) {
+    return frt_kernel_run_once(op, attrs, inputs, n_in, outputs, n_out, NULL);
+}
+
+void tu_assert_shape(const frt_tensor *t, const int64_t *dims, int ndim) {
+    char a[96], b[96];
+    bool ok = t->ndim == ndim;
+    for (int i = 0; ok && i < ndim; i++) ok = t->dims[i] == dims[i];
+    if (!ok)
+        fail_msg("shape %s, expected %s", frt_shape_str(t->dims, t->ndim, a, sizeof a),
+                 frt_shape_str(dims, ndim, b, sizeof b));
+}
+
+void tu_assert_close_f32(const frt_tensor *got, const frt_tensor *want, float atol, float rtol) {
+    assert_non_null(got);
+    assert_int_equal(got->dtype, FRT_DTYPE_FLOAT);
+    assert_int_equal(want->dtype, FRT_DTYPE_FLOAT);
+    tu_assert_shape(got, want->dims, want->ndim);
+    const float *g = frt_tensor_f32(got), *w = frt_tensor_f32(want);
+    for (int64_t i = 0; i < got->n; i++) {
+        if (isnan(w[i]) && isnan(g[i])) continue;
+        if (isinf(w[i]) && g[i] == w[i]) continue;
+        if (!(fabsf(g[i] - w[i]) <= atol + rtol * fabsf(w[i])))
+            fail_msg("element %lld: got %.9g, expected %.9g", (long long)i, g[i], w[i]);
+    }
+}
+
+void tu_assert_equal(const frt_tensor *got, const frt_tensor *want) {
+    assert_non_null(got);
+    assert_int_equal(got->dtype, want->dtype);
+    tu_assert_shape(got, want->dims, want->ndim);
+    size_t nb = frt_tensor_nbytes(got);
+    if (nb && memcmp(frt_tensor_data(got), frt_tensor_data(want), nb) != 0) {
+        const unsigned char *g = frt_tensor_data(got), *w = frt_tensor_data(want);
+        size_t i = 0;
+        while (g[i] == w[i]) i++;
+        fail_msg("bytes differ at offset %zu (element %zu)", i, i / frt_dtype_size(got->dtype));
+    }
+}
+
+void tu_assert_error(frt_status *st, frt_code code, const char *needle) {
+    if (!st) fail_msg("expected an error containing '%s', got OK", needle);
+    if (frt_status_code(st) != code || !strstr(frt_status_message(st), needle)) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", frt_status_message(st));
+        frt_code c = frt_status_code(st);
+        frt_status_free(st);
+        fail_msg("expected %s containing '%s', got %s: %s", frt_code_name(code), needle,
+                 frt_code_name(c), msg);
+    }
+    frt_status_free(st);
+}
+
+const char *tu_data_path(char *buf, size_t n, const char *rel) {
+    snprintf(buf, n, "%s/%s", FRT_TEST_DATA, rel);
+    return buf;
+}
