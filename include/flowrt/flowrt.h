@@ -132,6 +132,8 @@ FRT_MUST_USE frt_status *frt_model_load(const char *path, frt_model **out);
 void frt_model_free(frt_model *m);                   /* NULL-safe */
 
 int frt_model_num_nodes(const frt_model *m);
+/* Index of the node named by name ("node", "node:k" or "^node"), or -1. */
+int frt_model_find_node(const frt_model *m, const char *name);
 /* Node i (0 <= i < num_nodes); strings are borrowed from the model. */
 const char *frt_model_node_name(const frt_model *m, int i);
 const char *frt_model_node_op(const frt_model *m, int i);

@@ -1,3 +1,66 @@
-/* tools/cli/main.c: placeholder until the CLI lands. */
+/* tools/cli/main.c: `flowrt` entry point — dispatches subcommands and owns error printing.
+ * Public API only. */
+#include <stdarg.h>
 #include <stdio.h>
-int main(void) { puts("flowrt"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: flowrt <command> [args]\n"
+            "  run MODEL --input NAME=VALUE ... [--output NAME ...] [--out-dir DIR]\n"
+            "            [--threads N] [--repeat N]\n"
+            "      MODEL: frozen GraphDef (.pb or .pbtxt). NAME: tensor name (node or node:k).\n"
+            "      VALUE: a .npy file or a literal such as 3.5 or [[1,2],[3,4]].\n"
+            "  inspect MODEL [--nodes]\n"
+            "      inputs, likely outputs, op histogram, node and parameter counts.\n");
+}
+
+static void print_folded(const char *msg) {
+    for (const char *p = msg; *p; p++) {
+        if (*p == '\n') {
+            fputs("; ", stderr);
+            while (p[1] == ' ') p++;
+        } else {
+            fputc(*p, stderr);
+        }
+    }
+}
+
+int cli_fail(frt_status *st) {
+    fputs("flowrt: error: ", stderr);
+    print_folded(frt_status_message(st));
+    fputc('\n', stderr);
+    frt_status_free(st);
+    return 1;
+}
+
+int cli_failf(const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fputs("flowrt: error: ", stderr);
+    print_folded(buf);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "run") == 0) return cli_run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "inspect") == 0) return cli_inspect(argc - 2, argv + 2);
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    usage(stderr);
+    return cli_failf("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,59 @@
+/* runtime/executor.h: prepared execution plans and the dataflow executor (internal).
+ * A plan is built once per distinct (feeds, fetches, targets) signature of a session: the
+ * pruned nodes in topological order, each with its kernel instance, input value slots and
+ * successors. Running a plan needs only a small per-run state, so several threads can run
+ * one plan at once.
+ * Thread-safety: a plan is immutable after frt_plan_build; frt_plan_run is re-entrant. */
+#pragma once
+#include <stdbool.h>
+
+#include "graph/graph.h"
+#include "runtime/kernel.h"
+
+typedef struct frt_plan_node {
+    int node;                     /* graph node index */
+    const frt_kernel_def *def;
+    void *state;                  /* from def->init; read-only during runs */
+    int n_in;
+    int *in_slots;                /* value slot of each data input */
+    int n_out;
+    int out_base;                 /* outputs use slots out_base .. out_base + n_out - 1 */
+    int n_succ;
+    int *succ;                    /* plan nodes to notify when this one is done */
+    int n_preds;                  /* notifications needed before it may run */
+} frt_plan_node;
+
+typedef struct frt_plan {
+    const frt_graph *g;
+    int n_nodes;
+    frt_plan_node *nodes;         /* topological order */
+    int n_slots;
+    int *slot_uses;               /* consumers of each slot (input positions + fetches) */
+    int n_feeds;
+    frt_edge *feeds;              /* fed tensors, in the caller's order */
+    int *feed_slots;              /* slot of each feed */
+    int n_fetches;
+    int *fetch_slots;
+    int n_roots;
+    int *roots;                   /* plan nodes with no predecessors */
+} frt_plan;
+
+typedef struct frt_exec_env {
+    frt_threadpool *pool;         /* inter-op pool; also lends threads to parallel loops */
+    int intra_threads;
+    frt_allocator *alloc;
+    frt_resource_mgr *resources;
+} frt_exec_env;
+
+/* Builds a plan of g for the given feeds/fetches/targets. Reports, before anything runs:
+ * unknown names, placeholders needed but not fed, and every needed op without a CPU kernel
+ * (all at once). */
+frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, int nfeeds,
+                           const char *const *fetch_names, int nfetches,
+                           const char *const *targets, int ntargets, frt_plan **out);
+void frt_plan_free(frt_plan *p);
+
+/* Runs p: feeds borrowed (checked against placeholders' dtype and shape), fetches get new
+ * references. All fetches are NULL on error. */
+frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor *const *feeds,
+                         frt_tensor **fetches);

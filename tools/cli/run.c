@@ -1,0 +1,192 @@
+/* tools/cli/run.c: `flowrt run MODEL --input NAME=VALUE ... [--output NAME ...]
+ * [--out-dir DIR] [--threads N] [--repeat N]` — feeds, runs, prints and saves outputs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+enum { MAX_IO = 256 };
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The dtype a literal for tensor `name` should have: the node's `dtype` attr (Placeholder,
+ * Const), else its `T`, else float32. */
+static frt_dtype literal_dtype(const frt_model *m, const char *name) {
+    int i = frt_model_find_node(m, name);
+    frt_dtype dt = FRT_DTYPE_FLOAT;
+    if (i < 0) return dt;
+    frt_status *st = frt_model_node_dtype_attr(m, i, "dtype", &dt);
+    if (st) {
+        frt_status_free(st);
+        st = frt_model_node_dtype_attr(m, i, "T", &dt);
+        if (st) {
+            frt_status_free(st);
+            dt = FRT_DTYPE_FLOAT;
+        }
+    }
+    return dt;
+}
+
+static frt_status *load_value(const frt_model *m, const char *name, const char *value,
+                              frt_tensor **out) {
+    struct stat sb;
+    if (ends_with(value, ".npy") || (stat(value, &sb) == 0 && S_ISREG(sb.st_mode))) {
+        frt_status *st = frt_npy_read(value, out);
+        return st ? frt_status_annotate(st, " (input '%s')", name) : NULL;
+    }
+    frt_status *st = cli_parse_literal(value, literal_dtype(m, name), out);
+    return st ? frt_status_annotate(st, " (input '%s')", name) : NULL;
+}
+
+static void print_values(const frt_tensor *t) {
+    int64_t n = frt_tensor_num_elements(t), show = n < 10 ? n : 10;
+    const void *d = frt_tensor_data(t);
+    printf("  [");
+    for (int64_t i = 0; i < show; i++) {
+        if (i) printf(", ");
+        switch (frt_tensor_dtype(t)) {
+        case FRT_DTYPE_FLOAT: printf("%.6g", ((const float *)d)[i]); break;
+        case FRT_DTYPE_DOUBLE: printf("%.9g", ((const double *)d)[i]); break;
+        case FRT_DTYPE_INT32: printf("%d", ((const int32_t *)d)[i]); break;
+        case FRT_DTYPE_INT64: printf("%lld", (long long)((const int64_t *)d)[i]); break;
+        case FRT_DTYPE_BOOL: printf("%s", ((const uint8_t *)d)[i] ? "true" : "false"); break;
+        case FRT_DTYPE_UINT8: printf("%u", ((const uint8_t *)d)[i]); break;
+        case FRT_DTYPE_INT8: printf("%d", ((const int8_t *)d)[i]); break;
+        case FRT_DTYPE_INT16: printf("%d", ((const int16_t *)d)[i]); break;
+        case FRT_DTYPE_STRING: {
+            size_t len;
+            const char *s = frt_tensor_string(t, i, &len);
+            printf("\"%.*s\"", (int)(len > 40 ? 40 : len), s);
+            break;
+        }
+        default: printf("?"); break;
+        }
+    }
+    printf("%s]\n", n > show ? ", ..." : "");
+}
+
+static frt_status *save_output(const char *dir, const char *name, const frt_tensor *t) {
+    size_t n = strlen(dir) + strlen(name) + 8;
+    char *path = malloc(n);
+    if (!path) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    int k = snprintf(path, n, "%s/", dir);
+    for (const char *p = name; *p; p++) path[k++] = (*p == '/' || *p == ':') ? '_' : *p;
+    strcpy(path + k, ".npy");
+    frt_status *st = frt_npy_write(path, t);
+    if (!st) printf("  saved %s\n", path);
+    free(path);
+    return st;
+}
+
+int cli_run(int argc, char **argv) {
+    const char *model_path = NULL, *out_dir = NULL;
+    const char *in_names[MAX_IO], *in_values[MAX_IO], *out_names[MAX_IO];
+    char *name_bufs[MAX_IO];
+    int nin = 0, nout = 0, threads = 0, repeat = 1;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_val = i + 1 < argc;
+        if (strcmp(a, "--input") == 0 && has_val) {
+            const char *spec = argv[++i], *eq = strchr(spec, '=');
+            if (!eq || eq == spec) return cli_failf("--input expects NAME=VALUE, got '%s'", spec);
+            if (nin == MAX_IO) return cli_failf("too many --input");
+            name_bufs[nin] = strndup(spec, (size_t)(eq - spec));
+            in_names[nin] = name_bufs[nin];
+            in_values[nin++] = eq + 1;
+        } else if (strcmp(a, "--output") == 0 && has_val) {
+            if (nout == MAX_IO) return cli_failf("too many --output");
+            out_names[nout++] = argv[++i];
+        } else if (strcmp(a, "--out-dir") == 0 && has_val) {
+            out_dir = argv[++i];
+        } else if (strcmp(a, "--threads") == 0 && has_val) {
+            threads = atoi(argv[++i]);
+        } else if (strcmp(a, "--repeat") == 0 && has_val) {
+            repeat = atoi(argv[++i]);
+            if (repeat < 1) return cli_failf("--repeat must be at least 1");
+        } else if (a[0] == '-' && a[1] == '-') {
+            return cli_failf("unknown or incomplete option '%s' for run", a);
+        } else if (!model_path) {
+            model_path = a;
+        } else {
+            return cli_failf("unexpected argument '%s'", a);
+        }
+    }
+    if (!model_path) return cli_failf("run: missing MODEL (a .pb or .pbtxt file)");
+
+    frt_model *m = NULL;
+    frt_session *s = NULL;
+    frt_tensor *feeds[MAX_IO] = {0}, *fetches[MAX_IO] = {0};
+    int rc = 0;
+    frt_status *st = frt_model_load(model_path, &m);
+    if (st) {
+        rc = cli_fail(st);
+        goto done;
+    }
+    for (int i = 0; i < nin; i++) {
+        if ((st = load_value(m, in_names[i], in_values[i], &feeds[i]))) {
+            rc = cli_fail(st);
+            goto done;
+        }
+    }
+    if (nout == 0) {
+        int *sinks = calloc((size_t)frt_model_num_nodes(m) + 1, sizeof *sinks);
+        int ns = sinks ? cli_sink_nodes(m, sinks) : 0;
+        for (int i = 0; i < ns && nout < MAX_IO; i++) out_names[nout++] = frt_model_node_name(m, sinks[i]);
+        free(sinks);
+        if (nout == 0) {
+            rc = cli_failf("'%s': the graph has no sink nodes to fetch; pass --output", model_path);
+            goto done;
+        }
+    }
+    frt_session_options *o = frt_session_options_new();
+    if (o && threads > 0) {
+        frt_session_options_set_inter_op_threads(o, threads);
+        frt_session_options_set_intra_op_threads(o, threads);
+    }
+    st = frt_session_new(o, m, &s);
+    frt_session_options_free(o);
+    if (st) {
+        rc = cli_fail(st);
+        goto done;
+    }
+    for (int r = 0; r < repeat; r++) {
+        for (int i = 0; i < nout; i++) {
+            frt_tensor_unref(fetches[i]);
+            fetches[i] = NULL;
+        }
+        st = frt_session_run(s, in_names, feeds, nin, out_names, fetches, nout, NULL, 0);
+        if (st) {
+            rc = cli_fail(st);
+            goto done;
+        }
+    }
+    if (out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+        rc = cli_failf("cannot create --out-dir '%s': %s", out_dir, strerror(errno));
+        goto done;
+    }
+    for (int i = 0; i < nout; i++) {
+        char shape[128];
+        printf("%s: %s %s\n", out_names[i], frt_dtype_name(frt_tensor_dtype(fetches[i])),
+               cli_shape_str(fetches[i], shape, sizeof shape));
+        print_values(fetches[i]);
+        if (out_dir && (st = save_output(out_dir, out_names[i], fetches[i]))) {
+            rc = cli_fail(st);
+            goto done;
+        }
+    }
+done:
+    for (int i = 0; i < nin; i++) {
+        frt_tensor_unref(feeds[i]);
+        free(name_bufs[i]);
+    }
+    for (int i = 0; i < nout; i++) frt_tensor_unref(fetches[i]);
+    frt_session_free(s);
+    frt_model_free(m);
+    return rc;
+}
