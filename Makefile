@@ -1,0 +1,33 @@
+# Makefile: the two newcomer commands (`make demo`, `make test`) and friends.
+# Each target installs what is missing (tools/setup.sh), configures and builds first.
+BUILD ?= build
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all setup build demo test test-asan bench clean
+
+all: build
+
+setup:
+	@bash tools/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	./$(BUILD)/flowrt_demo models/digits
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The same tests built with AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).
+test-asan: setup
+	@cmake -S . -B build-asan -DFRT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	./$(BUILD)/bench_matmul
+
+clean:
+	rm -rf $(BUILD) build-asan
