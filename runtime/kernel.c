@@ -102,7 +102,7 @@ frt_status *frt_kernel_forward_input(frt_kernel_ctx *c, int in, int i, frt_dtype
     FRT_ASSERT(in >= 0 && in < c->n_inputs);
     frt_tensor *src = c->inputs[in];
     int64_t n = frt_shape_num_elements(dims, ndim);
-    if (src && src->dtype == dt && dt != FRT_DTYPE_STRING && src->n == n && n > 0 &&
+    if (src && src->dtype == dt && frt_dtype_size(dt) > 0 && src->n == n && n > 0 &&
         frt_tensor_is_exclusive(src)) {
         frt_tensor *t;
         FRT_TRY(frt_tensor_view(src, dims, ndim, &t));

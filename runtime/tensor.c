@@ -29,7 +29,9 @@ static frt_status *check_shape(frt_dtype dt, const int64_t *dims, int ndim, int6
         return frt_status_new(FRT_INVALID_ARGUMENT, "invalid shape %s",
                               frt_shape_str(dims, ndim, s, sizeof s));
     }
-    size_t es = dt == FRT_DTYPE_STRING ? sizeof(frt_string) : frt_dtype_size(dt);
+    size_t es = dt == FRT_DTYPE_STRING     ? sizeof(frt_string)
+                : dt == FRT_DTYPE_RESOURCE ? sizeof(frt_resource *)
+                                           : frt_dtype_size(dt);
     if (es && (uint64_t)*n > (uint64_t)(SIZE_MAX / 2) / es)
         return frt_status_new(FRT_INVALID_ARGUMENT, "tensor too large");
     return NULL;
@@ -52,6 +54,10 @@ static void buffer_unref(frt_buffer *b) {
         frt_string *s = b->data;
         for (int64_t i = 0; i < b->n_strings; i++) free(s[i].ptr);
     }
+    if (b->n_resources > 0) {
+        frt_resource **r = b->data;
+        for (int64_t i = 0; i < b->n_resources; i++) frt_resource_unref(r[i]);
+    }
     if (b->alloc) {
         b->alloc->free(b->alloc, b->data, b->size);
         frt_allocator_unref(b->alloc);
@@ -66,11 +72,12 @@ frt_status *frt_tensor_alloc(frt_allocator *a, frt_dtype dt, const int64_t *dims
     *out = NULL;
     int64_t n = 0;
     FRT_TRY(check_shape(dt, dims, ndim, &n));
-    if (dt == FRT_DTYPE_RESOURCE || dt == FRT_DTYPE_VARIANT)
+    if (dt == FRT_DTYPE_VARIANT)
         return frt_status_new(FRT_UNIMPLEMENTED, "cannot allocate %s tensors",
                               frt_dtype_name(dt));
-    bool str = dt == FRT_DTYPE_STRING;
-    size_t bytes = (size_t)n * (str ? sizeof(frt_string) : frt_dtype_size(dt));
+    bool str = dt == FRT_DTYPE_STRING, res = dt == FRT_DTYPE_RESOURCE;
+    size_t bytes = (size_t)n * (str ? sizeof(frt_string)
+                                : res ? sizeof(frt_resource *) : frt_dtype_size(dt));
     frt_tensor *t = tensor_shell(dt, dims, ndim, n);
     if (!t) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     if (bytes) {
@@ -92,10 +99,9 @@ frt_status *frt_tensor_alloc(frt_allocator *a, frt_dtype dt, const int64_t *dims
         b->data = p;
         b->size = bytes;
         b->alloc = frt_allocator_ref(a);
-        if (str) {
-            memset(p, 0, bytes);
-            b->n_strings = n;
-        }
+        if (str || res) memset(p, 0, bytes);
+        if (str) b->n_strings = n;
+        if (res) b->n_resources = n;
         t->buf = b;
     }
     *out = t;
@@ -108,7 +114,7 @@ frt_status *frt_tensor_wrap(frt_dtype dt, const int64_t *dims, int ndim, void *d
     *out = NULL;
     int64_t n = 0;
     FRT_TRY(check_shape(dt, dims, ndim, &n));
-    if (dt == FRT_DTYPE_STRING || (size_t)n * frt_dtype_size(dt) > size)
+    if (frt_dtype_size(dt) == 0 || (size_t)n * frt_dtype_size(dt) > size)
         return frt_status_new(FRT_INVALID_ARGUMENT, "cannot wrap %zu bytes as %s tensor",
                               size, frt_dtype_name(dt));
     frt_tensor *t = tensor_shell(dt, dims, ndim, n);
@@ -165,8 +171,9 @@ frt_status *frt_tensor_new(frt_dtype dt, const int64_t *dims, int ndim, frt_tens
 frt_status *frt_tensor_new_copy(frt_dtype dt, const int64_t *dims, int ndim, const void *data,
                                 size_t nbytes, frt_tensor **out) {
     *out = NULL;
-    if (dt == FRT_DTYPE_STRING)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "frt_tensor_new_copy: not for strings");
+    if (frt_dtype_size(dt) == 0)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "frt_tensor_new_copy: not for %s tensors",
+                              frt_dtype_name(dt));
     frt_tensor *t;
     FRT_TRY(frt_tensor_alloc(frt_cpu_allocator_default(), dt, dims, ndim, &t));
     if (frt_tensor_nbytes(t) != nbytes) {
@@ -198,7 +205,7 @@ int64_t frt_tensor_dim(const frt_tensor *t, int i) {
 }
 int64_t frt_tensor_num_elements(const frt_tensor *t) { return t->n; }
 size_t frt_tensor_nbytes(const frt_tensor *t) {
-    return t->dtype == FRT_DTYPE_STRING ? 0 : (size_t)t->n * frt_dtype_size(t->dtype);
+    return (size_t)t->n * frt_dtype_size(t->dtype); /* 0 for string and resource */
 }
 void *frt_tensor_data(const frt_tensor *t) {
     return t->buf ? (char *)t->buf->data + t->offset : NULL;

@@ -11,11 +11,26 @@
 #include "runtime/dtype.h"
 #include "runtime/status.h"
 
+/* A reference-counted object a DT_RESOURCE tensor element points to (a variable, later a
+ * lookup table). The tensor's buffer owns one reference per non-NULL element. */
+typedef struct frt_resource {
+    atomic_int refs;
+    void (*destroy)(struct frt_resource *r);
+} frt_resource;
+static inline frt_resource *frt_resource_ref(frt_resource *r) {
+    if (r) atomic_fetch_add(&r->refs, 1);
+    return r;
+}
+static inline void frt_resource_unref(frt_resource *r) {
+    if (r && atomic_fetch_sub(&r->refs, 1) == 1) r->destroy(r);
+}
+
 typedef struct frt_buffer {
     atomic_int refs;
     void *data;
     size_t size;
     int64_t n_strings;           /* > 0: data is frt_string[n_strings], each ptr owned */
+    int64_t n_resources;         /* > 0: data is frt_resource *[n_resources], each ref owned */
     frt_allocator *alloc;        /* non-NULL: alloc->free(alloc, data, size) on release */
     void (*release)(void *ctx, void *data, size_t size); /* external memory */
     void *release_ctx;
@@ -59,6 +74,10 @@ static inline int32_t *frt_tensor_i32(const frt_tensor *t) { return (int32_t *)f
 static inline int64_t *frt_tensor_i64(const frt_tensor *t) { return (int64_t *)frt_tensor_data(t); }
 static inline frt_string *frt_tensor_strings(const frt_tensor *t) {
     return (frt_string *)frt_tensor_data(t);
+}
+/* Elements of a DT_RESOURCE tensor (NULL-initialised; set with frt_resource_ref'd values). */
+static inline frt_resource **frt_tensor_resources(const frt_tensor *t) {
+    return (frt_resource **)frt_tensor_data(t);
 }
 /* Integer tensor element i (int32 or int64) as int64. */
 int64_t frt_tensor_int_at(const frt_tensor *t, int64_t i);
