@@ -1,5 +1,294 @@
-/* kernels/matmul.c: (placeholder, kernels to come). */
+/* kernels/matmul.c: MatMul and BatchMatMul/V2/V3 on the CPU.
+ * Owns: matrix-product shape rules (TF's MatMul/BatchMatMul shape functions and error texts),
+ * float/double GEMM through OpenBLAS split over the session's intra-op pool, naive integer
+ * products. Does not own: convolutions (conv.c, which has its own GEMM calls).
+ * Threading: OpenBLAS is put in single-threaded mode at registration (frt_init) so that the
+ * session's pool, not OpenBLAS's own threads, decides the parallelism; every call below is
+ * re-entrant. Kernel state: none. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "runtime/kernel.h"
 
+/* ---- threads ------------------------------------------------------------------------ */
+
+static int ctx_threads(const frt_kernel_ctx *c) {
+    int t = c->pool ? frt_threadpool_size(c->pool) + 1 : 1;
+    if (c->intra_threads > 0 && c->intra_threads < t) t = c->intra_threads;
+    return t;
+}
+
+/* ---- float/double GEMM split over the pool ------------------------------------------ */
+
+typedef struct gemm_job {
+    bool ta, tb;
+    int64_t M, N, K;
+    const void *A, *B;
+    void *C;
+    int64_t lda, ldb, ldc;
+    bool split_n; /* chunks are column ranges of C (else row ranges) */
+} gemm_job;
+
+#define DEFINE_GEMM(PFX, T)                                                                 \
+    static void gemm_##PFX##_block(const gemm_job *j, int64_t lo, int64_t hi) {            \
+        const T *A = j->A, *B = j->B;                                                      \
+        T *C = j->C;                                                                       \
+        int64_t M = j->M, N = j->N;                                                        \
+        if (j->split_n) {                                                                  \
+            B += j->tb ? lo * j->ldb : lo;                                                 \
+            C += lo;                                                                       \
+            N = hi - lo;                                                                   \
+        } else {                                                                           \
+            A += j->ta ? lo : lo * j->lda;                                                 \
+            C += lo * j->ldc;                                                              \
+            M = hi - lo;                                                                   \
+        }                                                                                  \
+        cblas_##PFX##gemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,                \
+                          j->tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N,       \
+                          (blasint)j->K, 1, A, (blasint)j->lda, B, (blasint)j->ldb, 0, C,  \
+                          (blasint)j->ldc);                                                \
+    }                                                                                      \
+    static void gemm_##PFX##_range(void *arg, int64_t lo, int64_t hi) {                    \
+        gemm_##PFX##_block(arg, lo, hi);                                                   \
+    }
+DEFINE_GEMM(s, float)
+DEFINE_GEMM(d, double)
+
+/* C[M,N] = op(A) op(B), row-major, split into about `threads` row (or column) blocks. */
+static void gemm_run(frt_kernel_ctx *ctx, int threads, gemm_job *j, bool dbl) {
+    if (j->M == 0 || j->N == 0) return;
+    if (j->K == 0) { /* BLAS leaves C alone when K == 0 with beta 0 on some builds */
+        size_t es = dbl ? sizeof(double) : sizeof(float);
+        for (int64_t i = 0; i < j->M; i++)
+            memset((char *)j->C + (size_t)(i * j->ldc) * es, 0, (size_t)j->N * es);
+        return;
+    }
+    double flops = 2.0 * (double)j->M * (double)j->N * (double)j->K;
+    if (threads > 1 && flops < 2e5) threads = 1; /* not worth waking anyone */
+    j->split_n = j->M < 4 * threads && j->N > j->M;
+    int64_t extent = j->split_n ? j->N : j->M;
+    if (threads <= 1 || extent < 2) {
+        if (dbl) gemm_d_block(j, 0, extent);
+        else gemm_s_block(j, 0, extent);
+        return;
+    }
+    /* One block per thread: each block repacks the shared operand, so fewer is better. */
+    int64_t grain = (extent + threads - 1) / threads;
+    frt_kernel_parallel_for(ctx, extent, grain, dbl ? gemm_d_range : gemm_s_range, j);
+}
+
+/* ---- naive integer products ------------------------------------------------------- */
+
+#define DEFINE_IGEMM(T)                                                                     \
+    static void igemm_##T(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T *A,   \
+                          const T *B, T *C) {                                              \
+        memset(C, 0, (size_t)(M * N) * sizeof(T));                                         \
+        for (int64_t i = 0; i < M; i++)                                                    \
+            for (int64_t k = 0; k < K; k++) {                                              \
+                /* Wrap-around like TF (Eigen) does: multiply in unsigned arithmetic. */    \
+                T a = ta ? A[k * M + i] : A[i * K + k];                                    \
+                for (int64_t n = 0; n < N; n++) {                                          \
+                    T b = tb ? B[n * K + k] : B[k * N + n];                                \
+                    C[i * N + n] = (T)((u##T)C[i * N + n] + (u##T)a * (u##T)b);            \
+                }                                                                          \
+            }                                                                              \
+    }
+DEFINE_IGEMM(int32_t)
+DEFINE_IGEMM(int64_t)
+
+/* One product of the given dtype; A, B, C already offset to the batch. */
+static frt_status *product(frt_kernel_ctx *ctx, int threads, frt_dtype dt, bool ta, bool tb,
+                           int64_t M, int64_t N, int64_t K, const void *A, const void *B,
+                           void *C) {
+    gemm_job j = {.ta = ta, .tb = tb, .M = M, .N = N, .K = K, .A = A, .B = B, .C = C,
+                  .lda = ta ? M : K, .ldb = tb ? K : N, .ldc = N};
+    switch (dt) {
+    case FRT_DTYPE_FLOAT: gemm_run(ctx, threads, &j, false); return NULL;
+    case FRT_DTYPE_DOUBLE: gemm_run(ctx, threads, &j, true); return NULL;
+    case FRT_DTYPE_INT32: igemm_int32_t(ta, tb, M, N, K, A, B, C); return NULL;
+    case FRT_DTYPE_INT64: igemm_int64_t(ta, tb, M, N, K, A, B, C); return NULL;
+    default:
+        return frt_status_new(FRT_UNIMPLEMENTED, "matrix product for dtype %s",
+                              frt_dtype_name(dt));
+    }
+}
+
+/* ---- MatMul ------------------------------------------------------------------------ */
+
+static frt_status *matmul(frt_kernel_ctx *ctx) {
+    const frt_tensor *a = frt_kernel_input(ctx, 0), *b = frt_kernel_input(ctx, 1);
+    bool ta, tb;
+    FRT_TRY(frt_attr_get_bool(ctx->attrs, "transpose_a", false, &ta));
+    FRT_TRY(frt_attr_get_bool(ctx->attrs, "transpose_b", false, &tb));
+    if (a->ndim != 2)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "In[0] is not a matrix. Instead it has shape %s", FRT_SHAPE_STR(a));
+    if (b->ndim != 2)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "In[1] is not a matrix. Instead it has shape %s", FRT_SHAPE_STR(b));
+    if (a->dtype != b->dtype)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "MatMul inputs have dtypes %s and %s",
+                              frt_dtype_name(a->dtype), frt_dtype_name(b->dtype));
+    int64_t M = a->dims[ta ? 1 : 0], K = a->dims[ta ? 0 : 1];
+    int64_t Kb = b->dims[tb ? 1 : 0], N = b->dims[tb ? 0 : 1];
+    if (K != Kb)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "Matrix size-incompatible: In[0]: %s, In[1]: %s",
+                              FRT_SHAPE_STR(a), FRT_SHAPE_STR(b));
+    frt_tensor *out;
+    FRT_TRY(frt_kernel_output(ctx, 0, a->dtype, (int64_t[]){M, N}, 2, &out));
+    return product(ctx, ctx_threads(ctx), a->dtype, ta, tb, M, N, K, frt_tensor_data(a),
+                   frt_tensor_data(b), frt_tensor_data(out));
+}
+
+/* ---- BatchMatMul, V2, V3 ------------------------------------------------------------ */
+
+typedef struct bmm_job {
+    frt_kernel_ctx *ctx;
+    frt_dtype dt;
+    bool ta, tb;
+    int64_t M, N, K;
+    const char *x, *y;
+    char *z;
+    const int64_t *xoff, *yoff; /* element offset of each output batch's operands */
+    frt_status *err;            /* only set for unsupported dtypes, before any work */
+} bmm_job;
+
+static void bmm_range(void *arg, int64_t lo, int64_t hi) {
+    bmm_job *j = arg;
+    size_t es = frt_dtype_size(j->dt);
+    for (int64_t b = lo; b < hi; b++) {
+        frt_status *st = product(j->ctx, 1, j->dt, j->ta, j->tb, j->M, j->N, j->K,
+                                 j->x + (size_t)j->xoff[b] * es, j->y + (size_t)j->yoff[b] * es,
+                                 j->z + (size_t)(b * j->M * j->N) * es);
+        frt_status_free(st); /* dtype was validated before the loop */
+    }
+}
+
+/* V1 (broadcast=false) needs equal batch dims; V2/V3 broadcast them NumPy-style. */
+static frt_status *batch_matmul(frt_kernel_ctx *ctx, bool broadcast) {
+    const frt_tensor *x = frt_kernel_input(ctx, 0), *y = frt_kernel_input(ctx, 1);
+    bool ta, tb;
+    FRT_TRY(frt_attr_get_bool(ctx->attrs, "adj_x", false, &ta));
+    FRT_TRY(frt_attr_get_bool(ctx->attrs, "adj_y", false, &tb));
+    if (x->ndim < 2)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "In[0] ndims must be >= 2: %d", x->ndim);
+    if (y->ndim < 2)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "In[1] ndims must be >= 2: %d", y->ndim);
+    if (x->dtype != y->dtype)
+        return frt_status_new(FRT_UNIMPLEMENTED, "BatchMatMul with mixed dtypes %s and %s",
+                              frt_dtype_name(x->dtype), frt_dtype_name(y->dtype));
+    if (x->dtype != FRT_DTYPE_FLOAT && x->dtype != FRT_DTYPE_DOUBLE &&
+        x->dtype != FRT_DTYPE_INT32 && x->dtype != FRT_DTYPE_INT64)
+        return frt_status_new(FRT_UNIMPLEMENTED, "BatchMatMul for dtype %s",
+                              frt_dtype_name(x->dtype));
+    int xr = x->ndim, yr = y->ndim;
+    int64_t M = x->dims[xr - (ta ? 1 : 2)], K = x->dims[xr - (ta ? 2 : 1)];
+    int64_t Kb = y->dims[yr - (tb ? 1 : 2)], N = y->dims[yr - (tb ? 2 : 1)];
+    if (K != Kb)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "Matrix size-incompatible: In[0]: %s, In[1]: %s",
+                              FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
+    /* Batch dims, right-aligned. */
+    int xb = xr - 2, yb = yr - 2, ob = xb > yb ? xb : yb;
+    if (!broadcast && xb != yb)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "In[0] and In[1] has different ndims: %s vs. %s",
+                              FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
+    int64_t odims[FRT_MAX_DIMS];
+    int64_t xs[FRT_MAX_DIMS], ys[FRT_MAX_DIMS]; /* batch strides (in matrices), 0 = broadcast */
+    int64_t xstride = 1, ystride = 1;
+    for (int i = ob - 1; i >= 0; i--) {
+        int xi = i - (ob - xb), yi = i - (ob - yb);
+        int64_t xd = xi >= 0 ? x->dims[xi] : 1, yd = yi >= 0 ? y->dims[yi] : 1;
+        if (xd != yd && !broadcast)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "In[0].dim(%d) and In[1].dim(%d) must be the same: %s vs %s",
+                                  i, i, FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
+        if (xd != yd && xd != 1 && yd != 1)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "In[0] and In[1] must have compatible batch dimensions: "
+                                  "%s vs. %s", FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
+        odims[i] = xd == 1 ? yd : xd;
+        xs[i] = xd == 1 ? 0 : xstride;
+        ys[i] = yd == 1 ? 0 : ystride;
+        xstride *= xd;
+        ystride *= yd;
+    }
+    odims[ob] = M;
+    odims[ob + 1] = N;
+    frt_tensor *out;
+    FRT_TRY(frt_kernel_output(ctx, 0, x->dtype, odims, ob + 2, &out));
+    int64_t nbatch = 1;
+    for (int i = 0; i < ob; i++) nbatch *= odims[i];
+    if (out->n == 0) return NULL;
+    int threads = ctx_threads(ctx);
+    const char *xd = frt_tensor_data(x), *yd = frt_tensor_data(y);
+    size_t es = frt_dtype_size(x->dtype);
+    /* y shared by every batch and x not transposed: one tall product [nbatch*M, K] x y. */
+    if (ystride == 1 && !ta && xstride == nbatch)
+        return product(ctx, threads, x->dtype, false, tb, nbatch * M, N, K, xd, yd,
+                       frt_tensor_data(out));
+    int64_t *offs = malloc((size_t)nbatch * 2 * sizeof *offs);
+    if (!offs) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "BatchMatMul: out of memory");
+    for (int64_t b = 0; b < nbatch; b++) {
+        int64_t rem = b, xo = 0, yo = 0;
+        for (int i = ob - 1; i >= 0; i--) {
+            int64_t idx = rem % odims[i];
+            rem /= odims[i];
+            xo += idx * xs[i];
+            yo += idx * ys[i];
+        }
+        offs[b] = xo * M * K;
+        offs[nbatch + b] = yo * K * N;
+    }
+    frt_status *st = NULL;
+    if (nbatch >= threads || threads == 1) {
+        bmm_job j = {.ctx = ctx, .dt = x->dtype, .ta = ta, .tb = tb, .M = M, .N = N, .K = K,
+                     .x = xd, .y = yd, .z = frt_tensor_data(out), .xoff = offs,
+                     .yoff = offs + nbatch};
+        frt_kernel_parallel_for(ctx, nbatch, 1, bmm_range, &j);
+    } else {
+        char *zd = frt_tensor_data(out);
+        for (int64_t b = 0; b < nbatch && !st; b++)
+            st = product(ctx, threads, x->dtype, ta, tb, M, N, K, xd + (size_t)offs[b] * es,
+                         yd + (size_t)offs[nbatch + b] * es, zd + (size_t)(b * M * N) * es);
+    }
+    free(offs);
+    return st;
+}
+
+static frt_status *batch_matmul_v1(frt_kernel_ctx *ctx) { return batch_matmul(ctx, false); }
+static frt_status *batch_matmul_v2(frt_kernel_ctx *ctx) { return batch_matmul(ctx, true); }
+
+/* V3 names its types Ta, Tb, Tout; we support Ta == Tb == Tout. */
+static frt_status *bmm_v3_init(frt_kernel_init_ctx *ic, void **state) {
+    *state = NULL;
+    frt_dtype ta, tb, tout;
+    FRT_TRY(frt_attr_get_type(ic->attrs, "Ta", FRT_DTYPE_INVALID, &ta));
+    FRT_TRY(frt_attr_get_type(ic->attrs, "Tb", ta, &tb));
+    FRT_TRY(frt_attr_get_type(ic->attrs, "Tout", ta, &tout));
+    if (tb != ta || tout != ta)
+        return frt_status_new(FRT_UNIMPLEMENTED,
+                              "BatchMatMulV3 with Ta=%s, Tb=%s, Tout=%s (only equal types)",
+                              frt_dtype_name(ta), frt_dtype_name(tb), frt_dtype_name(tout));
+    return NULL;
+}
+
+#define MATMUL_TYPES(X, ...) FRT_REAL_TYPES(X, __VA_ARGS__)
+#define ROW(OP, FN, DT, T) {#OP, FRT_DEVICE_CPU, FRT_DTYPE_##DT, FN, NULL, NULL, 0, NULL},
+#define ROW_V3(OP, FN, DT, T) {#OP, FRT_DEVICE_CPU, FRT_DTYPE_##DT, FN, bmm_v3_init, NULL, 0, "Ta"},
+static const frt_kernel_def defs[] = {
+    MATMUL_TYPES(ROW, MatMul, matmul)
+    MATMUL_TYPES(ROW, BatchMatMul, batch_matmul_v1)
+    MATMUL_TYPES(ROW, BatchMatMulV2, batch_matmul_v2)
+    MATMUL_TYPES(ROW_V3, BatchMatMulV3, batch_matmul_v2)
+};
+
 void frt_kernels_register_matmul(frt_kernel_registry *r);
-void frt_kernels_register_matmul(frt_kernel_registry *r) { (void)r; }
+void frt_kernels_register_matmul(frt_kernel_registry *r) {
+    /* Our pool splits products; OpenBLAS threads on top of it would oversubscribe. */
+    openblas_set_num_threads(1);
+    frt_kernel_registry_add(r, defs, FRT_COUNTOF(defs));
+}
