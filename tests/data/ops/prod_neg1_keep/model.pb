@@ -1,0 +1,19 @@
+
+6
+xPlaceholder*
+dtype0*
+shape:
+<
+ConstConst*
+dtype0*
+valueB:
+ÿÿÿÿÿÿÿÿÿ
+<
+ProdProdxConst*
+
+Tidx0*
+T0*
+	keep_dims(
+#
+IdentityIdentityProd*
+T0"ª

@@ -1,0 +1,11 @@
+
+.
+xPlaceholder*
+dtype0*
+shape:2
+
+SigmoidSigmoidx*
+T0
+&
+IdentityIdentitySigmoid*
+T0"ª

@@ -1,0 +1,22 @@
+
+6
+xPlaceholder*
+dtype0*
+shape:
+3
+UnpackUnpackx*
+T0*
+
+axis*	
+num
+%
+IdentityIdentityUnpack*
+T0
+)
+
+Identity_1IdentityUnpack:1*
+T0
+)
+
+Identity_2IdentityUnpack:2*
+T0"ª
