@@ -1,5 +1,475 @@
-/* kernels/conv.c: (placeholder, kernels to come). */
+/* kernels/conv.c: Conv2D and DepthwiseConv2dNative on the CPU (float32).
+ * Owns: window attrs (strides, dilations, padding VALID/SAME/EXPLICIT, data_format) and TF's
+ * windowed output-size rule for convolutions; 1x1 convs as one GEMM, general convs as
+ * im2col over tiles of output pixels + GEMM (grouped convs too), depthwise as a direct loop
+ * vectorised over channels. NCHW is handled by transposing to NHWC at the boundary.
+ * Does not own: bias/activation (separate ops), pooling (pool.c).
+ * Threading: work is split over the session's pool; OpenBLAS runs single-threaded inside
+ * each chunk (matmul.c sets that up at registration). Kernel state is read-only in compute. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "runtime/kernel.h"
 
+enum { PAD_VALID, PAD_SAME, PAD_EXPLICIT };
+
+typedef struct conv_state {
+    bool nchw;
+    int padding;
+    int64_t sh, sw, dh, dw;
+    int64_t pt, pb, pl, pr; /* EXPLICIT paddings */
+} conv_state;
+
+static int ctx_threads(const frt_kernel_ctx *c) {
+    int t = c->pool ? frt_threadpool_size(c->pool) + 1 : 1;
+    if (c->intra_threads > 0 && c->intra_threads < t) t = c->intra_threads;
+    return t;
+}
+
+/* Attrs shared by both ops, validated once per node (TF's error texts where they exist). */
+static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
+    *state = NULL;
+    const frt_attrs *a = ic->attrs;
+    int64_t strides[8], dil[8], pads[16];
+    int ns = 0, nd = 0, np = 0;
+    FRT_TRY(frt_attr_get_int_list(a, "strides", 8, strides, &ns));
+    FRT_TRY(frt_attr_get_int_list(a, "dilations", 8, dil, &nd));
+    FRT_TRY(frt_attr_get_int_list(a, "explicit_paddings", 16, pads, &np));
+    const char *padding = NULL, *fmt = NULL;
+    FRT_TRY(frt_attr_get_str(a, "padding", NULL, &padding));
+    FRT_TRY(frt_attr_get_str(a, "data_format", "NHWC", &fmt));
+    conv_state s = {0};
+    if (strcmp(fmt, "NHWC") == 0) s.nchw = false;
+    else if (strcmp(fmt, "NCHW") == 0) s.nchw = true;
+    else
+        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: unsupported data_format '%s'",
+                              ic->op, fmt);
+    int hi = s.nchw ? 2 : 1, wi = hi + 1, ci = s.nchw ? 1 : 3;
+    if (ns != 4)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "Sliding window strides field must specify 4 dimensions");
+    if (nd == 0) {
+        nd = 4;
+        dil[0] = dil[1] = dil[2] = dil[3] = 1;
+    }
+    if (nd != 4)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "Sliding window dilations field must specify 4 dimensions");
+    if (strides[0] != 1 || strides[ci] != 1)
+        return frt_status_new(FRT_UNIMPLEMENTED, "Current implementation does not yet support "
+                                                 "strides in the batch and depth dimensions.");
+    if (dil[0] != 1 || dil[ci] != 1)
+        return frt_status_new(FRT_UNIMPLEMENTED, "Current implementation does not yet support "
+                                                 "dilations in the batch and depth dimensions.");
+    s.sh = strides[hi];
+    s.sw = strides[wi];
+    s.dh = dil[hi];
+    s.dw = dil[wi];
+    if (s.sh <= 0 || s.sw <= 0)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "Sliding window strides must be positive, "
+                                                    "got [%lld,%lld]",
+                              (long long)s.sh, (long long)s.sw);
+    if (s.dh <= 0 || s.dw <= 0)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "Dilated rates should be larger than 0, "
+                                                    "got [%lld,%lld]",
+                              (long long)s.dh, (long long)s.dw);
+    if (!padding)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: missing attr 'padding'", ic->op);
+    if (strcmp(padding, "VALID") == 0) s.padding = PAD_VALID;
+    else if (strcmp(padding, "SAME") == 0) s.padding = PAD_SAME;
+    else if (strcmp(padding, "EXPLICIT") == 0) s.padding = PAD_EXPLICIT;
+    else
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "%s: unknown padding '%s' (expected SAME, VALID or EXPLICIT)",
+                              ic->op, padding);
+    if (s.padding == PAD_EXPLICIT) {
+        if (np != 8)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "explicit_paddings attribute must contain 8 values, but got: %d",
+                                  np);
+        for (int i = 0; i < 8; i++)
+            if (pads[i] < 0)
+                return frt_status_new(FRT_INVALID_ARGUMENT,
+                                      "All elements of explicit_paddings must be nonnegative");
+        if (pads[0] || pads[1] || pads[2 * ci] || pads[2 * ci + 1])
+            return frt_status_new(FRT_UNIMPLEMENTED, "Nonzero explicit padding in the batch or "
+                                                     "depth dimensions is not supported");
+        s.pt = pads[2 * hi];
+        s.pb = pads[2 * hi + 1];
+        s.pl = pads[2 * wi];
+        s.pr = pads[2 * wi + 1];
+    } else if (np != 0) {
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "explicit_paddings attribute must be empty if the padding is not "
+                              "EXPLICIT");
+    }
+    conv_state *p = malloc(sizeof *p);
+    if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
+    *p = s;
+    *state = p;
+    return NULL;
+}
+
+/* TF's GetWindowedOutputSizeVerbose for one spatial dim. */
+static frt_status *window_dim(const char *what, int64_t in, int64_t k, int64_t d, int64_t s,
+                              int mode, int64_t eb, int64_t ea, int64_t *out, int64_t *pb) {
+    int64_t keff = (k - 1) * d + 1;
+    switch (mode) {
+    case PAD_VALID:
+        *out = (in - keff + s) / s;
+        *pb = 0;
+        break;
+    case PAD_SAME: {
+        *out = (in + s - 1) / s;
+        int64_t total = (*out - 1) * s + keff - in;
+        if (total < 0) total = 0;
+        *pb = total / 2;
+        break;
+    }
+    default:
+        *out = (in + eb + ea - keff + s) / s;
+        *pb = eb;
+        break;
+    }
+    /* C++ division truncates, so a slightly-too-small VALID input gives 0, not an error. */
+    if (*out < 0)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "Computed output size would be negative: %lld [input %s: %lld, "
+                              "effective filter size: %lld, stride: %lld]",
+                              (long long)*out, what, (long long)in, (long long)keff, (long long)s);
+    return NULL;
+}
+
+/* ---- NCHW <-> NHWC at the boundary ------------------------------------------------- */
+
+/* dst[n][b][a] = src[n][a][b] for each of N planes of A x B floats. */
+static void transpose_planes(const float *src, float *dst, int64_t N, int64_t A, int64_t B) {
+    for (int64_t n = 0; n < N; n++) {
+        const float *s = src + n * A * B;
+        float *d = dst + n * A * B;
+        for (int64_t a0 = 0; a0 < A; a0 += 32)
+            for (int64_t b0 = 0; b0 < B; b0 += 32)
+                for (int64_t a = a0; a < A && a < a0 + 32; a++)
+                    for (int64_t b = b0; b < B && b < b0 + 32; b++) d[b * A + a] = s[a * B + b];
+    }
+}
+
+/* ---- shared geometry --------------------------------------------------------------- */
+
+typedef struct geom {
+    int64_t N, H, W, C;      /* input, NHWC */
+    int64_t KH, KW;
+    int64_t OH, OW, OC;      /* output, NHWC */
+    int64_t sh, sw, dh, dw, pt, pl;
+} geom;
+
+/* Input and output in NHWC order (transposing NCHW ones at the boundary), then fn. */
+typedef frt_status *(*nhwc_fn)(frt_kernel_ctx *ctx, const geom *g, const float *in,
+                               const float *filter, float *out);
+
+static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, nhwc_fn fn) {
+    const conv_state *s = frt_kernel_state(ctx);
+    const frt_tensor *x = frt_kernel_input(ctx, 0), *f = frt_kernel_input(ctx, 1);
+    const char *op = ctx->def->op;
+    if (x->ndim != 4)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "input must be 4-dimensional%s",
+                              FRT_SHAPE_STR(x));
+    if (f->ndim != 4)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "filter must be 4-dimensional: %s",
+                              FRT_SHAPE_STR(f));
+    if (x->dtype != FRT_DTYPE_FLOAT || f->dtype != FRT_DTYPE_FLOAT)
+        return frt_status_new(FRT_UNIMPLEMENTED, "%s: only float32 is implemented, got %s",
+                              op, frt_dtype_name(x->dtype));
+    geom g = {.N = x->dims[0], .H = x->dims[s->nchw ? 2 : 1], .W = x->dims[s->nchw ? 3 : 2],
+              .C = x->dims[s->nchw ? 1 : 3], .KH = f->dims[0], .KW = f->dims[1],
+              .sh = s->sh, .sw = s->sw, .dh = s->dh, .dw = s->dw};
+    int64_t fin = f->dims[2];
+    if (depthwise) {
+        if (fin != g.C)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "input and filter must have the same depth: %lld vs %lld "
+                                  "(input %s, filter %s)",
+                                  (long long)g.C, (long long)fin, FRT_SHAPE_STR(x),
+                                  FRT_SHAPE_STR(f));
+        g.OC = g.C * f->dims[3];
+    } else {
+        if (fin <= 0 || g.C % fin != 0)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "input depth must be evenly divisible by filter depth: "
+                                  "%lld vs %lld (input %s, filter %s)",
+                                  (long long)g.C, (long long)fin, FRT_SHAPE_STR(x),
+                                  FRT_SHAPE_STR(f));
+        int64_t groups = g.C / fin;
+        if (f->dims[3] % groups != 0)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "output depth must be evenly divisible by number of groups: "
+                                  "%lld vs %lld (filter %s)",
+                                  (long long)f->dims[3], (long long)groups, FRT_SHAPE_STR(f));
+        g.OC = f->dims[3];
+    }
+    int64_t pbh, pbw;
+    FRT_TRY(window_dim("rows", g.H, g.KH, g.dh, g.sh, s->padding, s->pt, s->pb, &g.OH, &pbh));
+    FRT_TRY(window_dim("cols", g.W, g.KW, g.dw, g.sw, s->padding, s->pl, s->pr, &g.OW, &pbw));
+    g.pt = pbh;
+    g.pl = pbw;
+    int64_t odims[4] = {g.N, g.OH, g.OW, g.OC};
+    if (s->nchw) {
+        odims[1] = g.OC;
+        odims[2] = g.OH;
+        odims[3] = g.OW;
+    }
+    frt_tensor *out;
+    FRT_TRY(frt_kernel_output(ctx, 0, FRT_DTYPE_FLOAT, odims, 4, &out));
+    if (out->n == 0) return NULL;
+    float *o = frt_tensor_f32(out);
+    if (x->n == 0 || f->n == 0) { /* empty reduction: zeros */
+        memset(o, 0, (size_t)out->n * sizeof(float));
+        return NULL;
+    }
+    if (!s->nchw) return fn(ctx, &g, frt_tensor_f32(x), frt_tensor_f32(f), o);
+    float *xin = malloc((size_t)x->n * sizeof(float));
+    float *xout = malloc((size_t)out->n * sizeof(float));
+    frt_status *st = NULL;
+    if (!xin || !xout) {
+        st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory for NCHW transpose", op);
+    } else {
+        transpose_planes(frt_tensor_f32(x), xin, g.N, g.C, g.H * g.W);
+        st = fn(ctx, &g, xin, frt_tensor_f32(f), xout);
+        if (!st) transpose_planes(xout, o, g.N, g.OH * g.OW, g.OC);
+    }
+    free(xin);
+    free(xout);
+    return st;
+}
+
+/* ---- Conv2D ------------------------------------------------------------------------- */
+
+typedef struct conv_job {
+    const geom *g;
+    const float *in, *filter;
+    float *out;
+    int64_t tile;   /* output pixels per im2col tile */
+    int64_t cin_g;  /* input channels per group */
+    int64_t groups;
+    bool oom;       /* a chunk could not get scratch memory */
+} conv_job;
+
+/* Rows [p0, p1) of the im2col matrix for group gi: row p holds, for each (ky, kx), the
+ * cin_g input channels under that tap (zeros outside the input). */
+static void im2col(const conv_job *j, int64_t gi, int64_t p0, int64_t p1, float *col) {
+    const geom *g = j->g;
+    int64_t cg = j->cin_g, kdim = g->KH * g->KW * cg, ohw = g->OH * g->OW;
+    bool runs = j->groups == 1 && g->dw == 1; /* a row of KW taps is contiguous in input */
+    for (int64_t p = p0; p < p1; p++) {
+        int64_t n = p / ohw, r = p % ohw, oy = r / g->OW, ox = r % g->OW;
+        float *dst = col + (p - p0) * kdim;
+        int64_t iy0 = oy * g->sh - g->pt, ix0 = ox * g->sw - g->pl;
+        for (int64_t ky = 0; ky < g->KH; ky++) {
+            int64_t iy = iy0 + ky * g->dh;
+            float *d = dst + ky * g->KW * cg;
+            if (iy < 0 || iy >= g->H) {
+                memset(d, 0, (size_t)(g->KW * cg) * sizeof(float));
+                continue;
+            }
+            const float *row = j->in + ((n * g->H + iy) * g->W) * g->C + gi * cg;
+            if (runs && ix0 >= 0 && ix0 + g->KW <= g->W) {
+                memcpy(d, row + ix0 * g->C, (size_t)(g->KW * cg) * sizeof(float));
+                continue;
+            }
+            for (int64_t kx = 0; kx < g->KW; kx++) {
+                int64_t ix = ix0 + kx * g->dw;
+                if (ix < 0 || ix >= g->W) memset(d + kx * cg, 0, (size_t)cg * sizeof(float));
+                else memcpy(d + kx * cg, row + ix * g->C, (size_t)cg * sizeof(float));
+            }
+        }
+    }
+}
+
+/* Output pixel tiles [lo, hi) (in tile units): im2col then one GEMM per group. */
+static void conv_tiles(void *arg, int64_t lo, int64_t hi) {
+    conv_job *j = arg;
+    const geom *g = j->g;
+    int64_t P = g->N * g->OH * g->OW, cg = j->cin_g, kdim = g->KH * g->KW * cg;
+    int64_t og = g->OC / j->groups;
+    float *col = malloc((size_t)(j->tile * kdim) * sizeof(float));
+    if (!col) {
+        j->oom = true; /* benign race: only ever set to true */
+        return;
+    }
+    for (int64_t t = lo; t < hi; t++) {
+        int64_t p0 = t * j->tile, p1 = p0 + j->tile < P ? p0 + j->tile : P;
+        for (int64_t gi = 0; gi < j->groups; gi++) {
+            im2col(j, gi, p0, p1, col);
+            /* [p1-p0, kdim] x filter[kdim, OC] restricted to this group's columns. */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)(p1 - p0),
+                        (blasint)og, (blasint)kdim, 1.0f, col, (blasint)kdim,
+                        j->filter + gi * og, (blasint)g->OC, 0.0f,
+                        j->out + p0 * g->OC + gi * og, (blasint)g->OC);
+        }
+    }
+    free(col);
+}
+
+typedef struct gemm_rows {
+    const float *a, *b;
+    float *c;
+    int64_t K, N;
+} gemm_rows;
+
+static void gemm_rows_range(void *arg, int64_t lo, int64_t hi) {
+    const gemm_rows *j = arg;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)(hi - lo), (blasint)j->N,
+                (blasint)j->K, 1.0f, j->a + lo * j->K, (blasint)j->K, j->b, (blasint)j->N, 0.0f,
+                j->c + lo * j->N, (blasint)j->N);
+}
+
+static frt_status *conv2d_nhwc(frt_kernel_ctx *ctx, const geom *g, const float *in,
+                               const float *filter, float *out) {
+    int threads = ctx_threads(ctx);
+    int64_t P = g->N * g->OH * g->OW;
+    const frt_tensor *f = frt_kernel_input(ctx, 1);
+    int64_t cin_g = f->dims[2], groups = g->C / cin_g;
+    /* 1x1, stride 1, no padding: the input already is the [P, C] matrix. */
+    if (g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 && groups == 1 && g->pt == 0 &&
+        g->pl == 0 && g->OH == g->H && g->OW == g->W) {
+        gemm_rows j = {.a = in, .b = filter, .c = out, .K = g->C, .N = g->OC};
+        int64_t grain = (P + threads - 1) / threads;
+        if ((double)P * (double)g->C * (double)g->OC < 1e5) grain = P;
+        frt_kernel_parallel_for(ctx, P, grain, gemm_rows_range, &j);
+        return NULL;
+    }
+    int64_t kdim = g->KH * g->KW * cin_g;
+    /* Tiles of ~256 KiB of im2col scratch (L2-sized), at least 32 rows for GEMM efficiency. */
+    int64_t tile = (256 * 1024 / (int64_t)sizeof(float)) / (kdim > 0 ? kdim : 1);
+    if (tile < 32) tile = 32;
+    if (tile > P) tile = P;
+    int64_t ntiles = (P + tile - 1) / tile;
+    /* Keep every thread busy: shrink tiles when there are fewer tiles than threads. */
+    if (ntiles < threads && P >= 32 * threads) {
+        tile = (P + threads - 1) / threads;
+        ntiles = (P + tile - 1) / tile;
+    }
+    conv_job j = {.g = g, .in = in, .filter = filter, .out = out, .tile = tile,
+                  .cin_g = cin_g, .groups = groups};
+    frt_kernel_parallel_for(ctx, ntiles, 1, conv_tiles, &j);
+    if (j.oom)
+        return frt_status_new(FRT_RESOURCE_EXHAUSTED, "Conv2D: out of memory for im2col tile "
+                                                      "(%lld x %lld floats)",
+                              (long long)tile, (long long)kdim);
+    return NULL;
+}
+
+static frt_status *conv2d(frt_kernel_ctx *ctx) { return conv_common(ctx, false, conv2d_nhwc); }
+
+/* ---- DepthwiseConv2dNative -------------------------------------------------------- */
+
+typedef struct dw_job {
+    const geom *g;
+    const float *in, *filter;
+    float *out;
+    int64_t mult;
+} dw_job;
+
+/* Channel multiplier 1: out[c] = sum over taps in[c] * f[tap][c]; channels are contiguous in
+ * both input and filter, so each tap is a vector FMA over a 16-channel block. */
+static void dw_rows_m1(void *arg, int64_t lo, int64_t hi) {
+    const dw_job *j = arg;
+    const geom *g = j->g;
+    int64_t C = g->C;
+    for (int64_t r = lo; r < hi; r++) {
+        int64_t n = r / g->OH, oy = r % g->OH;
+        int64_t iy0 = oy * g->sh - g->pt;
+        int64_t ky0 = 0, ky1 = g->KH; /* taps inside the input */
+        while (ky0 < ky1 && iy0 + ky0 * g->dh < 0) ky0++;
+        while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dh >= g->H) ky1--;
+        const float *img = j->in + n * g->H * g->W * C;
+        float *orow = j->out + r * g->OW * C;
+        for (int64_t ox = 0; ox < g->OW; ox++) {
+            int64_t ix0 = ox * g->sw - g->pl;
+            int64_t kx0 = 0, kx1 = g->KW;
+            while (kx0 < kx1 && ix0 + kx0 * g->dw < 0) kx0++;
+            while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dw >= g->W) kx1--;
+            float *o = orow + ox * C;
+            int64_t c = 0;
+            for (; c + 16 <= C; c += 16) {
+                float acc[16] = {0};
+                for (int64_t ky = ky0; ky < ky1; ky++) {
+                    const float *ip =
+                        img + ((iy0 + ky * g->dh) * g->W + ix0 + kx0 * g->dw) * C + c;
+                    const float *fp = j->filter + ky * g->KW * C + c;
+                    for (int64_t kx = kx0; kx < kx1; kx++) {
+                        const float *a = ip + (kx - kx0) * g->dw * C, *b = fp + kx * C;
+                        for (int v = 0; v < 16; v++) acc[v] += a[v] * b[v];
+                    }
+                }
+                memcpy(o + c, acc, sizeof acc);
+            }
+            for (; c < C; c++) {
+                float acc = 0;
+                for (int64_t ky = ky0; ky < ky1; ky++)
+                    for (int64_t kx = kx0; kx < kx1; kx++)
+                        acc += img[((iy0 + ky * g->dh) * g->W + ix0 + kx * g->dw) * C + c] *
+                               j->filter[(ky * g->KW + kx) * C + c];
+                o[c] = acc;
+            }
+        }
+    }
+}
+
+/* General multiplier: out[c*M + m] = sum in[c] * f[tap][c*M + m]. */
+static void dw_rows_general(void *arg, int64_t lo, int64_t hi) {
+    const dw_job *j = arg;
+    const geom *g = j->g;
+    int64_t C = g->C, M = j->mult, OC = g->OC;
+    for (int64_t r = lo; r < hi; r++) {
+        int64_t n = r / g->OH, oy = r % g->OH;
+        int64_t iy0 = oy * g->sh - g->pt;
+        const float *img = j->in + n * g->H * g->W * C;
+        for (int64_t ox = 0; ox < g->OW; ox++) {
+            int64_t ix0 = ox * g->sw - g->pl;
+            float *o = j->out + (r * g->OW + ox) * OC;
+            memset(o, 0, (size_t)OC * sizeof(float));
+            for (int64_t ky = 0; ky < g->KH; ky++) {
+                int64_t iy = iy0 + ky * g->dh;
+                if (iy < 0 || iy >= g->H) continue;
+                for (int64_t kx = 0; kx < g->KW; kx++) {
+                    int64_t ix = ix0 + kx * g->dw;
+                    if (ix < 0 || ix >= g->W) continue;
+                    const float *ip = img + (iy * g->W + ix) * C;
+                    const float *fp = j->filter + (ky * g->KW + kx) * OC;
+                    for (int64_t c = 0; c < C; c++)
+                        for (int64_t m = 0; m < M; m++) o[c * M + m] += ip[c] * fp[c * M + m];
+                }
+            }
+        }
+    }
+}
+
+static frt_status *depthwise_nhwc(frt_kernel_ctx *ctx, const geom *g, const float *in,
+                                  const float *filter, float *out) {
+    dw_job j = {.g = g, .in = in, .filter = filter, .out = out, .mult = g->OC / g->C};
+    int64_t rows = g->N * g->OH;
+    /* ~32k multiply-adds per chunk at least. */
+    int64_t per_row = g->OW * g->OC * g->KH * g->KW;
+    int64_t grain = per_row > 0 ? 32768 / per_row : rows;
+    if (grain < 1) grain = 1;
+    frt_kernel_parallel_for(ctx, rows, grain, j.mult == 1 ? dw_rows_m1 : dw_rows_general, &j);
+    return NULL;
+}
+
+static frt_status *depthwise(frt_kernel_ctx *ctx) {
+    return conv_common(ctx, true, depthwise_nhwc);
+}
+
+static const frt_kernel_def defs[] = {
+    {"Conv2D", FRT_DEVICE_CPU, FRT_DTYPE_FLOAT, conv2d, conv_init, free, 0, NULL},
+    {"DepthwiseConv2dNative", FRT_DEVICE_CPU, FRT_DTYPE_FLOAT, depthwise, conv_init, free, 0,
+     NULL},
+};
+
 void frt_kernels_register_conv(frt_kernel_registry *r);
-void frt_kernels_register_conv(frt_kernel_registry *r) { (void)r; }
+void frt_kernels_register_conv(frt_kernel_registry *r) {
+    openblas_set_num_threads(1); /* see matmul.c: our pool does the splitting */
+    frt_kernel_registry_add(r, defs, FRT_COUNTOF(defs));
+}
