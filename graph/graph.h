@@ -63,3 +63,8 @@ frt_status *frt_graph_resolve_tensor(const frt_graph *g, const char *tensor, frt
  * (NextIteration back edges excepted). Every problem is reported in one INVALID_ARGUMENT
  * status, one line each, naming the node and op. */
 frt_status *frt_graph_finalize(frt_graph *g);
+
+/* Topological order of all nodes (data and control edges; NextIteration back edges are
+ * skipped), stable by node index. order must hold n_nodes. FAILED_PRECONDITION when g is
+ * not finalized, INVALID_ARGUMENT on a cycle. Implemented in graph/validate.c. */
+frt_status *frt_graph_topo_order(const frt_graph *g, int *order);

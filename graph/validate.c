@@ -1,0 +1,246 @@
+/* graph/validate.c: frt_graph_finalize (resolve input strings to edges, fill attr defaults,
+ * set output counts, check the graph) and the topological order.
+ * Owns: problem reporting (every problem at once, one line each), cycle detection.
+ * Does not own: op definitions (op_registry.c), IR storage (graph.c), shapes (shape_infer.c).
+ * Thread-safety: finalize needs the graph exclusively; topo_order only reads it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph.h"
+#include "graph/op_registry.h"
+
+/* Problems are collected into one growing message; past MAX_LINES only a count is kept. */
+enum { MAX_LINES = 200 };
+
+typedef struct problems {
+    char *buf;
+    size_t len, cap;
+    int n;
+} problems;
+
+static void add_problem(problems *p, const frt_node *n, const char *fmt, ...) FRT_PRINTF(3, 4);
+static void add_problem(problems *p, const frt_node *n, const char *fmt, ...) {
+    if (++p->n > MAX_LINES) return;
+    char line[1024];
+    int k = snprintf(line, sizeof line, "node '%s' (%s): ", n->name, n->op);
+    va_list ap;
+    va_start(ap, fmt);
+    if (k >= 0 && (size_t)k < sizeof line) vsnprintf(line + k, sizeof line - (size_t)k, fmt, ap);
+    va_end(ap);
+    size_t l = strlen(line);
+    if (p->len + l + 2 > p->cap) {
+        p->cap = (p->len + l + 2) * 2;
+        p->buf = frt_xrealloc(p->buf, p->cap);
+    }
+    if (p->len) p->buf[p->len++] = '\n';
+    memcpy(p->buf + p->len, line, l + 1);
+    p->len += l;
+}
+
+/* Edges from a NextIteration node are the back edges of TF1 while loops. */
+static bool is_back_edge_source(const frt_graph *g, int node) {
+    return strcmp(g->nodes[node].op, "NextIteration") == 0;
+}
+
+/* Kahn's algorithm over data and control edges (back edges skipped), in FIFO order seeded
+ * by node index so the order is stable. Returns how many nodes were ordered; the others
+ * are on a cycle or downstream of one (indeg > 0). */
+static int kahn(const frt_graph *g, int *order, int *indeg) {
+    int n = g->n_nodes;
+    int *off = frt_xcalloc((size_t)n + 1, sizeof *off);
+    for (int i = 0; i < n; i++) indeg[i] = 0;
+    /* Count consumer edges per producer (CSR adjacency). */
+    for (int i = 0; i < n; i++) {
+        const frt_node *nd = &g->nodes[i];
+        for (int k = 0; k < nd->n_data; k++) {
+            int p = nd->data[k].node;
+            if (p < 0 || is_back_edge_source(g, p)) continue;
+            off[p + 1]++;
+            indeg[i]++;
+        }
+        for (int k = 0; k < nd->n_ctrl; k++) {
+            int p = nd->ctrl[k];
+            if (p < 0 || is_back_edge_source(g, p)) continue;
+            off[p + 1]++;
+            indeg[i]++;
+        }
+    }
+    for (int i = 0; i < n; i++) off[i + 1] += off[i];
+    int *adj = frt_xmalloc((size_t)off[n] * sizeof *adj + 1);
+    int *fill = frt_xcalloc((size_t)n + 1, sizeof *fill);
+    for (int i = 0; i < n; i++) {
+        const frt_node *nd = &g->nodes[i];
+        for (int k = 0; k < nd->n_data + nd->n_ctrl; k++) {
+            int p = k < nd->n_data ? nd->data[k].node : nd->ctrl[k - nd->n_data];
+            if (p < 0 || is_back_edge_source(g, p)) continue;
+            adj[off[p] + fill[p]++] = i;
+        }
+    }
+    int head = 0, tail = 0;
+    for (int i = 0; i < n; i++)
+        if (indeg[i] == 0) order[tail++] = i;
+    while (head < tail) {
+        int u = order[head++];
+        for (int e = off[u]; e < off[u + 1]; e++)
+            if (--indeg[adj[e]] == 0) order[tail++] = adj[e];
+    }
+    free(off);
+    free(adj);
+    free(fill);
+    return tail;
+}
+
+/* Reports each cycle once as "a -> b -> a". Nodes left by Kahn all have an unordered
+ * predecessor, so walking predecessors from any of them must close a cycle. */
+static void report_cycles(const frt_graph *g, const int *indeg, problems *p) {
+    int n = g->n_nodes;
+    int *state = frt_xcalloc((size_t)n, sizeof *state); /* 0 new, 1 on path, 2 done */
+    int *path = frt_xmalloc((size_t)n * sizeof *path);
+    int *pos = frt_xmalloc((size_t)n * sizeof *pos);
+    for (int s = 0; s < n; s++) {
+        if (indeg[s] == 0 || state[s]) continue;
+        int len = 0, u = s;
+        while (state[u] == 0) {
+            state[u] = 1;
+            pos[u] = len;
+            path[len++] = u;
+            const frt_node *nd = &g->nodes[u];
+            int next = -1;
+            for (int k = 0; k < nd->n_data + nd->n_ctrl && next < 0; k++) {
+                int q = k < nd->n_data ? nd->data[k].node : nd->ctrl[k - nd->n_data];
+                if (q >= 0 && indeg[q] > 0 && !is_back_edge_source(g, q)) next = q;
+            }
+            FRT_ASSERT(next >= 0);
+            u = next;
+        }
+        if (state[u] == 1) {
+            /* path[pos[u]..len) is a cycle walked consumer -> producer; print it forwards. */
+            char text[1024];
+            size_t t = 0;
+            text[0] = 0;
+            for (int k = len - 1; k >= pos[u] && t < sizeof text - 64; k--)
+                t += (size_t)snprintf(text + t, sizeof text - t, "'%s' -> ",
+                                      g->nodes[path[k]].name);
+            snprintf(text + t, sizeof text - t, "'%s'", g->nodes[path[len - 1]].name);
+            add_problem(p, &g->nodes[path[len - 1]], "is on a cycle: %s", text);
+        }
+        for (int k = 0; k < len; k++) state[path[k]] = 2;
+    }
+    free(state);
+    free(path);
+    free(pos);
+}
+
+frt_status *frt_graph_finalize(frt_graph *g) {
+    problems p = {0};
+    int n = g->n_nodes;
+    g->finalized = false;
+
+    /* Pass 1: names, op definitions, defaults, output counts. */
+    int *n_in = frt_xmalloc((size_t)n * sizeof *n_in + 1);
+    for (int i = 0; i < n; i++) {
+        frt_node *nd = &g->nodes[i];
+        n_in[i] = -1;
+        nd->n_outputs = -1;
+        if (!nd->name[0]) add_problem(&p, nd, "node has an empty name");
+        else if (frt_graph_find(g, nd->name) != i)
+            add_problem(&p, nd, "duplicate node name (first defined as node #%d)",
+                        frt_graph_find(g, nd->name));
+        if (!nd->op[0]) {
+            add_problem(&p, nd, "node has no op");
+            continue;
+        }
+        const frt_op_def *d = frt_op_find(nd->op);
+        if (!d) continue; /* unknown ops are fine until someone needs to run them */
+        frt_op_fill_defaults(d, &nd->attrs);
+        frt_status *st = frt_op_arity(d, &nd->attrs, &n_in[i], &nd->n_outputs);
+        if (st) {
+            add_problem(&p, nd, "%s", frt_status_message(st));
+            frt_status_free(st);
+        }
+    }
+
+    /* Pass 2: inputs to edges. */
+    for (int i = 0; i < n; i++) {
+        frt_node *nd = &g->nodes[i];
+        free(nd->data);
+        free(nd->ctrl);
+        nd->data = frt_xmalloc((size_t)nd->n_inputs * sizeof *nd->data + 1);
+        nd->ctrl = frt_xmalloc((size_t)nd->n_inputs * sizeof *nd->ctrl + 1);
+        nd->n_data = nd->n_ctrl = 0;
+        bool misplaced_reported = false;
+        for (int k = 0; k < nd->n_inputs; k++) {
+            const char *in = nd->inputs[k], *name;
+            size_t len;
+            int index;
+            bool ctrl;
+            bool ok = frt_parse_input_name(in, &name, &len, &index, &ctrl);
+            int src = ok ? frt_graph_find_n(g, name, len) : -1;
+            if (!ok) add_problem(&p, nd, "input %d '%s' is malformed", k, in);
+            else if (src < 0)
+                add_problem(&p, nd, "input %d '%s' refers to unknown node '%.*s'", k, in,
+                            (int)len, name);
+            if (ctrl) {
+                nd->ctrl[nd->n_ctrl++] = src;
+                continue;
+            }
+            if (nd->n_ctrl > 0 && !misplaced_reported) {
+                add_problem(&p, nd,
+                            "data input %d '%s' comes after a control input (control inputs "
+                            "must follow all data inputs)",
+                            k, in);
+                misplaced_reported = true;
+            }
+            if (src >= 0 && g->nodes[src].n_outputs >= 0 && index >= g->nodes[src].n_outputs) {
+                const frt_node *s = &g->nodes[src];
+                add_problem(&p, nd, "input %d '%s' refers to output %d of '%s' (%s), which has "
+                            "%d output%s",
+                            k, in, index, s->name, s->op, s->n_outputs,
+                            s->n_outputs == 1 ? "" : "s");
+                src = -1;
+            }
+            nd->data[nd->n_data++] = (frt_edge){src, src >= 0 ? index : -1};
+        }
+        if (n_in[i] >= 0 && nd->n_data != n_in[i])
+            add_problem(&p, nd, "has %d data input%s, but the op takes %d", nd->n_data,
+                        nd->n_data == 1 ? "" : "s", n_in[i]);
+    }
+    free(n_in);
+
+    /* Pass 3: cycles (only over resolved edges). */
+    int *order = frt_xmalloc((size_t)n * sizeof *order + 1);
+    int *indeg = frt_xmalloc((size_t)n * sizeof *indeg + 1);
+    if (kahn(g, order, indeg) < n) report_cycles(g, indeg, &p);
+    free(order);
+    free(indeg);
+
+    if (p.n == 0) {
+        g->finalized = true;
+        return NULL;
+    }
+    if (p.n > MAX_LINES) {
+        char tail[64];
+        snprintf(tail, sizeof tail, "\n... and %d more problems", p.n - MAX_LINES);
+        size_t l = strlen(tail);
+        p.buf = frt_xrealloc(p.buf, p.len + l + 1);
+        memcpy(p.buf + p.len, tail, l + 1);
+    }
+    frt_status *st = frt_status_new(FRT_INVALID_ARGUMENT, "%s", p.buf);
+    free(p.buf);
+    return st;
+}
+
+frt_status *frt_graph_topo_order(const frt_graph *g, int *order) {
+    if (!g->finalized)
+        return frt_status_new(FRT_FAILED_PRECONDITION,
+                              "topological order needs a finalized graph");
+    int *indeg = frt_xmalloc((size_t)g->n_nodes * sizeof *indeg + 1);
+    int got = kahn(g, order, indeg);
+    free(indeg);
+    if (got < g->n_nodes)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "graph has a cycle (%d nodes unordered)",
+                              g->n_nodes - got);
+    return NULL;
+}
