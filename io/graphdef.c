@@ -1,0 +1,152 @@
+/* io/graphdef.c: GraphDef files (.pb binary, .pbtxt text) → graph IR.
+ * Owns: reading/mapping the file, text-vs-binary detection, NodeDef → frt_node conversion,
+ * keeping the function library. Does not own: validation and input resolution
+ * (graph/validate.c, frt_graph_finalize), TensorProto rules (tensor_proto.c), the text
+ * grammar (text_format.c). Thread-safety: reentrant. */
+#include "io/graphdef.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/tensor_proto.h"
+#include "io/text_format.h"
+
+static void library_free(void *lib) {
+    protobuf_c_message_free_unpacked((ProtobufCMessage *)lib, NULL);
+}
+
+frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out) {
+    *out = NULL;
+    frt_graph *g = frt_graph_new();
+    for (size_t i = 0; i < gd->n_node; i++) {
+        Tensorflow__NodeDef *nd = gd->node[i];
+        int idx = frt_graph_add_node(g, nd->name, nd->op, nd->device);
+        frt_node *n = frt_graph_node(g, idx);
+        for (size_t k = 0; k < nd->n_input; k++) frt_node_add_input(n, nd->input[k]);
+        for (size_t k = 0; k < nd->n_attr; k++) {
+            Tensorflow__NodeDef__AttrEntry *e = nd->attr[k];
+            frt_status *st = frt_attrs_add_from_proto(&n->attrs, e->key ? e->key : "",
+                                                      e->value, true);
+            if (st) {
+                st = frt_status_annotate(st, " of node '%s' (%s)", n->name, n->op);
+                frt_graph_free(g);
+                return st;
+            }
+        }
+    }
+    if (gd->versions) {
+        g->producer = gd->versions->producer;
+        g->min_consumer = gd->versions->min_consumer;
+    }
+    if (gd->library) {
+        g->library = gd->library;
+        g->library_free = library_free;
+        gd->library = NULL;
+    }
+    *out = g;
+    return NULL;
+}
+
+bool frt_graphdef_looks_like_text(const void *data, size_t len) {
+    const unsigned char *s = data;
+    size_t i = 0, lim = len < 4096 ? len : 4096;
+    for (size_t k = 0; k < lim; k++) {
+        unsigned char c = s[k];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') ||
+            c == 0x7f)
+            return false;
+    }
+    for (;;) { /* whitespace and comments */
+        while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
+                           s[i] == '\v' || s[i] == '\f'))
+            i++;
+        if (i < len && s[i] == '#') {
+            while (i < len && s[i] != '\n') i++;
+            continue;
+        }
+        break;
+    }
+    if (i == len || !(s[i] == '_' || isalpha(s[i]))) return false;
+    while (i < len && (s[i] == '_' || isalnum(s[i]))) i++;
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+    return i < len && (s[i] == ':' || s[i] == '{' || s[i] == '<');
+}
+
+frt_status *frt_graphdef_load_buffer(const void *data, size_t len, bool text,
+                                     const char *name_for_errors, frt_graph **out) {
+    *out = NULL;
+    const char *name = name_for_errors ? name_for_errors : "<buffer>";
+    if (len == 0)
+        return frt_status_new(FRT_DATA_LOSS, "'%s': file is empty, not a GraphDef", name);
+    Tensorflow__GraphDef *gd = NULL;
+    if (text) {
+        ProtobufCMessage *m;
+        FRT_TRY(frt_text_format_parse(data, len, &tensorflow__graph_def__descriptor, name, &m));
+        gd = (Tensorflow__GraphDef *)m;
+    } else {
+        gd = tensorflow__graph_def__unpack(NULL, len, data);
+        if (!gd)
+            return frt_status_new(FRT_DATA_LOSS,
+                                  "'%s': not a valid binary GraphDef (truncated or corrupt)",
+                                  name);
+    }
+    frt_status *st = frt_graph_from_graphdef(gd, out);
+    tensorflow__graph_def__free_unpacked(gd, NULL);
+    if (st) return frt_status_annotate(st, " in '%s'", name);
+    return NULL;
+}
+
+static bool has_text_extension(const char *path) {
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash)) return false;
+    return !strcmp(dot, ".pbtxt") || !strcmp(dot, ".pbtext") || !strcmp(dot, ".txt");
+}
+
+frt_status *frt_graphdef_load_file(const char *path, frt_graph **out) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return frt_status_new(e == ENOENT || e == ENOTDIR ? FRT_NOT_FOUND
+                                                          : FRT_FAILED_PRECONDITION,
+                              "'%s': cannot open GraphDef file: %s", path, strerror(e));
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return frt_status_new(FRT_FAILED_PRECONDITION, "'%s': cannot stat: %s", path,
+                              strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        return frt_status_new(FRT_FAILED_PRECONDITION, "'%s': %s", path,
+                              S_ISDIR(sb.st_mode) ? "is a directory, not a GraphDef file"
+                                                  : "is not a regular file");
+    }
+    if (sb.st_size == 0) {
+        close(fd);
+        return frt_status_new(FRT_DATA_LOSS, "'%s': file is empty, not a GraphDef", path);
+    }
+    if ((uint64_t)sb.st_size > SIZE_MAX / 2) {
+        close(fd);
+        return frt_status_new(FRT_INVALID_ARGUMENT, "'%s': file too large", path);
+    }
+    size_t len = (size_t)sb.st_size;
+    void *data = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (data == MAP_FAILED)
+        return frt_status_new(FRT_FAILED_PRECONDITION, "'%s': cannot map file: %s", path,
+                              strerror(errno));
+    bool text = has_text_extension(path) || frt_graphdef_looks_like_text(data, len);
+    frt_status *st = frt_graphdef_load_buffer(data, len, text, path, out);
+    munmap(data, len);
+    return st;
+}

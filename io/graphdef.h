@@ -1,0 +1,37 @@
+/* io/graphdef.h: loading GraphDef files (binary .pb or text .pbtxt) into the graph IR.
+ * The result is not finalized: the caller runs frt_graph_finalize.
+ * Thread-safety: reentrant (no shared state). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "graph/graph.h"
+#include "io/proto/graph.pb-c.h"
+
+/* Loads the GraphDef at path; text or binary is chosen from the extension (.pbtxt, .pbtext,
+ * .txt mean text) or else from the content (frt_graphdef_looks_like_text).
+ * *out: a new graph the caller owns (frt_graph_free); NULL on error.
+ * Errors name the path: NOT_FOUND (no such file), DATA_LOSS (empty, truncated or corrupt
+ * binary), INVALID_ARGUMENT (text syntax errors with line:column, bad tensors/attrs naming
+ * the node), FAILED_PRECONDITION (unreadable: a directory, permissions). */
+FRT_MUST_USE frt_status *frt_graphdef_load_file(const char *path, frt_graph **out);
+
+/* Same from memory (data: borrowed). text selects the parser; name_for_errors is used in
+ * messages (may be NULL: "<buffer>"). */
+FRT_MUST_USE frt_status *frt_graphdef_load_buffer(const void *data, size_t len, bool text,
+                                                  const char *name_for_errors,
+                                                  frt_graph **out);
+
+/* Builds the graph IR from an unpacked GraphDef: nodes, raw input strings, attrs, versions.
+ * gd stays owned by the caller, but is modified: its function library is moved into
+ * (*out)->library (gd->library becomes NULL; the graph frees it with
+ * protobuf_c_message_free_unpacked) and Const tensor_content buffers are moved into the
+ * graph's tensors (see frt_tensor_from_proto), so weights are not copied. gd must come from
+ * tensorflow__graph_def__unpack(NULL allocator, ...) or frt_text_format_parse.
+ * Errors are INVALID_ARGUMENT/UNIMPLEMENTED naming the node, op and attr. */
+FRT_MUST_USE frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out);
+
+/* Content sniffing: true when data starts (after whitespace and # comments) with an
+ * identifier followed by ':', '{' or '<', and its first 4 KiB hold no control bytes other
+ * than whitespace; binary protobuf fails the second test at the first length byte. */
+bool frt_graphdef_looks_like_text(const void *data, size_t len);
