@@ -224,8 +224,8 @@ ACT_OPS(DEF_ACT_OP)
             T m = row_max_##DT(x, d);                                                      \
             if (log_sm) {                                                                  \
                 T s = row_exp_sum_##DT(x, NULL, d, m);                                     \
-                T off = m + log(s);                                                        \
-                for (int64_t i = 0; i < d; i++) y[i] = x[i] - off;                         \
+                T ls = log(s); /* (x - m) - ls, as TF: m + ls would round away digits */   \
+                for (int64_t i = 0; i < d; i++) y[i] = (x[i] - m) - ls;                    \
             } else {                                                                       \
                 T inv = 1 / row_exp_store_##DT(x, y, d, m);                                  \
                 for (int64_t i = 0; i < d; i++) y[i] *= inv;                               \
