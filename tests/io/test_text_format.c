@@ -1,0 +1,314 @@
+/* tests/io/test_text_format.c: the descriptor-driven protobuf text-format parser: the syntax
+ * superset of formats.md §7.2, numbers, strings and escapes, and errors with line:column. */
+#include "util/test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/proto/function.pb-c.h"
+#include "io/proto/graph.pb-c.h"
+#include "io/text_format.h"
+
+static ProtobufCMessage *parse_ok(const char *txt, const ProtobufCMessageDescriptor *d) {
+    ProtobufCMessage *m = NULL;
+    TU_OK(frt_text_format_parse(txt, strlen(txt), d, "t.pbtxt", &m));
+    assert_non_null(m);
+    return m;
+}
+
+static void parse_err(const char *txt, const ProtobufCMessageDescriptor *d, frt_code code,
+                      const char *needle) {
+    ProtobufCMessage *m = (ProtobufCMessage *)1;
+    tu_assert_error(frt_text_format_parse(txt, strlen(txt), d, "t.pbtxt", &m), code, needle);
+    assert_null(m);
+}
+
+#define FREE(m) protobuf_c_message_free_unpacked((ProtobufCMessage *)(m), NULL)
+
+static void syntax_superset(void **state) {
+    (void)state;
+    const char *txt =
+        "# leading comment\n"
+        "node { name: 'a', op: \"Const\"; }  # trailing comment\n"
+        "node: { name: \"b\" input: [\"a\", \"^c\"] input: 'a:1' }\n"
+        "node < name: 'c' attr < key: 'T' value < type: DT_FLOAT > > >\n"
+        "node: [{name: 'd'}, {name: 'e' device: '/cpu:0'}],\n"
+        "versions { producer: 27 bad_consumers: [1, 2] bad_consumers: 3 bad_consumers: [] }\n";
+    Tensorflow__GraphDef *g = (Tensorflow__GraphDef *)parse_ok(txt, &tensorflow__graph_def__descriptor);
+    assert_int_equal(g->n_node, 5);
+    assert_string_equal(g->node[0]->name, "a");
+    assert_string_equal(g->node[0]->op, "Const");
+    assert_int_equal(g->node[1]->n_input, 3);
+    assert_string_equal(g->node[1]->input[1], "^c");
+    assert_string_equal(g->node[1]->input[2], "a:1");
+    assert_int_equal(g->node[2]->n_attr, 1);
+    assert_string_equal(g->node[2]->attr[0]->key, "T");
+    assert_int_equal(g->node[2]->attr[0]->value->value_case, TENSORFLOW__ATTR_VALUE__VALUE_TYPE);
+    assert_int_equal(g->node[2]->attr[0]->value->type, TENSORFLOW__DATA_TYPE__DT_FLOAT);
+    assert_string_equal(g->node[4]->name, "e");
+    assert_string_equal(g->node[4]->device, "/cpu:0");
+    assert_string_equal(g->node[3]->device, ""); /* unset string: protobuf-c's default */
+    assert_int_equal(g->versions->producer, 27);
+    assert_int_equal(g->versions->n_bad_consumers, 3);
+    assert_int_equal(g->versions->bad_consumers[2], 3);
+    FREE(g);
+
+    /* empty input and comment-only input are empty messages */
+    g = (Tensorflow__GraphDef *)parse_ok("", &tensorflow__graph_def__descriptor);
+    assert_int_equal(g->n_node, 0);
+    FREE(g);
+    g = (Tensorflow__GraphDef *)parse_ok("  # nothing\n\n", &tensorflow__graph_def__descriptor);
+    assert_null(g->versions);
+    FREE(g);
+    /* many repeated elements grow the arrays correctly */
+    static char big[16384];
+    size_t k = 0;
+    for (int i = 0; i < 500; i++) k += (size_t)snprintf(big + k, sizeof big - k, "bad_consumers: %d ", i);
+    Tensorflow__VersionDef *v = (Tensorflow__VersionDef *)parse_ok(big, &tensorflow__version_def__descriptor);
+    assert_int_equal(v->n_bad_consumers, 500);
+    for (int i = 0; i < 500; i++) assert_int_equal(v->bad_consumers[i], i);
+    FREE(v);
+}
+
+static void integers(void **state) {
+    (void)state;
+    Tensorflow__TensorProto *t = (Tensorflow__TensorProto *)parse_ok(
+        "int_val: [10, 0x1F, 0X10, 017, 0, -5, -0x10, 2147483647, -2147483648]"
+        " int64_val: [9223372036854775807, -9223372036854775808]"
+        " uint64_val: 18446744073709551615 uint32_val: 0xffffffff version_number: -1",
+        &tensorflow__tensor_proto__descriptor);
+    static const int32_t want[] = {10, 31, 16, 15, 0, -5, -16, INT32_MAX, INT32_MIN};
+    assert_int_equal(t->n_int_val, 9);
+    for (int i = 0; i < 9; i++) assert_int_equal(t->int_val[i], want[i]);
+    assert_true(t->int64_val[0] == INT64_MAX && t->int64_val[1] == INT64_MIN);
+    assert_true(t->uint64_val[0] == UINT64_MAX);
+    assert_true(t->uint32_val[0] == UINT32_MAX);
+    assert_int_equal(t->version_number, -1);
+    FREE(t);
+    /* fixed64 keys of a map (GraphDebugInfo) */
+    Tensorflow__GraphDebugInfo *d = (Tensorflow__GraphDebugInfo *)parse_ok(
+        "name_to_trace_id { key: 'n' value: 18446744073709551615 }",
+        &tensorflow__graph_debug_info__descriptor);
+    assert_true(d->name_to_trace_id[0]->value == UINT64_MAX);
+    FREE(d);
+
+    const ProtobufCMessageDescriptor *td = &tensorflow__tensor_proto__descriptor;
+    parse_err("int_val: 2147483648", td, FRT_INVALID_ARGUMENT, "out of range");
+    parse_err("int_val: -2147483649", td, FRT_INVALID_ARGUMENT, "out of range");
+    parse_err("uint32_val: -1", td, FRT_INVALID_ARGUMENT, "out of range");
+    parse_err("uint32_val: 4294967296", td, FRT_INVALID_ARGUMENT, "out of range");
+    parse_err("int64_val: 9223372036854775808", td, FRT_INVALID_ARGUMENT, "out of range");
+    parse_err("uint64_val: 18446744073709551616", td, FRT_INVALID_ARGUMENT, "invalid integer");
+    parse_err("int_val: 1.5", td, FRT_INVALID_ARGUMENT, "invalid integer value '1.5'");
+    parse_err("int_val: 08", td, FRT_INVALID_ARGUMENT, "invalid integer value '08'");
+    parse_err("int_val: abc", td, FRT_INVALID_ARGUMENT, "invalid integer value 'abc'");
+}
+
+static void floats(void **state) {
+    (void)state;
+    Tensorflow__TensorProto *t = (Tensorflow__TensorProto *)parse_ok(
+        "float_val: [1e3, 1.5f, -2.5E-1, .5, 7, -inf, Infinity, nan, -NaN, 0.10000000149011612,"
+        " 3.4028234663852886e+38, 1F, inf]"
+        " double_val: 1.0000000116860974e-07",
+        &tensorflow__tensor_proto__descriptor);
+    assert_int_equal(t->n_float_val, 13);
+    assert_true(t->float_val[0] == 1000.0f);
+    assert_true(t->float_val[1] == 1.5f);
+    assert_true(t->float_val[2] == -0.25f);
+    assert_true(t->float_val[3] == 0.5f);
+    assert_true(t->float_val[4] == 7.0f);
+    assert_true(isinf(t->float_val[5]) && t->float_val[5] < 0);
+    assert_true(isinf(t->float_val[6]) && t->float_val[6] > 0);
+    assert_true(isnan(t->float_val[7]) && isnan(t->float_val[8]));
+    assert_true(t->float_val[9] == 0.1f);
+    assert_true(t->float_val[10] == 3.4028234663852886e+38f);
+    assert_true(t->float_val[11] == 1.0f);
+    assert_true(isinf(t->float_val[12]));
+    assert_true(t->double_val[0] == 1.0000000116860974e-07);
+    FREE(t);
+    const ProtobufCMessageDescriptor *td = &tensorflow__tensor_proto__descriptor;
+    parse_err("float_val: 1.2.3", td, FRT_INVALID_ARGUMENT, "invalid floating-point value '1.2.3'");
+    parse_err("float_val: infin", td, FRT_INVALID_ARGUMENT, "invalid floating-point");
+    parse_err("float_val: 'x'", td, FRT_INVALID_ARGUMENT, "expected a value for field 'float_val'");
+}
+
+static void bools_and_enums(void **state) {
+    (void)state;
+    Tensorflow__TensorProto *t = (Tensorflow__TensorProto *)parse_ok(
+        "bool_val: [true, false, True, False, t, f, 1, 0] dtype: 19",
+        &tensorflow__tensor_proto__descriptor);
+    static const int want[] = {1, 0, 1, 0, 1, 0, 1, 0};
+    assert_int_equal(t->n_bool_val, 8);
+    for (int i = 0; i < 8; i++) assert_int_equal(t->bool_val[i], want[i]);
+    assert_int_equal(t->dtype, TENSORFLOW__DATA_TYPE__DT_HALF); /* enum by number */
+    FREE(t);
+    Tensorflow__AttrValue *a = (Tensorflow__AttrValue *)parse_ok(
+        "list { type: [DT_FLOAT, DT_INT64_REF, 23] }", &tensorflow__attr_value__descriptor);
+    assert_int_equal(a->list->n_type, 3);
+    assert_int_equal(a->list->type[1], 109);
+    assert_int_equal(a->list->type[2], 23);
+    FREE(a);
+    const ProtobufCMessageDescriptor *td = &tensorflow__tensor_proto__descriptor;
+    parse_err("bool_val: yes", td, FRT_INVALID_ARGUMENT, "invalid bool value 'yes'");
+    parse_err("bool_val: 2", td, FRT_INVALID_ARGUMENT, "invalid bool value '2'");
+    parse_err("bool_val: TRUE", td, FRT_INVALID_ARGUMENT, "invalid bool value 'TRUE'");
+    parse_err("dtype: DT_FLAOT", td, FRT_INVALID_ARGUMENT,
+              "'t.pbtxt':1:8: unknown value 'DT_FLAOT' for enum field 'dtype' "
+              "(tensorflow.DataType)");
+    parse_err("dtype: 2147483648", td, FRT_INVALID_ARGUMENT, "out of range");
+}
+
+static void strings_and_escapes(void **state) {
+    (void)state;
+    Tensorflow__AttrValue *a = (Tensorflow__AttrValue *)parse_ok(
+        "s: \"ab\" 'cd' \n \"\\n\\t\\r\\\\\\'\\\"\\?\\a\\b\\f\\v\" '\\0\\12\\101\\377' "
+        "\"\\x41\\x4a\\xf\" '\\u00e9\\U0001F600\\ud83d\\ude00' \"\\303\\251\"",
+        &tensorflow__attr_value__descriptor);
+    static const char want[] = "abcd\n\t\r\\'\"?\a\b\f\v"
+                               "\0\nA\xff"
+                               "AJ\x0f"
+                               "\xc3\xa9\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+                               "\xc3\xa9";
+    assert_int_equal(a->value_case, TENSORFLOW__ATTR_VALUE__VALUE_S);
+    assert_int_equal(a->s.len, sizeof want - 1);
+    assert_memory_equal(a->s.data, want, sizeof want - 1);
+    FREE(a);
+    a = (Tensorflow__AttrValue *)parse_ok("s: ''", &tensorflow__attr_value__descriptor);
+    assert_int_equal(a->value_case, TENSORFLOW__ATTR_VALUE__VALUE_S); /* set, though empty */
+    assert_int_equal(a->s.len, 0);
+    FREE(a);
+    a = (Tensorflow__AttrValue *)parse_ok("placeholder: \"T\" # the attr\n",
+                                          &tensorflow__attr_value__descriptor);
+    assert_string_equal(a->placeholder, "T");
+    FREE(a);
+
+    const ProtobufCMessageDescriptor *ad = &tensorflow__attr_value__descriptor;
+    parse_err("s: 'a\\qb'", ad, FRT_INVALID_ARGUMENT, "'t.pbtxt':1:6: invalid escape '\\q'");
+    parse_err("s: \"abc", ad, FRT_INVALID_ARGUMENT, "'t.pbtxt':1:4: unterminated string");
+    parse_err("s: \"ab\nc\"", ad, FRT_INVALID_ARGUMENT, "unterminated string");
+    parse_err("s: '\\400'", ad, FRT_INVALID_ARGUMENT, "octal escape");
+    parse_err("s: '\\xZ'", ad, FRT_INVALID_ARGUMENT, "\\x escape needs a hex digit");
+    parse_err("s: '\\u12'", ad, FRT_INVALID_ARGUMENT, "needs 4 hex digits");
+    parse_err("s: '\\ud800x'", ad, FRT_INVALID_ARGUMENT, "U+D800");
+    parse_err("s: '\\U00110000'", ad, FRT_INVALID_ARGUMENT, "invalid unicode code point");
+    parse_err("s: abc", ad, FRT_INVALID_ARGUMENT, "expected a quoted string");
+    parse_err("placeholder: 'a\\0b'", ad, FRT_INVALID_ARGUMENT, "cannot hold a NUL byte");
+}
+
+static void errors_with_line_and_column(void **state) {
+    (void)state;
+    const ProtobufCMessageDescriptor *gd = &tensorflow__graph_def__descriptor;
+    parse_err("node {\n  name: 'a'\n}\nnode {\n  nodee: 'b'\n}\n", gd, FRT_INVALID_ARGUMENT,
+              "'t.pbtxt':5:3: unknown field 'nodee' in tensorflow.NodeDef");
+    parse_err("versions { producer: 1 }\nnodes {}", gd, FRT_INVALID_ARGUMENT,
+              "'t.pbtxt':2:1: unknown field 'nodes' in tensorflow.GraphDef");
+    parse_err("node { name 'a' }", gd, FRT_INVALID_ARGUMENT,
+              "'t.pbtxt':1:13: expected ':' after field 'name'");
+    parse_err("node { name: 'a' ", gd, FRT_INVALID_ARGUMENT, "missing '}' to close tensorflow.NodeDef");
+    parse_err("node { name: 'a' >", gd, FRT_INVALID_ARGUMENT, "1:18: expected a field name");
+    parse_err("node < name: 'a' }", gd, FRT_INVALID_ARGUMENT, "expected a field name");
+    parse_err("versions: 3", gd, FRT_INVALID_ARGUMENT, "expected '{' to open field 'versions'");
+    parse_err("node { name: 'a' name: 'b' }", gd, FRT_INVALID_ARGUMENT,
+              "1:18: non-repeated field 'name' of tensorflow.NodeDef is given more than once");
+    parse_err("versions {} versions {}", gd, FRT_INVALID_ARGUMENT, "given more than once");
+    parse_err("versions { producer: [1, 2] }", gd, FRT_INVALID_ARGUMENT,
+              "list value given for non-repeated field 'producer'");
+    parse_err("versions { bad_consumers: [1 2] }", gd, FRT_INVALID_ARGUMENT,
+              "expected ',' or ']'");
+    parse_err("node { attr { key: 'x' value { i: 1 f: 2 } } }", gd, FRT_INVALID_ARGUMENT,
+              "1:37: field 'f' of tensorflow.AttrValue is in the same oneof as 'i'");
+    parse_err("[type.googleapis.com/tensorflow.GraphDef] {}", gd, FRT_UNIMPLEMENTED,
+              "'t.pbtxt':1:1: extension or expanded Any syntax");
+    parse_err("node { name: 'a' }\n\x01", gd, FRT_INVALID_ARGUMENT,
+              "2:1: expected a field name in tensorflow.GraphDef, found byte 0x01");
+    parse_err("1: 2", gd, FRT_INVALID_ARGUMENT, "expected a field name");
+    /* deep nesting is an error, not a stack overflow */
+    size_t n = 5000;
+    char *deep = malloc(n * 30);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += (size_t)sprintf(deep + k, "list { func { attr { value { ");
+    deep[k] = 0;
+    parse_err(deep, &tensorflow__attr_value__descriptor, FRT_INVALID_ARGUMENT, "nested more than");
+    free(deep);
+    /* the name defaults when none is given */
+    ProtobufCMessage *m;
+    tu_assert_error(frt_text_format_parse("x: 1", 4, gd, NULL, &m), FRT_INVALID_ARGUMENT,
+                    "'<text>':1:1:");
+    /* length is honoured: text after len is not read */
+    TU_OK(frt_text_format_parse("versions {}garbage", 11, gd, NULL, &m));
+    FREE(m);
+}
+
+/* Maps with integer keys (FunctionDef.arg_attr) and nested maps. */
+static void maps(void **state) {
+    (void)state;
+    Tensorflow__FunctionDef *f = (Tensorflow__FunctionDef *)parse_ok(
+        "signature { name: 'f' input_arg { name: 'x' type: DT_FLOAT } }\n"
+        "ret { key: 'y' value: 'n:output:0' }\n"
+        "arg_attr { key: 0 value { attr { key: '_user_specified_name' value { s: 'x' } } } }\n"
+        "resource_arg_unique_id { key: 1 value: 2 }",
+        &tensorflow__function_def__descriptor);
+    assert_string_equal(f->signature->input_arg[0]->name, "x");
+    assert_string_equal(f->ret[0]->key, "y");
+    assert_int_equal(f->arg_attr[0]->key, 0);
+    assert_memory_equal(f->arg_attr[0]->value->attr[0]->value->s.data, "x", 1);
+    assert_int_equal(f->resource_arg_unique_id[0]->value, 2);
+    FREE(f);
+}
+
+static int entry_cmp(const void *a, const void *b) {
+    return strcmp((*(Tensorflow__NodeDef__AttrEntry *const *)a)->key,
+                  (*(Tensorflow__NodeDef__AttrEntry *const *)b)->key);
+}
+static void sort_attrs(Tensorflow__GraphDef *g) {
+    for (size_t i = 0; i < g->n_node; i++)
+        qsort(g->node[i]->attr, g->node[i]->n_attr, sizeof *g->node[i]->attr, entry_cmp);
+}
+
+/* The TF-written text fixture, packed by protobuf-c, equals the TF-written binary one once
+ * that is unpacked and packed the same way (map entries sorted: their order is free). */
+static void text_matches_binary(void **state) {
+    (void)state;
+    char p[512];
+    FILE *f = fopen(tu_data_path(p, sizeof p, "io/small.pbtxt"), "rb");
+    assert_non_null(f);
+    char txt[16384];
+    size_t tl = fread(txt, 1, sizeof txt, f);
+    fclose(f);
+    f = fopen(tu_data_path(p, sizeof p, "io/small.pb"), "rb");
+    uint8_t bin[16384];
+    size_t bl = fread(bin, 1, sizeof bin, f);
+    fclose(f);
+    ProtobufCMessage *m;
+    TU_OK(frt_text_format_parse(txt, tl, &tensorflow__graph_def__descriptor, "small.pbtxt", &m));
+    Tensorflow__GraphDef *b = tensorflow__graph_def__unpack(NULL, bl, bin);
+    assert_non_null(b);
+    sort_attrs((Tensorflow__GraphDef *)m);
+    sort_attrs(b);
+    size_t n1 = protobuf_c_message_get_packed_size(m), n2 = protobuf_c_message_get_packed_size(&b->base);
+    assert_int_equal(n1, n2);
+    uint8_t *p1 = malloc(n1), *p2 = malloc(n2);
+    protobuf_c_message_pack(m, p1);
+    protobuf_c_message_pack(&b->base, p2);
+    assert_memory_equal(p1, p2, n1);
+    free(p1);
+    free(p2);
+    FREE(m);
+    FREE(b);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(syntax_superset),
+        cmocka_unit_test(integers),
+        cmocka_unit_test(floats),
+        cmocka_unit_test(bools_and_enums),
+        cmocka_unit_test(strings_and_escapes),
+        cmocka_unit_test(errors_with_line_and_column),
+        cmocka_unit_test(maps),
+        cmocka_unit_test(text_matches_binary),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
