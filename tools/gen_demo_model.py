@@ -25,6 +25,9 @@ from tensorflow.python.framework.convert_to_constants import (
     convert_variables_to_constants_v2,
 )
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_fixtures import canonical_order  # noqa: E402  (stable node order)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "models", "digits")
 SEED = 1234
@@ -71,7 +74,7 @@ def main():
                      input_signature=[tf.TensorSpec([None, 8, 8, 1], tf.float32,
                                                     name="images")])
     frozen = convert_variables_to_constants_v2(fn.get_concrete_function())
-    gd = frozen.graph.as_graph_def()
+    gd = canonical_order(frozen.graph.as_graph_def())
     in_name = frozen.inputs[0].name
     out_name = frozen.outputs[0].name
     assert in_name == "images:0", in_name

@@ -56,6 +56,44 @@ def is_exact_dtype(dt):
 # --------------------------------------------------------------------------- freezing
 
 
+def canonical_order(gd):
+    """Reorders gd.node topologically, ties broken by name: TF's freezing does not keep
+    a stable node order between runs (e.g. of Placeholders), and fixtures must be
+    byte-for-byte reproducible."""
+    import heapq
+
+    nodes = {n.name: n for n in gd.node}
+    deps = {}
+    users = {name: [] for name in nodes}
+    for n in gd.node:
+        srcs = set()
+        for i in n.input:
+            src = i.lstrip("^").split(":")[0]
+            if src in nodes:
+                srcs.add(src)
+        deps[n.name] = len(srcs)
+        for src in srcs:
+            users[src].append(n.name)
+    ready = [name for name, k in deps.items() if k == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        name = heapq.heappop(ready)
+        order.append(name)
+        for u in users[name]:
+            deps[u] -= 1
+            if deps[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) != len(nodes):
+        raise RuntimeError("graph has a cycle")
+    copies = [nodes[name] for name in order]
+    out = type(gd)()
+    out.CopyFrom(gd)
+    del out.node[:]
+    out.node.extend(copies)
+    return out
+
+
 def freeze(fn, specs):
     """fn(*tensors) -> tensor | tuple; specs: list of tf.TensorSpec (named).
 
@@ -63,7 +101,7 @@ def freeze(fn, specs):
     tf_fn = tf.function(fn, input_signature=specs, autograph=False)
     cf = tf_fn.get_concrete_function()
     frozen = convert_variables_to_constants_v2(cf)
-    gd = frozen.graph.as_graph_def()
+    gd = canonical_order(frozen.graph.as_graph_def())
     in_names = [t.name for t in frozen.inputs]
     out_names = [t.name for t in frozen.outputs]
     want = [s.name + ":0" for s in specs]

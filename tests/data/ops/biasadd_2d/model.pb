@@ -1,13 +1,13 @@
 
+.
+bPlaceholder*
+dtype0*
+shape:
 2
 xPlaceholder*
 dtype0*
 shape
 :
-.
-bPlaceholder*
-dtype0*
-shape:
 8
 BiasAddBiasAddxb*
 T0*

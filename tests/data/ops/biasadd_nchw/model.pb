@@ -1,12 +1,12 @@
 
-:
-xPlaceholder*
-dtype0*
-shape:
 .
 bPlaceholder*
 dtype0*
 shape:
+:
+xPlaceholder*
+dtype0*
+shape:
 8
 BiasAddBiasAddxb*
 T0*

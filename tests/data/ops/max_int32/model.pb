@@ -1,13 +1,13 @@
 
+3
+ConstConst*
+dtype0*
+valueB:
 2
 xPlaceholder*
 dtype0*
 shape
 :
-3
-ConstConst*
-dtype0*
-valueB:
 :
 MaxMaxxConst*
 

@@ -1,13 +1,13 @@
 
-6
-xPlaceholder*
-dtype0*
-shape:
 <
 ConstConst*
 dtype0*
 valueB:
 ÿÿÿÿÿÿÿÿÿ
+6
+xPlaceholder*
+dtype0*
+shape:
 :
 MaxMaxxConst*
 

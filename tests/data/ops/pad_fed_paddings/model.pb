@@ -1,12 +1,12 @@
 
-2
-xPlaceholder*
-dtype0*
-shape
-:
 9
 paddingsPlaceholder*
 dtype0*
+shape
+:
+2
+xPlaceholder*
+dtype0*
 shape
 :
 1

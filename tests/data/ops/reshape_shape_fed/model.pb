@@ -1,12 +1,12 @@
 
-?
-xPlaceholder*
-dtype0* 
-shape:ÿÿÿÿÿÿÿÿÿ
 2
 shapePlaceholder*
 dtype0*
 shape:
+?
+xPlaceholder*
+dtype0* 
+shape:ÿÿÿÿÿÿÿÿÿ
 3
 ReshapeReshapexshape*
 Tshape0*

@@ -1,8 +1,4 @@
 
-:
-xPlaceholder*
-dtype0*
-shape:
 3
 ConstConst*
 dtype0*
@@ -11,6 +7,10 @@
 Const_1Const*
 dtype0*
 valueB
+:
+xPlaceholder*
+dtype0*
+shape:
 a
 SpaceToBatchNDSpaceToBatchNDxConstConst_1*
 Tblock_shape0*

@@ -1,13 +1,13 @@
 
+6
+	multiplesPlaceholder*
+dtype0*
+shape:
 2
 xPlaceholder*
 dtype0*
 shape
 :
-6
-	multiplesPlaceholder*
-dtype0*
-shape:
 5
 TileTilex	multiples*
 

@@ -1,12 +1,12 @@
 
-.
-xPlaceholder*
-dtype0*
-shape:
 3
 ConstConst*
 dtype0	*
 valueB	R
+.
+xPlaceholder*
+dtype0*
+shape:
 1
 TileTilexConst*
 
