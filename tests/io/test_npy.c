@@ -1,0 +1,263 @@
+/* tests/io/test_npy.c: .npy reading (files written by NumPy 2.4, tools/gen_io_fixtures.py)
+ * and writing (byte-identical to NumPy's own output), plus rejected and damaged files. */
+#include "util/test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static frt_tensor *read_fixture(const char *name) {
+    char rel[256], p[512];
+    snprintf(rel, sizeof rel, "io/npy/%s", name);
+    frt_tensor *t = NULL;
+    TU_OK(frt_npy_read(tu_data_path(p, sizeof p, rel), &t));
+    return t;
+}
+
+static void reads_numpy_files(void **state) {
+    (void)state;
+    frt_tensor *t = read_fixture("f4_2x3.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_FLOAT);
+    tu_assert_shape(t, TU_DIMS(2, 3), 2);
+    for (int i = 0; i < 6; i++) assert_true(frt_tensor_f32(t)[i] == (float)i - 2.5f);
+    frt_tensor_unref(t);
+
+    t = read_fixture("f8_scalar.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_DOUBLE);
+    assert_int_equal(frt_tensor_ndim(t), 0);
+    assert_true(*(double *)frt_tensor_data(t) == 3.25);
+    frt_tensor_unref(t);
+
+    t = read_fixture("i8_empty.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_INT64);
+    tu_assert_shape(t, TU_DIMS(0, 4), 2);
+    assert_int_equal(frt_tensor_num_elements(t), 0);
+    frt_tensor_unref(t);
+
+    t = read_fixture("i4_3.npy");
+    assert_int_equal(frt_tensor_i32(t)[0], -1);
+    assert_int_equal(frt_tensor_i32(t)[2], 2147483647);
+    frt_tensor_unref(t);
+
+    t = read_fixture("b1_4.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_BOOL);
+    const uint8_t *b = frt_tensor_data(t);
+    assert_true(b[0] == 1 && b[1] == 0 && b[2] == 0 && b[3] == 1);
+    frt_tensor_unref(t);
+
+    t = read_fixture("u1_2x2.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_UINT8);
+    assert_int_equal(((uint8_t *)frt_tensor_data(t))[1], 255);
+    frt_tensor_unref(t);
+    t = read_fixture("i1_3.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_INT8);
+    assert_int_equal(((int8_t *)frt_tensor_data(t))[0], -128);
+    frt_tensor_unref(t);
+    t = read_fixture("i2_2.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_INT16);
+    assert_int_equal(((int16_t *)frt_tensor_data(t))[0], -300);
+    frt_tensor_unref(t);
+    t = read_fixture("u2_2.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_UINT16);
+    assert_int_equal(((uint16_t *)frt_tensor_data(t))[0], 65535);
+    frt_tensor_unref(t);
+    t = read_fixture("u4_2.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_UINT32);
+    assert_true(((uint32_t *)frt_tensor_data(t))[0] == UINT32_MAX);
+    frt_tensor_unref(t);
+    t = read_fixture("u8_2.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_UINT64);
+    assert_true(((uint64_t *)frt_tensor_data(t))[0] == UINT64_MAX);
+    frt_tensor_unref(t);
+    t = read_fixture("f2_3.npy");
+    assert_int_equal(frt_tensor_dtype(t), FRT_DTYPE_HALF);
+    const uint16_t *h = frt_tensor_data(t);
+    assert_true(h[0] == 0x3c00 && h[1] == 0xb800 && h[2] == 0x7bff);
+    frt_tensor_unref(t);
+    t = read_fixture("f4_1x1x2x1.npy");
+    tu_assert_shape(t, TU_DIMS(1, 1, 2, 1), 4);
+    assert_true(frt_tensor_f32(t)[1] == 2.0f);
+    frt_tensor_unref(t);
+}
+
+static void reads_versions_2_and_3(void **state) {
+    (void)state;
+    const char *names[] = {"v2_f4_3.npy", "v3_f4_3.npy"};
+    for (int k = 0; k < 2; k++) {
+        frt_tensor *t = read_fixture(names[k]);
+        tu_assert_shape(t, TU_DIMS(3), 1);
+        assert_true(frt_tensor_f32(t)[0] == 1.0f && frt_tensor_f32(t)[2] == 3.0f);
+        frt_tensor_unref(t);
+    }
+}
+
+static void rejects_big_endian_and_fortran(void **state) {
+    (void)state;
+    char p[512];
+    frt_tensor *t = (frt_tensor *)1;
+    tu_data_path(p, sizeof p, "io/npy/be_f4_3.npy");
+    tu_assert_error(frt_npy_read(p, &t), FRT_UNIMPLEMENTED, "big-endian .npy data ('>f4')");
+    assert_null(t);
+    tu_data_path(p, sizeof p, "io/npy/fortran_f4_2x3.npy");
+    frt_status *st = frt_npy_read(p, &t);
+    assert_non_null(strstr(frt_status_message(st), "fortran_f4_2x3.npy"));
+    tu_assert_error(st, FRT_UNIMPLEMENTED, "Fortran-order");
+    assert_null(t);
+}
+
+static char tmpdir[64];
+
+static const char *tmp_path(char *buf, size_t n, const char *name) {
+    snprintf(buf, n, "%s/%s", tmpdir, name);
+    return buf;
+}
+
+static void write_file(const char *path, const void *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[4096];
+    *len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return buf;
+}
+
+/* Our writer produces the same bytes as NumPy for the same array. */
+static void writes_what_numpy_writes(void **state) {
+    (void)state;
+    const char *names[] = {"f4_2x3.npy", "f8_scalar.npy", "i8_empty.npy", "b1_4.npy",
+                           "u1_2x2.npy", "i1_3.npy",      "i2_2.npy",     "u2_2.npy",
+                           "u4_2.npy",   "u8_2.npy",      "f2_3.npy",     "i4_3.npy",
+                           "f4_1x1x2x1.npy"};
+    for (size_t k = 0; k < FRT_COUNTOF(names); k++) {
+        frt_tensor *t = read_fixture(names[k]);
+        char out[512], p[512], rel[256];
+        TU_OK(frt_npy_write(tmp_path(out, sizeof out, names[k]), t));
+        size_t a, b;
+        char *mine = read_file(out, &a);
+        char copy[4096];
+        memcpy(copy, mine, a);
+        snprintf(rel, sizeof rel, "io/npy/%s", names[k]);
+        char *theirs = read_file(tu_data_path(p, sizeof p, rel), &b);
+        if (a != b || memcmp(copy, theirs, a) != 0) fail_msg("%s differs from NumPy's", names[k]);
+        assert_int_equal((a - frt_tensor_nbytes(t)) % 64, 0); /* data 64-byte aligned */
+        /* and it reads back */
+        frt_tensor *r;
+        TU_OK(frt_npy_read(out, &r));
+        tu_assert_equal(r, t);
+        frt_tensor_unref(r);
+        frt_tensor_unref(t);
+        unlink(out);
+    }
+    /* strings and bfloat16 have no .npy form */
+    frt_tensor *s;
+    TU_OK(frt_tensor_new(FRT_DTYPE_STRING, TU_DIMS(1), 1, &s));
+    char out[512];
+    tu_assert_error(frt_npy_write(tmp_path(out, sizeof out, "s.npy"), s), FRT_UNIMPLEMENTED,
+                    "string");
+    frt_tensor_unref(s);
+    frt_tensor *t = tu_f32(TU_DIMS(1), 1, TU_F32(1));
+    tu_assert_error(frt_npy_write("/nonexistent/dir/x.npy", t), FRT_FAILED_PRECONDITION,
+                    "'/nonexistent/dir/x.npy'");
+    frt_tensor_unref(t);
+}
+
+static void damaged_files(void **state) {
+    (void)state;
+    char p[512], out[512];
+    size_t len;
+    char *good = read_file(tu_data_path(p, sizeof p, "io/npy/f4_2x3.npy"), &len);
+    char buf[4096];
+    memcpy(buf, good, len);
+    frt_tensor *t = (frt_tensor *)1;
+    /* truncated data, truncated header, cut inside the preamble */
+    const size_t cuts[] = {len - 1, len - 24, 128, 100, 9, 3, 0};
+    for (size_t k = 0; k < FRT_COUNTOF(cuts); k++) {
+        write_file(tmp_path(out, sizeof out, "cut.npy"), buf, cuts[k]);
+        frt_status *st = frt_npy_read(out, &t);
+        assert_non_null(strstr(frt_status_message(st), "cut.npy"));
+        tu_assert_error(st, FRT_DATA_LOSS, "");
+        assert_null(t);
+    }
+    write_file(out, buf, len - 1);
+    tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS, "data is truncated (expected 24 bytes)");
+
+    /* header edits: each replaces a piece of the dict */
+    struct {
+        const char *from, *to;
+        frt_code code;
+        const char *needle;
+    } edits[] = {
+        {"'<f4'", "'<U1'", FRT_UNIMPLEMENTED, "unsupported .npy dtype '<U1'"},
+        {"'<f4'", "'<f3'", FRT_UNIMPLEMENTED, "unsupported .npy dtype '<f3'"},
+        {"'<f4'", "'>i2'", FRT_UNIMPLEMENTED, "big-endian"},
+        {"'<f4'", "'=f4'", FRT_OK, ""},
+        {"(2, 3)", "(6,)  ", FRT_OK, ""},
+        {"(2, 3)", "(2,-3)", FRT_DATA_LOSS, "non-negative"},
+        {"'shape'", "'shapo'", FRT_DATA_LOSS, "unknown key"},
+        {"False", "Nope ", FRT_DATA_LOSS, "'fortran_order' must be True or False"},
+        {"{'descr'", "['descr'", FRT_DATA_LOSS, "expected '{'"},
+    };
+    for (size_t k = 0; k < FRT_COUNTOF(edits); k++) {
+        memcpy(buf, good, len);
+        char *at = strstr(buf + 10, edits[k].from);
+        assert_non_null(at);
+        assert_int_equal(strlen(edits[k].from), strlen(edits[k].to));
+        memcpy(at, edits[k].to, strlen(edits[k].to));
+        write_file(out, buf, len);
+        frt_status *st = frt_npy_read(out, &t);
+        if (edits[k].code == FRT_OK) {
+            if (st) fail_msg("edit %zu: %s", k, frt_status_message(st));
+            assert_int_equal(frt_tensor_num_elements(t), 6);
+            frt_tensor_unref(t);
+        } else {
+            tu_assert_error(st, edits[k].code, edits[k].needle);
+            assert_null(t);
+        }
+    }
+    /* bad magic and unknown version */
+    memcpy(buf, good, len);
+    buf[1] = 'X';
+    write_file(out, buf, len);
+    tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS, "not a .npy file");
+    memcpy(buf, good, len);
+    buf[6] = 9;
+    write_file(out, buf, len);
+    tu_assert_error(frt_npy_read(out, &t), FRT_UNIMPLEMENTED, "version 9.0");
+    /* a header length far beyond the file */
+    memcpy(buf, good, len);
+    buf[8] = (char)0xff;
+    buf[9] = (char)0xff;
+    write_file(out, buf, len);
+    tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS, "header is truncated");
+    unlink(out);
+    tu_assert_error(frt_npy_read("/nonexistent/a.npy", &t), FRT_NOT_FOUND, "'/nonexistent/a.npy'");
+}
+
+static int setup(void **state) {
+    (void)state;
+    strcpy(tmpdir, "/tmp/frt_npy_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+static int teardown(void **state) {
+    (void)state;
+    return rmdir(tmpdir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_numpy_files),
+        cmocka_unit_test(reads_versions_2_and_3),
+        cmocka_unit_test(rejects_big_endian_and_fortran),
+        cmocka_unit_test(writes_what_numpy_writes),
+        cmocka_unit_test(damaged_files),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
