@@ -207,7 +207,7 @@ static void slice_size_minus_one_and_errors(void **state) {
 
 static void split_even_and_errors(void **state) {
     (void)state;
-    frt_tensor *x = iota_f32(TU_DIMS(2, 6), 2), *y[3];
+    frt_tensor *x = iota_f32(TU_DIMS(2, 6), 2), *y[4];
     frt_attrs a;
     frt_attrs_init(&a);
     tu_attr_type(&a, "T", FRT_DTYPE_FLOAT);
