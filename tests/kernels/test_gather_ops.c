@@ -114,12 +114,42 @@ static void tile_multiples(void **state) {
     frt_attrs_deinit(&a);
 }
 
+/* Large gather on a thread pool: same bytes as serial; a bad index still reports the first. */
+static void parallel_gather(void **state) {
+    (void)state;
+    frt_threadpool *pool = frt_threadpool_new(3);
+    int64_t pd[2] = {1000, 64}, nidx = 5000;
+    frt_tensor *p = tu_f32(pd, 2, NULL), *ix = tu_i32(&nidx, 1, NULL), *ax = tu_scalar_i32(0);
+    for (int64_t i = 0; i < 64000; i++) frt_tensor_f32(p)[i] = (float)i;
+    for (int64_t i = 0; i < nidx; i++) frt_tensor_i32(ix)[i] = (int32_t)((i * 31) % 1000);
+    frt_attrs a;
+    frt_attrs_init(&a);
+    tu_attr_type(&a, "Tparams", FRT_DTYPE_FLOAT);
+    frt_tensor *in[3] = {p, ix, ax}, *y1, *y2;
+    TU_OK(frt_kernel_run_once("GatherV2", &a, in, 3, &y1, 1, NULL));
+    TU_OK(frt_kernel_run_once("GatherV2", &a, in, 3, &y2, 1, pool));
+    tu_assert_equal(y2, y1);
+    assert_true(frt_tensor_f32(y1)[64 * 7 + 3] == (float)(((7 * 31) % 1000) * 64 + 3));
+    frt_tensor_unref(y1);
+    frt_tensor_unref(y2);
+    frt_tensor_i32(ix)[4000] = 1000;
+    frt_tensor_i32(ix)[4500] = -1;
+    tu_assert_error(frt_kernel_run_once("GatherV2", &a, in, 3, &y1, 1, pool), FRT_INVALID_ARGUMENT,
+                    "indices[4000] = 1000 is not in [0, 1000)");
+    frt_attrs_deinit(&a);
+    frt_tensor_unref(p);
+    frt_tensor_unref(ix);
+    frt_tensor_unref(ax);
+    frt_threadpool_free(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(gather_axes),
         cmocka_unit_test(gather_batch_dims),
         cmocka_unit_test(gather_out_of_range_error),
         cmocka_unit_test(tile_multiples),
+        cmocka_unit_test(parallel_gather),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

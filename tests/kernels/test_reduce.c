@@ -232,6 +232,36 @@ static void argmax_ties_and_axes(void **state) {
     frt_tensor_unref(x);
 }
 
+/* The pooled (parallel) paths give bit-identical results: each output is reduced by one
+ * thread in the same order. Shapes hit the inner, mid and multi-pass cases. */
+static void parallel_matches_serial(void **state) {
+    (void)state;
+    frt_threadpool *pool = frt_threadpool_new(3);
+    assert_non_null(pool);
+    int64_t dims[4] = {4, 33, 17, 40};
+    frt_tensor *x = tu_f32(dims, 4, NULL);
+    for (int64_t i = 0; i < frt_tensor_num_elements(x); i++)
+        frt_tensor_f32(x)[i] = (float)((i * 7919) % 1000) / 100.0f;
+    static const int32_t sets[4][3] = {{3, -1, -1}, {1, 2, -1}, {0, 2, -1}, {0, 1, 3}};
+    static const int nsets[4] = {1, 2, 2, 3};
+    for (int s = 0; s < 4; s++)
+        for (int op = 0; op < 5; op++) {
+            frt_attrs a;
+            frt_attrs_init(&a);
+            tu_attr_type(&a, "T", FRT_DTYPE_FLOAT);
+            frt_tensor *at = tu_i32((int64_t[]){nsets[s]}, 1, sets[s]), *in[2] = {x, at}, *y1, *y2;
+            TU_OK(frt_kernel_run_once(ops[op], &a, in, 2, &y1, 1, NULL));
+            TU_OK(frt_kernel_run_once(ops[op], &a, in, 2, &y2, 1, pool));
+            tu_assert_equal(y2, y1);
+            frt_tensor_unref(y1);
+            frt_tensor_unref(y2);
+            frt_tensor_unref(at);
+            frt_attrs_deinit(&a);
+        }
+    frt_tensor_unref(x);
+    frt_threadpool_free(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_axis_set),
@@ -241,6 +271,7 @@ int main(void) {
         cmocka_unit_test(axis_errors_and_nan),
         cmocka_unit_test(all_any),
         cmocka_unit_test(argmax_ties_and_axes),
+        cmocka_unit_test(parallel_matches_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
