@@ -402,17 +402,18 @@ static frt_status *windowed(int64_t in, int64_t k, int64_t d, int64_t s, pad_mod
     if (s <= 0) return bad("Stride must be > 0, but got %lld", (long long)s);
     if (d < 1) return bad("Dilation rate must be >= 1, but got %lld", (long long)d);
     if (in < 0 || k < 0) return NULL;
-    /* C++ truncating division, exactly as TF: VALID may legitimately give 0. */
-    int64_t keff = (k - 1) * d + 1, o;
-    switch (mode) {
-    case PAD_VALID: o = (in - keff + s) / s; break;
-    case PAD_SAME: o = (in + s - 1) / s; break;
-    default: o = (in + pb + pa - keff + s) / s; break;
+    /* TF's shape function (GetWindowedOutputSizeFromDimsV2) subtracts the effective filter
+     * size from the (padded) input first and rejects a negative difference, so a window
+     * larger than the input is an error even where the kernel would give 0 outputs. */
+    int64_t keff = (k - 1) * d + 1, padded = in + (mode == PAD_EXPLICIT ? pb + pa : 0), o;
+    if (mode == PAD_SAME) {
+        o = (in + s - 1) / s;
+    } else {
+        if (padded < keff)
+            return bad("Negative dimension size caused by subtracting %lld from %lld",
+                       (long long)keff, (long long)padded);
+        o = (padded - keff + s) / s;
     }
-    if (o < 0)
-        return bad("Computed output size would be negative: %lld [input_size: %lld, "
-                   "effective_filter_size: %lld, stride: %lld]",
-                   (long long)o, (long long)in, (long long)keff, (long long)s);
     *out = o;
     return NULL;
 }
@@ -493,6 +494,10 @@ static frt_status *windowed_op(frt_shape_ctx *c, win_kind kind) {
                 return bad("Depth of input (%lld) is not a multiple of input depth of filter "
                            "(%lld)",
                            (long long)cin, (long long)fin);
+            if (cin >= 0 && fin > 0 && fout >= 0 && fout % (cin / fin) != 0)
+                return bad("Depth of output (%lld) is not a multiple of the number of groups "
+                           "(%lld)",
+                           (long long)fout, (long long)(cin / fin));
             cout = fout;
         } else {
             int64_t d;
