@@ -7,6 +7,7 @@
  * Threading: work is split over the session's pool; OpenBLAS runs single-threaded inside
  * each chunk (matmul.c sets that up at registration). Kernel state is read-only in compute. */
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -372,11 +373,47 @@ typedef struct dw_job {
 } dw_job;
 
 /* Channel multiplier 1: out[c] = sum over taps in[c] * f[tap][c]; channels are contiguous in
- * both input and filter, so each tap is a vector FMA over a 16-channel block. */
+ * both input and filter, so each tap is a vector FMA over a 16-channel block (fmaf: ISO C mode
+ * does not contract a * b + c). Interior pixels go four at a time so each filter load feeds
+ * four FMAs; border pixels clip their tap ranges. */
+#define DW_VEC 16
+static void dw_pixel_m1(const dw_job *j, const float *img, int64_t iy0, int64_t ky0,
+                        int64_t ky1, int64_t ox, float *o) {
+    const geom *g = j->g;
+    int64_t C = g->C, ix0 = ox * g->sw - g->pl, kx0 = 0, kx1 = g->KW;
+    while (kx0 < kx1 && ix0 + kx0 * g->dw < 0) kx0++;
+    while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dw >= g->W) kx1--;
+    int64_t c = 0;
+    for (; c + DW_VEC <= C; c += DW_VEC) {
+        float acc[DW_VEC] = {0};
+        for (int64_t ky = ky0; ky < ky1; ky++) {
+            const float *ip = img + ((iy0 + ky * g->dh) * g->W + ix0 + kx0 * g->dw) * C + c;
+            const float *fp = j->filter + ky * g->KW * C + c;
+            for (int64_t kx = kx0; kx < kx1; kx++) {
+                const float *a = ip + (kx - kx0) * g->dw * C, *b = fp + kx * C;
+                for (int v = 0; v < DW_VEC; v++) acc[v] = fmaf(a[v], b[v], acc[v]);
+            }
+        }
+        memcpy(o + c, acc, sizeof acc);
+    }
+    for (; c < C; c++) {
+        float acc = 0;
+        for (int64_t ky = ky0; ky < ky1; ky++)
+            for (int64_t kx = kx0; kx < kx1; kx++)
+                acc = fmaf(img[((iy0 + ky * g->dh) * g->W + ix0 + kx * g->dw) * C + c],
+                           j->filter[(ky * g->KW + kx) * C + c], acc);
+        o[c] = acc;
+    }
+}
+
 static void dw_rows_m1(void *arg, int64_t lo, int64_t hi) {
     const dw_job *j = arg;
     const geom *g = j->g;
-    int64_t C = g->C;
+    int64_t C = g->C, sx = g->sw * C, dx = g->dw * C;
+    /* Output columns whose taps all lie inside the input. */
+    int64_t oxa = 0, oxb = g->OW;
+    while (oxa < oxb && oxa * g->sw - g->pl < 0) oxa++;
+    while (oxb > oxa && (oxb - 1) * g->sw - g->pl + (g->KW - 1) * g->dw >= g->W) oxb--;
     for (int64_t r = lo; r < hi; r++) {
         int64_t n = r / g->OH, oy = r % g->OH;
         int64_t iy0 = oy * g->sh - g->pt;
@@ -385,35 +422,33 @@ static void dw_rows_m1(void *arg, int64_t lo, int64_t hi) {
         while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dh >= g->H) ky1--;
         const float *img = j->in + n * g->H * g->W * C;
         float *orow = j->out + r * g->OW * C;
-        for (int64_t ox = 0; ox < g->OW; ox++) {
-            int64_t ix0 = ox * g->sw - g->pl;
-            int64_t kx0 = 0, kx1 = g->KW;
-            while (kx0 < kx1 && ix0 + kx0 * g->dw < 0) kx0++;
-            while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dw >= g->W) kx1--;
-            float *o = orow + ox * C;
-            int64_t c = 0;
-            for (; c + 16 <= C; c += 16) {
-                float acc[16] = {0};
+        int64_t ox = 0;
+        for (; ox < oxa; ox++) dw_pixel_m1(j, img, iy0, ky0, ky1, ox, orow + ox * C);
+        for (; ox + 4 <= oxb && C % DW_VEC == 0; ox += 4) {
+            for (int64_t c = 0; c < C; c += DW_VEC) {
+                float a0[DW_VEC] = {0}, a1[DW_VEC] = {0}, a2[DW_VEC] = {0}, a3[DW_VEC] = {0};
                 for (int64_t ky = ky0; ky < ky1; ky++) {
                     const float *ip =
-                        img + ((iy0 + ky * g->dh) * g->W + ix0 + kx0 * g->dw) * C + c;
+                        img + ((iy0 + ky * g->dh) * g->W + ox * g->sw - g->pl) * C + c;
                     const float *fp = j->filter + ky * g->KW * C + c;
-                    for (int64_t kx = kx0; kx < kx1; kx++) {
-                        const float *a = ip + (kx - kx0) * g->dw * C, *b = fp + kx * C;
-                        for (int v = 0; v < 16; v++) acc[v] += a[v] * b[v];
+                    for (int64_t kx = 0; kx < g->KW; kx++) {
+                        const float *p = ip + kx * dx, *f = fp + kx * C;
+                        for (int v = 0; v < DW_VEC; v++) {
+                            a0[v] = fmaf(p[v], f[v], a0[v]);
+                            a1[v] = fmaf(p[sx + v], f[v], a1[v]);
+                            a2[v] = fmaf(p[2 * sx + v], f[v], a2[v]);
+                            a3[v] = fmaf(p[3 * sx + v], f[v], a3[v]);
+                        }
                     }
                 }
-                memcpy(o + c, acc, sizeof acc);
-            }
-            for (; c < C; c++) {
-                float acc = 0;
-                for (int64_t ky = ky0; ky < ky1; ky++)
-                    for (int64_t kx = kx0; kx < kx1; kx++)
-                        acc += img[((iy0 + ky * g->dh) * g->W + ix0 + kx * g->dw) * C + c] *
-                               j->filter[(ky * g->KW + kx) * C + c];
-                o[c] = acc;
+                float *o = orow + ox * C + c;
+                memcpy(o, a0, sizeof a0);
+                memcpy(o + C, a1, sizeof a1);
+                memcpy(o + 2 * C, a2, sizeof a2);
+                memcpy(o + 3 * C, a3, sizeof a3);
             }
         }
+        for (; ox < g->OW; ox++) dw_pixel_m1(j, img, iy0, ky0, ky1, ox, orow + ox * C);
     }
 }
 
