@@ -102,7 +102,7 @@ static void affine_last(void *arg, int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; p++) {
         const float *x = j->x + p * C;
         float *y = j->y + p * C;
-        for (int64_t c = 0; c < C; c++) y[c] = x[c] * j->a[c] + j->b[c];
+        for (int64_t c = 0; c < C; c++) y[c] = fmaf(x[c], j->a[c], j->b[c]);
     }
 }
 
@@ -113,7 +113,7 @@ static void affine_first(void *arg, int64_t lo, int64_t hi) {
         float a = j->a[p % j->C], b = j->b[p % j->C];
         const float *x = j->x + p * j->inner;
         float *y = j->y + p * j->inner;
-        for (int64_t i = 0; i < j->inner; i++) y[i] = x[i] * a + b;
+        for (int64_t i = 0; i < j->inner; i++) y[i] = fmaf(x[i], a, b);
     }
 }
 
