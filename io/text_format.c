@@ -559,7 +559,7 @@ static frt_status *parse_submessage(parser *p, const ProtobufCFieldDescriptor *f
 /* One value of field f (a scalar or a submessage), singular or appended to a repeated. */
 static frt_status *parse_value(parser *p, size_t name_pos, ProtobufCMessage *m,
                                const ProtobufCFieldDescriptor *f, bool *seen) {
-    void *slot;
+    void *slot = NULL;
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         slot = append_slot(m, f);
         if (!slot) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
