@@ -325,8 +325,9 @@ frt_status *frt_shape_fn_matmul(frt_shape_ctx *c) {
     bool ta = false, tb = false;
     FRT_TRY(frt_attr_get_bool(c->attrs, "transpose_a", false, &ta));
     FRT_TRY(frt_attr_get_bool(c->attrs, "transpose_b", false, &tb));
-    int64_t m = a->ndim == 2 ? a->dims[ta ? 1 : 0] : -1, ka = a->ndim == 2 ? a->dims[ta ? 0 : 1] : -1;
-    int64_t kb = b->ndim == 2 ? b->dims[tb ? 1 : 0] : -1, n = b->ndim == 2 ? b->dims[tb ? 0 : 1] : -1;
+    bool ra = a->ndim == 2, rb = b->ndim == 2;
+    int64_t m = ra ? a->dims[ta ? 1 : 0] : -1, ka = ra ? a->dims[ta ? 0 : 1] : -1;
+    int64_t kb = rb ? b->dims[tb ? 1 : 0] : -1, n = rb ? b->dims[tb ? 0 : 1] : -1;
     int64_t k;
     if (!dim_merge(ka, kb, &k))
         return bad("Matrix size-incompatible: In[0]: %s, In[1]: %s (inner dimensions %lld and "
@@ -804,7 +805,8 @@ frt_status *frt_shape_fn_shape(frt_shape_ctx *c) {
 }
 
 frt_status *frt_shape_fn_shape_n(frt_shape_ctx *c) {
-    for (int i = 0; i < c->n_out && i < c->n_in; i++) shape_of(&c->in[i], &c->out[i], &c->out_pv[i]);
+    for (int i = 0; i < c->n_out && i < c->n_in; i++)
+        shape_of(&c->in[i], &c->out[i], &c->out_pv[i]);
     return NULL;
 }
 
@@ -1014,8 +1016,9 @@ frt_status *frt_shape_fn_range(frt_shape_ctx *c) {
     if (d < 0 && s < l) return bad("Requires start >= limit when delta < 0: %g/%g", s, l);
     int64_t n;
     if (is_int_type(c->in_values[0]->dtype)) {
-        int64_t si = frt_tensor_int_at(c->in_values[0], 0), li = frt_tensor_int_at(c->in_values[1], 0),
-                di = frt_tensor_int_at(c->in_values[2], 0);
+        int64_t si = frt_tensor_int_at(c->in_values[0], 0);
+        int64_t li = frt_tensor_int_at(c->in_values[1], 0);
+        int64_t di = frt_tensor_int_at(c->in_values[2], 0);
         int64_t span = li > si ? li - si : si - li, ad = di < 0 ? -di : di;
         n = (span + ad - 1) / ad;
     } else {
@@ -1321,7 +1324,8 @@ frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const f
         if (fs) {
             add_error(&eb, nd, frt_status_message(fs));
             frt_status_free(fs);
-            for (int k = 0; k < n_out; k++) m->shapes[base + k] = m->pv[base + k] = frt_shape_unknown();
+            for (int k = 0; k < n_out; k++)
+                m->shapes[base + k] = m->pv[base + k] = frt_shape_unknown();
         }
         if (strcmp(nd->op, "Const") == 0 && n_out == 1) {
             const frt_tensor *t = frt_attr_get_tensor(&nd->attrs, "value");

@@ -36,7 +36,8 @@ static void every_required_op_is_defined(void **state) {
     }
     assert_null(frt_op_find("NoSuchOp"));
     assert_true(frt_op_count() >= (int)(sizeof required_ops / sizeof *required_ops));
-    for (int i = 0; i < frt_op_count(); i++) assert_ptr_equal(frt_op_find(frt_op_at(i)->name), frt_op_at(i));
+    for (int i = 0; i < frt_op_count(); i++)
+        assert_ptr_equal(frt_op_find(frt_op_at(i)->name), frt_op_at(i));
     assert_null(frt_op_at(frt_op_count()));
 }
 

@@ -12,7 +12,8 @@ static int add(frt_graph *g, const char *name, const char *op, const char *input
     int i = frt_graph_add_node(g, name, op, "");
     if (inputs && *inputs) {
         char *buf = strdup(inputs);
-        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) frt_node_add_input(frt_graph_node(g, i), t);
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+            frt_node_add_input(frt_graph_node(g, i), t);
         free(buf);
     }
     return i;

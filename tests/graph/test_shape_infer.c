@@ -7,13 +7,15 @@
 #include <string.h>
 
 #include "graph/graph.h"
+#include "graph/prune.h"
 #include "graph/shape_infer.h"
 
 static int add(frt_graph *g, const char *name, const char *op, const char *inputs) {
     int i = frt_graph_add_node(g, name, op, "");
     if (inputs && *inputs) {
         char *buf = strdup(inputs);
-        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) frt_node_add_input(frt_graph_node(g, i), t);
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+            frt_node_add_input(frt_graph_node(g, i), t);
         free(buf);
     }
     return i;
@@ -786,14 +788,26 @@ static void feeds_override_shapes(void **state) {
     frt_shape shapes[] = {frt_shape_make(TU_DIMS(4, 5), 2), frt_shape_make(TU_DIMS(7, -1), 2),
                           frt_shape_make(TU_DIMS(2), 1)};
     frt_shape_map *m = NULL;
-    /* Feeding the Const with another shape is not a contradiction... of its Relu; the fed
-     * shape is checked against the Const's own shape, which it contradicts. */
+    /* A fed shape is checked against what the graph says of that tensor: [2] vs. Const [3]. */
     tu_assert_error(frt_graph_infer_shapes(g, NULL, fed, shapes, 3, &m), FRT_INVALID_ARGUMENT,
-                    "node 'c' (Const): fed shape [2] for output 0 is incompatible with its shape [3]");
+                    "node 'c' (Const): fed shape [2] for output 0 is incompatible with its "
+                    "shape [3]");
     TU_OK(frt_graph_infer_shapes(g, NULL, fed, shapes, 2, &m));
     EXPECT("rx", "[4,5]");
     EXPECT("ry", "[7,3]");
     EXPECT("y", "[7,3]");
+    EXPECT("rc", "[3]");
+    frt_shape_map_free(m);
+
+    /* With the pruned keep mask the fed producer is not inferred; its consumer still sees the
+     * fed shape. */
+    bool keep[6];
+    frt_edge fetch = {frt_graph_find(g, "rx"), 0};
+    TU_OK(frt_graph_prune(g, fed, 1, &fetch, 1, NULL, 0, keep));
+    assert_false(keep[x]);
+    TU_OK(frt_graph_infer_shapes(g, keep, fed, shapes, 1, &m));
+    EXPECT("rx", "[4,5]");
+    EXPECT("ry", "<unknown>");
     frt_shape_map_free(m);
 
     shapes[1] = frt_shape_make(TU_DIMS(7, 4), 2);
