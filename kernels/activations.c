@@ -1,7 +1,7 @@
 /* kernels/activations.c: activation kernels on CPU — Relu, Relu6, Elu, Selu, LeakyRelu,
  * Sigmoid, Tanh, Softplus, Softsign (elementwise), Softmax and LogSoftmax (over the last
  * dim), and BiasAdd/BiasAddV1 (ops.md §2.2, §2.6).
- * Owns: TF's formulas for these ops, a vectorisable float exp, row reductions for softmax.
+ * Owns: TF's formulas for these ops, row reductions for softmax.
  * Does not own: plain unary math (cwise_unary.c), broadcasting binary ops (cwise_binary.c).
  * Thread-safety: kernels are stateless. */
 #include <float.h>
@@ -9,58 +9,11 @@
 #include <string.h>
 #include <tgmath.h>
 
+#include "kernels/cwise_math.h"
 #include "runtime/kernel.h"
 
 #define GRAIN_CHEAP 32768
 #define GRAIN_MATH 8192
-
-/* ---- a vectorisable exp for float --------------------------------------------------------
- * Cephes-style (as Eigen's pexp, which TF uses): x = m·ln2 + r with |r| <= ln2/2, exp(r) by
- * a degree-6 polynomial (about 1 ulp), times 2^m applied in two halves so that results in
- * the subnormal range and m = 128 are exact. Branch-free, so loops over it vectorise. */
-
-static inline float bits_to_f32(uint32_t u) {
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-static inline uint32_t f32_to_bits(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static inline float exp_f32(float x) {
-    float xc = x > 89.0f ? 89.0f : x;
-    xc = xc < -104.0f ? -104.0f : xc;
-    /* m = round(xc·log2(e)) by the 1.5·2^23 trick (no float→int conversion of NaN). */
-    float t = xc * 1.44269504088896341f + 12582912.0f;
-    int32_t m = (int32_t)(f32_to_bits(t) - f32_to_bits(12582912.0f));
-    float mf = t - 12582912.0f;
-    float r = xc - mf * 0.693359375f;      /* Cody-Waite: ln2 = hi + lo */
-    r = r - mf * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * r * r + r + 1.0f;
-    int32_t m1 = m / 2, m2 = m - m1;     /* both within [-75, 64]: normal scales */
-    y = y * bits_to_f32((uint32_t)(m1 + 127) << 23) * bits_to_f32((uint32_t)(m2 + 127) << 23);
-    return x != x ? x : y;
-}
-
-/* Cephes tanhf: odd polynomial near 0 (no cancellation), 1 - 2/(e^{2|x|} + 1) elsewhere. */
-static inline float tanh_f32(float x) {
-    float ax = fabsf(x);
-    float s = x * x;
-    float small = ((((-5.70498872745e-3f * s + 2.06390887954e-2f) * s - 5.37397155531e-2f) * s +
-                    1.33314422036e-1f) * s - 3.33332819422e-1f) * s * x + x;
-    float big = 1.0f - 2.0f / (exp_f32(2.0f * ax) + 1.0f);
-    big = x < 0 ? -big : big;
-    return ax < 0.625f ? small : big;
-}
 
 static inline double exp_f64(double x) { return exp(x); }
 static inline double tanh_f64(double x) { return tanh(x); }
@@ -99,7 +52,7 @@ REAL_ACTS(FLOAT, float)
 REAL_ACTS(DOUBLE, double)
 REAL_ACTS(INT32, int32_t)
 REAL_ACTS(INT64, int64_t)
-FLOAT_ACTS(FLOAT, float, exp_f32, tanh_f32, FLT_EPSILON)
+FLOAT_ACTS(FLOAT, float, frt_exp_f32, frt_tanh_f32, FLT_EPSILON)
 FLOAT_ACTS(DOUBLE, double, exp_f64, tanh_f64, DBL_EPSILON)
 
 typedef void (*act_loop)(const void *x, void *y, int64_t n, float alpha); /* y may alias x */
@@ -232,7 +185,7 @@ ACT_OPS(DEF_ACT_OP)
             }                                                                              \
         }                                                                                  \
     }
-DEF_SOFTMAX(FLOAT, float, exp_f32)
+DEF_SOFTMAX(FLOAT, float, frt_exp_f32)
 DEF_SOFTMAX(DOUBLE, double, exp_f64)
 
 typedef struct softmax_job {
@@ -293,13 +246,30 @@ typedef struct bias_job {
     int64_t c, inner; /* NHWC: inner = 0 (rows of length c); NCHW: plane length */
 } bias_job;
 
+#define BIAS_REP 1024 /* elements of the repeated-bias buffer */
+
 #define DEF_BIAS(DT, T, U)                                                                 \
     static void bias_rows_##DT(const bias_job *j, int64_t lo, int64_t hi) {                \
         const T *x = (const T *)j->x, *b = (const T *)j->b;                                \
         T *y = (T *)j->y;                                                                  \
         int64_t c = j->c;                                                                  \
         if (j->inner == 0) { /* NHWC: rows [lo, hi) of length c */                         \
-            for (int64_t r = lo; r < hi; r++) {                                            \
+            /* Short rows: add a bias repeated g times to g rows at once (long loops). */  \
+            T rep[BIAS_REP];                                                               \
+            int64_t g = c <= BIAS_REP / 4 ? BIAS_REP / c : 1;                              \
+            if (g > hi - lo) g = hi - lo;                                                  \
+            const T *bb = b;                                                               \
+            if (g > 1) {                                                                   \
+                for (int64_t q = 0; q < g * c; q++) rep[q] = b[q % c];                     \
+                bb = rep;                                                                  \
+            }                                                                              \
+            int64_t r = lo, w = g * c;                                                     \
+            for (; r + g <= hi; r += g) {                                                  \
+                const T *xr = x + r * c;                                                   \
+                T *yr = y + r * c;                                                         \
+                for (int64_t k = 0; k < w; k++) yr[k] = (T)((U)xr[k] + (U)bb[k]);          \
+            }                                                                              \
+            for (; r < hi; r++) {                                                          \
                 const T *xr = x + r * c;                                                   \
                 T *yr = y + r * c;                                                         \
                 for (int64_t k = 0; k < c; k++) yr[k] = (T)((U)xr[k] + (U)b[k]);           \

@@ -152,6 +152,40 @@ typedef struct binary_job {
     char *z;
 } binary_job;
 
+/* Bytes of the repeated row vector kept on the stack by row_range. */
+#define ROW_BUF 8192
+
+/* Row broadcast ([rows, L] op [L], either side): the vector is repeated k times into a
+ * buffer so that short rows (BiasAdd-like, L = 3 or 32) still run as long tight loops. */
+static void row_range(const binary_job *j, int64_t lo, int64_t hi) {
+    const binary_impl *im = j->im;
+    const frt_bcast *b = j->bc;
+    size_t is = im->in_size, os = im->out_size;
+    int64_t len_row = b->dims[1];
+    const char *vec = b->y_row ? j->y : j->x, *full = b->y_row ? j->x : j->y;
+    _Alignas(64) char buf[ROW_BUF];
+    int64_t k = 0;
+    if ((size_t)len_row * is <= ROW_BUF / 2) {
+        k = (int64_t)(ROW_BUF / is) / len_row;
+        if (k * len_row > hi - lo) k = (hi - lo + len_row - 1) / len_row;
+        for (int64_t r = 0; r < k; r++) memcpy(buf + (size_t)(r * len_row) * is, vec, (size_t)len_row * is);
+    }
+    for (int64_t i = lo; i < hi;) {
+        int64_t col = i % len_row, len;
+        const char *v;
+        if (k > 0 && col == 0 && hi - i >= k * len_row) {
+            len = k * len_row;
+            v = buf;
+        } else {
+            len = len_row - col < hi - i ? len_row - col : hi - i;
+            v = (k > 0 ? buf : vec) + (size_t)col * is;
+        }
+        if (b->y_row) im->vv(full + i * is, v, j->z + i * os, len);
+        else im->vv(v, full + i * is, j->z + i * os, len);
+        i += len;
+    }
+}
+
 static void binary_range(void *arg, int64_t lo, int64_t hi) {
     const binary_job *j = arg;
     const binary_impl *im = j->im;
@@ -167,6 +201,10 @@ static void binary_range(void *arg, int64_t lo, int64_t hi) {
     }
     if (b->scalar[0]) {
         im->sv(j->x, j->y + lo * is, j->z + lo * os, hi - lo);
+        return;
+    }
+    if (b->y_row || b->x_row) {
+        row_range(j, lo, hi);
         return;
     }
     /* General case, row by row over the collapsed shape. The innermost dim is never

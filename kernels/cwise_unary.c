@@ -7,6 +7,7 @@
 #include <math.h>
 #include <tgmath.h>
 
+#include "kernels/cwise_math.h"
 #include "runtime/kernel.h"
 
 /* Elements per parallel chunk for cheap ops; libm calls cost ~10x more per element. */
@@ -15,7 +16,7 @@
 
 /* ---- per-element semantics: <stem>_<DTYPE> ------------------------------------------------ */
 
-#define FLOAT_ELEMS(DT, T)                                                                 \
+#define FLOAT_ELEMS(DT, T, EXP, ERF)                                                               \
     static inline T neg_##DT(T a) { return -a; }                                           \
     static inline T abs_##DT(T a) { return fabs(a); }                                      \
     static inline T square_##DT(T a) { return a * a; }                                     \
@@ -24,11 +25,11 @@
     static inline T sqrt_##DT(T a) { return sqrt(a); }                                     \
     static inline T rsqrt_##DT(T a) { return (T)1 / sqrt(a); }                             \
     static inline T recip_##DT(T a) { return (T)1 / a; }                                   \
-    static inline T exp_##DT(T a) { return exp(a); }                                       \
+    static inline T exp_##DT(T a) { return EXP(a); }                                       \
     static inline T expm1_##DT(T a) { return expm1(a); }                                   \
     static inline T log_##DT(T a) { return log(a); }                                       \
     static inline T log1p_##DT(T a) { return log1p(a); }                                   \
-    static inline T erf_##DT(T a) { return erf(a); }                                       \
+    static inline T erf_##DT(T a) { return ERF(a); }                                       \
     static inline T sin_##DT(T a) { return sin(a); }                                       \
     static inline T cos_##DT(T a) { return cos(a); }                                       \
     static inline T floor_##DT(T a) { return floor(a); }                                   \
@@ -48,8 +49,9 @@
     static inline T sign_##DT(T a) { return (T)((a > 0) - (a < 0)); }                      \
     static inline T round_##DT(T a) { return a; }
 
-FLOAT_ELEMS(FLOAT, float)
-FLOAT_ELEMS(DOUBLE, double)
+/* float Exp and Erf: the vectorisable versions (the algorithms of Eigen, which TF uses). */
+FLOAT_ELEMS(FLOAT, float, frt_exp_f32, frt_erf_f32)
+FLOAT_ELEMS(DOUBLE, double, exp, erf)
 INT_ELEMS(INT32, int32_t, uint32_t)
 INT_ELEMS(INT64, int64_t, uint64_t)
 static inline uint8_t not_BOOL(uint8_t a) { return a == 0; }

@@ -238,6 +238,28 @@ static void bias_add_layouts(void **state) {
     tu_assert_error(run("BiasAdd", &g, in, 2, &y), FRT_INVALID_ARGUMENT, "NDHWCX");
     frt_attrs_deinit(&g);
     frt_attrs_deinit(&f);
+    /* Small and odd channel counts, many rows, through the pool (grouped-row path). */
+    frt_threadpool *pool = frt_threadpool_new(3);
+    const int64_t shapes[][2] = {{30001, 3}, {1001, 7}, {5, 300}, {2, 1000}};
+    for (int si = 0; si < 4; si++) {
+        int64_t R = shapes[si][0], C = shapes[si][1];
+        frt_tensor *v = tu_f32(TU_DIMS(R, C), 2, NULL), *bv = tu_f32(TU_DIMS(C), 1, NULL);
+        for (int64_t i = 0; i < R * C; i++) frt_tensor_f32(v)[i] = (float)(i % 89);
+        for (int64_t i = 0; i < C; i++) frt_tensor_f32(bv)[i] = (float)i * 100.0f;
+        frt_attrs t;
+        frt_attrs_init(&t);
+        tu_attr_type(&t, "T", FRT_DTYPE_FLOAT);
+        frt_tensor *vb[2] = {v, bv};
+        TU_OK(frt_kernel_run_once("BiasAdd", &t, vb, 2, &y, 1, pool));
+        for (int64_t i = 0; i < R * C; i++)
+            if (frt_tensor_f32(y)[i] != (float)(i % 89) + (float)(i % C) * 100.0f)
+                fail_msg("[%lld,%lld] wrong at %lld", (long long)R, (long long)C, (long long)i);
+        frt_tensor_unref(y);
+        frt_attrs_deinit(&t);
+        frt_tensor_unref(v);
+        frt_tensor_unref(bv);
+    }
+    frt_threadpool_free(pool);
     /* int32 */
     frt_tensor *xi = tu_i32(TU_DIMS(2, 2), 2, TU_I32(1, 2, 3, 4)), *bi = tu_i32(TU_DIMS(2), 1, TU_I32(-1, INT32_MAX));
     frt_tensor *ini[2] = {xi, bi};

@@ -526,6 +526,27 @@ static void large_broadcast_threaded(void **state) {
                                                                (long long)a, (long long)b, (long long)c);
             }
     frt_tensor_unref(z);
+    /* Row broadcast on either side, rows short and long, chunks splitting rows. */
+    const int64_t shapes[][2] = {{40001, 3}, {3001, 37}, {13, 5000}};
+    for (int si = 0; si < 3; si++) {
+        int64_t R = shapes[si][0], L = shapes[si][1];
+        frt_tensor *m = tu_f32(TU_DIMS(R, L), 2, NULL), *v = tu_f32(TU_DIMS(L), 1, NULL), *z2;
+        for (int64_t i = 0; i < R * L; i++) frt_tensor_f32(m)[i] = (float)(i % 101);
+        for (int64_t i = 0; i < L; i++) frt_tensor_f32(v)[i] = (float)i * 1000.0f;
+        frt_tensor *mv[2] = {m, v}, *vm[2] = {v, m};
+        TU_OK(frt_kernel_run_once("Sub", &at, mv, 2, &z, 1, pool));
+        TU_OK(frt_kernel_run_once("Sub", &at, vm, 2, &z2, 1, pool));
+        for (int64_t i = 0; i < R * L; i++) {
+            float want = (float)(i % 101) - (float)(i % L) * 1000.0f;
+            if (frt_tensor_f32(z)[i] != want || frt_tensor_f32(z2)[i] != -want)
+                fail_msg("[%lld,%lld] row broadcast wrong at %lld", (long long)R, (long long)L,
+                         (long long)i);
+        }
+        frt_tensor_unref(z);
+        frt_tensor_unref(z2);
+        frt_tensor_unref(m);
+        frt_tensor_unref(v);
+    }
     /* Same shapes and a scalar, threaded, in place. */
     frt_tensor *big = tu_f32(TU_DIMS(300001), 1, NULL);
     for (int64_t i = 0; i < 300001; i++) frt_tensor_f32(big)[i] = (float)i;

@@ -97,11 +97,13 @@ static void math_functions(void **state) {
     check_f32("Rsqrt", 4, TU_F32(4, 0, -1, INFINITY), TU_F32(0.5f, INFINITY, NAN, 0), r);
     check_f32("Reciprocal", 3, TU_F32(4, -0.0f, 3), TU_F32(0.25f, -INFINITY, 0.333333343f), r);
     check_f32("Inv", 1, TU_F32(-8), TU_F32(-0.125f), r);
-    check_f32("Exp", 4, TU_F32(0, 1, -INFINITY, 100), TU_F32(1, 2.71828183f, 0, INFINITY), r);
+    check_f32("Exp", 6, TU_F32(0, 1, -INFINITY, 100, INFINITY, NAN), TU_F32(1, 2.71828183f, 0, INFINITY, INFINITY, NAN), r);
+    check_f32("Exp", 3, TU_F32(88.7f, -87.0f, -0.3f),
+              TU_F32((float)exp((double)88.7f), (float)exp(-87.0), (float)exp((double)-0.3f)), 3e-7f);
     check_f32("Expm1", 2, TU_F32(1e-10f, 1), TU_F32(1e-10f, 1.71828183f), r);
     check_f32("Log", 4, TU_F32(1, 2.71828183f, 0, -1), TU_F32(0, 1, -INFINITY, NAN), r);
     check_f32("Log1p", 3, TU_F32(1e-10f, 0, -1), TU_F32(1e-10f, 0, -INFINITY), r);
-    check_f32("Erf", 4, TU_F32(0, 1, -1, 10), TU_F32(0, 0.842700793f, -0.842700793f, 1), r);
+    check_f32("Erf", 5, TU_F32(0, 1, -1, 10, NAN), TU_F32(0, 0.842700793f, -0.842700793f, 1, NAN), 1e-6f);
     check_f32("Sin", 2, TU_F32(0, 1.57079633f), TU_F32(0, 1), r);
     check_f32("Cos", 1, TU_F32(0), TU_F32(1), r);
     /* double */
@@ -175,8 +177,17 @@ static void large_threaded(void **state) {
     frt_attrs_init(&a);
     tu_attr_type(&a, "T", FRT_DTYPE_FLOAT);
     TU_OK(frt_kernel_run_once("Exp", &a, &x, 1, &y, 1, p));
-    for (int64_t i = 0; i < n; i++)
-        assert_true(frt_tensor_f32(y)[i] == expf(frt_tensor_f32(x)[i]));
+    for (int64_t i = 0; i < n; i++) {
+        double w = exp((double)frt_tensor_f32(x)[i]), g = frt_tensor_f32(y)[i];
+        if (!(fabs(g - w) <= 2.5e-7 * w)) fail_msg("Exp(%.9g) = %.9g, want %.9g", frt_tensor_f32(x)[i], g, w);
+    }
+    frt_tensor_unref(y);
+    /* Erf: Eigen's rational approximation, within 5e-7 everywhere. */
+    TU_OK(frt_kernel_run_once("Erf", &a, &x, 1, &y, 1, p));
+    for (int64_t i = 0; i < n; i++) {
+        double w = erf((double)frt_tensor_f32(x)[i]), g = frt_tensor_f32(y)[i];
+        if (!(fabs(g - w) <= 5e-7)) fail_msg("Erf(%.9g) = %.9g, want %.9g", frt_tensor_f32(x)[i], g, w);
+    }
     frt_tensor_unref(y);
     frt_attrs_deinit(&a);
     frt_threadpool_free(p);
