@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "io/proto/function.pb-c.h"
+#include "io/proto/checkpoint_state.pb-c.h"
 #include "io/proto/graph.pb-c.h"
+#include "io/proto/saved_model.pb-c.h"
+#include "io/proto/tensor_bundle.pb-c.h"
 #include "io/text_format.h"
 
 static ProtobufCMessage *parse_ok(const char *txt, const ProtobufCMessageDescriptor *d) {
@@ -267,6 +270,64 @@ static void sort_attrs(Tensorflow__GraphDef *g) {
         qsort(g->node[i]->attr, g->node[i]->n_attr, sizeof *g->node[i]->attr, entry_cmp);
 }
 
+/* The same parser reads the other TF text files: `checkpoint` state, SavedModel pbtxt. */
+static void other_messages(void **state) {
+    (void)state;
+    Tensorflow__CheckpointState *cs = (Tensorflow__CheckpointState *)parse_ok(
+        "model_checkpoint_path: \"/tmp/bad_half_plus_two/00000123/export\"\n"
+        "all_model_checkpoint_paths: \"/tmp/bad_half_plus_two/00000123/export\"\n"
+        "all_model_checkpoint_timestamps: 1700000000.5\n",
+        &tensorflow__checkpoint_state__descriptor);
+    assert_string_equal(cs->model_checkpoint_path, "/tmp/bad_half_plus_two/00000123/export");
+    assert_int_equal(cs->n_all_model_checkpoint_paths, 1);
+    assert_true(cs->all_model_checkpoint_timestamps[0] == 1700000000.5);
+    FREE(cs);
+    Tensorflow__SavedModel *sm = (Tensorflow__SavedModel *)parse_ok(
+        "saved_model_schema_version: 1\n"
+        "meta_graphs {\n"
+        "  meta_info_def { tags: \"serve\" stripped_default_attrs: true\n"
+        "    any_info { type_url: \"type.googleapis.com/x\" value: \"\\001\" } }\n"
+        "  graph_def { node { name: \"a/Assign\" op: \"Assign\" input: \"a\"\n"
+        "      attr { key: \"_class\" value { list { s: \"loc:@a\" } } } }\n"
+        "    versions { producer: 19 } }\n"
+        "  saver_def { filename_tensor_name: \"save/Const:0\"\n"
+        "    keep_checkpoint_every_n_hours: 10000.0 version: V2 }\n"
+        "  collection_def { key: \"saved_model_main_op\" value { node_list { value: \"NoOp\" } } }\n"
+        "  signature_def { key: \"serving_default\" value {\n"
+        "    inputs { key: \"x\" value { name: \"x:0\" dtype: DT_FLOAT_REF tensor_shape { dim { size: -1 } } } }\n"
+        "    method_name: \"tensorflow/serving/predict\" } }\n"
+        "  object_graph_def { nodes { variable { dtype: DT_FLOAT shape {} trainable: true name: \"a\" } }\n"
+        "    concrete_functions { key: \"f\" value { bound_inputs: [1, 2]\n"
+        "      canonicalized_input_signature { tuple_value { values { int64_value: -3 } } } } } }\n"
+        "}\n",
+        &tensorflow__saved_model__descriptor);
+    assert_int_equal(sm->saved_model_schema_version, 1);
+    Tensorflow__MetaGraphDef *mg = sm->meta_graphs[0];
+    assert_string_equal(mg->meta_info_def->tags[0], "serve");
+    assert_true(mg->meta_info_def->stripped_default_attrs);
+    assert_int_equal(mg->meta_info_def->any_info->value.len, 1);
+    assert_int_equal(mg->graph_def->versions->producer, 19);
+    assert_int_equal(mg->saver_def->version, TENSORFLOW__SAVER_DEF__CHECKPOINT_FORMAT_VERSION__V2);
+    assert_true(mg->saver_def->keep_checkpoint_every_n_hours == 10000.0f);
+    assert_string_equal(mg->collection_def[0]->value->node_list->value[0], "NoOp");
+    Tensorflow__TensorInfo *ti = mg->signature_def[0]->value->inputs[0]->value;
+    assert_int_equal(ti->encoding_case, TENSORFLOW__TENSOR_INFO__ENCODING_NAME);
+    assert_string_equal(ti->name, "x:0");
+    assert_int_equal(ti->dtype, TENSORFLOW__DATA_TYPE__DT_FLOAT_REF);
+    Tensorflow__SavedObjectGraph *og = mg->object_graph_def;
+    assert_int_equal(og->nodes[0]->kind_case, TENSORFLOW__SAVED_OBJECT__KIND_VARIABLE);
+    assert_int_equal(og->concrete_functions[0]->value->n_bound_inputs, 2);
+    assert_int_equal(og->concrete_functions[0]->value->canonicalized_input_signature->tuple_value
+                         ->values[0]->int64_value, -3);
+    FREE(sm);
+    /* Extent.length presence is tracked */
+    Tensorflow__TensorSliceProto *sl = (Tensorflow__TensorSliceProto *)parse_ok(
+        "extent { start: 0 length: 0 } extent { }", &tensorflow__tensor_slice_proto__descriptor);
+    assert_int_equal(sl->extent[0]->has_length_case, TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__HAS_LENGTH_LENGTH);
+    assert_int_equal(sl->extent[1]->has_length_case, TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__HAS_LENGTH__NOT_SET);
+    FREE(sl);
+}
+
 /* The TF-written text fixture, packed by protobuf-c, equals the TF-written binary one once
  * that is unpacked and packed the same way (map entries sorted: their order is free). */
 static void text_matches_binary(void **state) {
@@ -308,6 +369,7 @@ int main(void) {
         cmocka_unit_test(strings_and_escapes),
         cmocka_unit_test(errors_with_line_and_column),
         cmocka_unit_test(maps),
+        cmocka_unit_test(other_messages),
         cmocka_unit_test(text_matches_binary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
