@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "graph/prune.h"
+#include "graph/shape_infer.h"
 
 /* ---- plan construction ---------------------------------------------------------------- */
 
@@ -84,6 +85,7 @@ void frt_plan_free(frt_plan *p) {
     free(p->slot_uses);
     free(p->feed_slots);
     free(p->feeds);
+    free(p->feed_dtypes);
     free(p->fetch_slots);
     free(p->roots);
     free(p);
@@ -183,6 +185,26 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     }
     if ((st = frt_graph_prune(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets, keep))) goto done;
     if ((st = check_runnable(g, keep, feeds, nfeeds))) goto done;
+    /* Static shapes: contradictions (e.g. a MatMul whose inner dims differ) are reported now,
+     * naming the node, before any kernel runs; fed tensors' dtypes become known. */
+    {
+        frt_shape *fed_shapes = frt_xcalloc((size_t)nfeeds + 1, sizeof *fed_shapes);
+        for (int i = 0; i < nfeeds; i++) fed_shapes[i] = frt_shape_unknown();
+        frt_shape_map *sm = NULL;
+        st = frt_graph_infer_shapes(g, keep, feeds, fed_shapes, nfeeds, &sm);
+        free(fed_shapes);
+        if (st) goto done;
+        p->feed_dtypes = frt_xcalloc((size_t)nfeeds + 1, sizeof *p->feed_dtypes);
+        for (int i = 0; i < nfeeds; i++) {
+            /* the producer's declared output dtype, as TF checks a fed tensor against it */
+            const frt_node *fn = &g->nodes[feeds[i].node];
+            p->feed_dtypes[i] = frt_shape_map_dtype(sm, feeds[i]);
+            if (p->feed_dtypes[i] == FRT_DTYPE_INVALID && strcmp(fn->op, "Placeholder") == 0)
+                frt_status_free(frt_attr_get_type(&fn->attrs, "dtype", FRT_DTYPE_INVALID,
+                                                  &p->feed_dtypes[i]));
+        }
+        frt_shape_map_free(sm);
+    }
     if ((st = frt_graph_topo_order(g, order))) goto done;
 
     /* plan nodes in topological order, output slots after the feed slots */
@@ -489,6 +511,16 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
         }
         if ((st = check_feed(&p->g->nodes[p->feeds[i].node], p->feeds[i].index, feeds[i])))
             break;
+        frt_dtype want = p->feed_dtypes[i];
+        if (want != FRT_DTYPE_INVALID && frt_dtype_base(want) != feeds[i]->dtype) {
+            const frt_node *n = &p->g->nodes[p->feeds[i].node];
+            st = frt_status_new(FRT_INVALID_ARGUMENT,
+                                "feed '%s:%d': node '%s' (%s) produces %s, got %s", n->name,
+                                p->feeds[i].index, n->name, n->op,
+                                frt_dtype_name(frt_dtype_base(want)),
+                                frt_dtype_name(feeds[i]->dtype));
+            break;
+        }
         rs.values[p->feed_slots[i]] = frt_tensor_ref(feeds[i]);
     }
     if (!st && p->n_nodes > 0) {

@@ -32,6 +32,7 @@ typedef struct frt_plan {
     int n_feeds;
     frt_edge *feeds;              /* fed tensors, in the caller's order */
     int *feed_slots;              /* slot of each feed */
+    frt_dtype *feed_dtypes;       /* dtype each feed must have; INVALID when unknown */
     int n_fetches;
     int *fetch_slots;
     int n_roots;

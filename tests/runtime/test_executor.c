@@ -249,13 +249,23 @@ static void kernel_errors_name_the_node(void **state) {
     add_const(g, "a", TU_DIMS(2, 3), 2, TU_F32(1, 2, 3, 4, 5, 6));
     add_const(g, "b", TU_DIMS(4), 1, TU_F32(1, 2, 3, 4));
     add_binary(g, "model/add", "AddV2", "a", "b");
+    add_placeholder(g, "x", NULL, -1); /* unknown rank: only the kernel can tell */
+    add_binary(g, "model/add2", "AddV2", "a", "x");
     frt_model *m = finish(g);
     frt_session *s = session(m, 2);
     frt_tensor *out = NULL;
-    frt_status *st = frt_session_run(s, NULL, NULL, 0, (const char *[]){"model/add"}, &out, 1, NULL, 0);
-    assert_non_null(strstr(frt_status_message(st), "[2,3]"));
-    tu_assert_error(st, FRT_INVALID_ARGUMENT, "[[node model/add (AddV2) on CPU:0]]");
+    /* statically known shapes: caught when the run is prepared, before any kernel */
+    tu_assert_error(frt_session_run(s, NULL, NULL, 0, (const char *[]){"model/add"}, &out, 1,
+                                    NULL, 0),
+                    FRT_INVALID_ARGUMENT, "node 'model/add' (AddV2): Incompatible shapes: [2,3] vs. [4]");
+    /* shapes known only at run time: the kernel's error, annotated with the node */
+    frt_tensor *x = tu_f32(TU_DIMS(4), 1, NULL);
+    frt_status *st = frt_session_run(s, (const char *[]){"x"}, &x, 1,
+                                     (const char *[]){"model/add2"}, &out, 1, NULL, 0);
+    assert_non_null(strstr(frt_status_message(st), "[2,3] vs. [4]"));
+    tu_assert_error(st, FRT_INVALID_ARGUMENT, "[[node model/add2 (AddV2) on CPU:0]]");
     assert_null(out);
+    frt_tensor_unref(x);
     frt_session_free(s);
     frt_model_free(m);
 }
