@@ -79,6 +79,20 @@ static bool shape_merge(const frt_shape *a, const frt_shape *b, frt_shape *out) 
     return true;
 }
 
+/* Dim arithmetic on values from files: -1 (unknown) when an operand is unknown or the
+ * result overflows, so hostile sizes never reach undefined behaviour. */
+static int64_t dim_add(int64_t a, int64_t b) {
+    int64_t r;
+    if (a < 0 || b < 0 || __builtin_add_overflow(a, b, &r)) return -1;
+    return r;
+}
+
+static int64_t dim_mul(int64_t a, int64_t b) {
+    int64_t r;
+    if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) return -1;
+    return r;
+}
+
 static frt_shape unknown_dims(int ndim) {
     frt_shape s = {.ndim = ndim};
     for (int i = 0; i < ndim && i < FRT_MAX_DIMS; i++) s.dims[i] = -1;
@@ -402,18 +416,20 @@ static frt_status *windowed(int64_t in, int64_t k, int64_t d, int64_t s, pad_mod
     *out = -1;
     if (s <= 0) return bad("Stride must be > 0, but got %lld", (long long)s);
     if (d < 1) return bad("Dilation rate must be >= 1, but got %lld", (long long)d);
-    if (in < 0 || k < 0) return NULL;
+    if (in < 0 || k < 1) return NULL;
     /* TF's shape function (GetWindowedOutputSizeFromDimsV2) subtracts the effective filter
      * size from the (padded) input first and rejects a negative difference, so a window
      * larger than the input is an error even where the kernel would give 0 outputs. */
-    int64_t keff = (k - 1) * d + 1, padded = in + (mode == PAD_EXPLICIT ? pb + pa : 0), o;
+    int64_t keff = dim_add(dim_mul(k - 1, d), 1), o;
+    int64_t padded = mode == PAD_EXPLICIT ? dim_add(in, dim_add(pb, pa)) : in;
+    if (keff < 0 || padded < 0) return NULL; /* overflow: leave it to the kernel */
     if (mode == PAD_SAME) {
-        o = (in + s - 1) / s;
+        o = in / s + (in % s != 0);
     } else {
         if (padded < keff)
             return bad("Negative dimension size caused by subtracting %lld from %lld",
                        (long long)keff, (long long)padded);
-        o = (padded - keff + s) / s;
+        o = (padded - keff) / s + 1;
     }
     *out = o;
     return NULL;
@@ -506,7 +522,7 @@ static frt_status *windowed_op(frt_shape_ctx *c, win_kind kind) {
                 return bad("input depth %lld does not match the filter's input depth %lld "
                            "(input %s, filter %s)",
                            (long long)cin, (long long)fin, SFMT(x), SFMT(f));
-            cout = d >= 0 && fout >= 0 ? d * fout : -1;
+            cout = dim_mul(d, fout);
         }
     }
     frt_shape o = {.ndim = 4};
@@ -623,9 +639,9 @@ frt_status *frt_shape_fn_reshape(frt_shape_ctx *c) {
         if (t.dims[i] < 0) {
             unknown = i;
             n_unknown++;
-        } else prod *= t.dims[i];
+        } else prod = prod < 0 ? -1 : dim_mul(prod, t.dims[i]);
     }
-    if (frt_shape_is_full(x)) {
+    if (frt_shape_is_full(x) && prod >= 0 && frt_shape_num_elements(x->dims, x->ndim) >= 0) {
         int64_t n = frt_shape_num_elements(x->dims, x->ndim);
         if (n_unknown == 0 && n != prod)
             return bad("Input to reshape is a tensor with %lld values, but the requested shape "
@@ -726,7 +742,7 @@ static frt_status *concat_common(frt_shape_ctx *c, int first, int n, int axis_in
                            "shape[%d] = %s",
                            d, rank_from, SFMT(&c->in[first + rank_from]), i, SFMT(s));
         }
-        if (sum >= 0) sum = s->dims[ax] < 0 ? -1 : sum + s->dims[ax];
+        if (sum >= 0) sum = dim_add(sum, s->dims[ax]);
         first_seen = true;
     }
     o.dims[ax] = first_seen ? sum : -1;
@@ -858,7 +874,7 @@ frt_status *frt_shape_fn_pad(frt_shape_ctx *c) {
         int64_t b = frt_tensor_int_at(p, 2 * i), a = frt_tensor_int_at(p, 2 * i + 1);
         if (b < 0 || a < 0)
             return bad("Paddings must be non-negative: %lld %lld", (long long)b, (long long)a);
-        if (x->ndim >= 0 && x->dims[i] >= 0) o.dims[i] = b + x->dims[i] + a;
+        if (x->ndim >= 0) o.dims[i] = dim_add(dim_add(b, x->dims[i]), a);
     }
     c->out[0] = o;
     return NULL;
@@ -904,7 +920,7 @@ frt_status *frt_shape_fn_tile(frt_shape_ctx *c) {
     for (int i = 0; i < nm; i++) {
         if (m[i] < 0) return bad("Expected multiples[%d] >= 0, but got %lld", i, (long long)m[i]);
         if (m[i] == 0) o.dims[i] = 0;
-        else if (x->ndim >= 0 && x->dims[i] >= 0) o.dims[i] = x->dims[i] * m[i];
+        else if (x->ndim >= 0) o.dims[i] = dim_mul(x->dims[i], m[i]);
     }
     c->out[0] = o;
     return NULL;
@@ -1261,6 +1277,11 @@ static void pv_from_const(const frt_tensor *t, frt_shape *pv) {
 frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const frt_edge *fed,
                                    const frt_shape *fed_shapes, int n_fed, frt_shape_map **out) {
     *out = NULL;
+    for (int i = 0; i < n_fed; i++)
+        if (fed_shapes[i].ndim < -1 || fed_shapes[i].ndim > FRT_MAX_DIMS)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "fed shape %d has rank %d; ranks go from 0 to %d (-1: unknown)",
+                                  i, fed_shapes[i].ndim, FRT_MAX_DIMS);
     int n = g->n_nodes;
     int *order = frt_xmalloc((size_t)n * sizeof *order + 1);
     frt_status *st = frt_graph_topo_order(g, order);
