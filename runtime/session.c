@@ -3,7 +3,6 @@
  * feeds/fetches/targets signature, as TF's DirectSession caches executors).
  * Does not own: planning and execution (executor.c).
  * Thread-safety: frt_session_run is thread-safe; the plan cache is guarded by a mutex. */
-#include <cblas.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +56,9 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
         free(s);
         return frt_status_new(FRT_RESOURCE_EXHAUSTED, "cannot start %d threads", inter);
     }
+    /* OpenBLAS runs single-threaded (set once by the matmul kernels' registration): GEMMs
+     * are split over this pool instead, so BLAS threads never oversubscribe the cores. */
     s->intra = intra;
-    /* BLAS threads are the intra-op threads of a GEMM; a process-wide OpenBLAS setting. */
-    openblas_set_num_threads(intra);
     s->model = frt_model_ref((frt_model *)m);
     pthread_mutex_init(&s->mu, NULL);
     *out = s;

@@ -18,10 +18,11 @@ static void usage(FILE *f) {
             "      inputs, likely outputs, op histogram, node and parameter counts.\n");
 }
 
+/* Multi-line messages (lists of problems) become one line: "a:\n  b\n  c" -> "a: b; c". */
 static void print_folded(const char *msg) {
     for (const char *p = msg; *p; p++) {
         if (*p == '\n') {
-            fputs("; ", stderr);
+            fputs(p > msg && p[-1] == ':' ? " " : "; ", stderr);
             while (p[1] == ' ') p++;
         } else {
             fputc(*p, stderr);
@@ -61,6 +62,5 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    usage(stderr);
-    return cli_failf("unknown command '%s'", argv[1]);
+    return cli_failf("unknown command '%s' (see 'flowrt --help')", argv[1]);
 }

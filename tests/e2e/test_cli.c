@@ -1,0 +1,195 @@
+/* tests/e2e/test_cli.c: the `flowrt` binary as a user runs it: outputs printed and saved,
+ * literal and .npy feeds, inspect, and every kind of bad input giving exit code 1 and one
+ * clear line on stderr that names the file, node or tensor. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/test_util.h"
+
+typedef struct result {
+    int rc;
+    char out[16384], err[4096];
+} result;
+
+static char tmpdir[256];
+
+static void slurp(const char *path, char *buf, size_t n) {
+    FILE *f = fopen(path, "r");
+    size_t k = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[k] = 0;
+    if (f) fclose(f);
+}
+
+/* Runs `flowrt ARGS` (ARGS is shell-quoted by the caller) from the repository's test data. */
+static result *run(const char *args) {
+    static result r;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > '%s/out' 2> '%s/err'", FRT_TEST_DATA,
+             FRT_CLI_PATH, args, tmpdir, tmpdir);
+    int st = system(cmd);
+    r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char p[512];
+    snprintf(p, sizeof p, "%s/out", tmpdir);
+    slurp(p, r.out, sizeof r.out);
+    snprintf(p, sizeof p, "%s/err", tmpdir);
+    slurp(p, r.err, sizeof r.err);
+    return &r;
+}
+
+/* Exit code 1, exactly one line on stderr starting "flowrt: error:", containing each needle. */
+static void expect_error(const char *args, const char *needle1, const char *needle2) {
+    result *r = run(args);
+    if (r->rc != 1) fail_msg("flowrt %s: exit %d, expected 1 (stderr: %s)", args, r->rc, r->err);
+    if (strncmp(r->err, "flowrt: error: ", 15) != 0)
+        fail_msg("flowrt %s: stderr does not start with 'flowrt: error: ': %s", args, r->err);
+    char *nl = strchr(r->err, '\n');
+    if (!nl || nl[1] != 0) fail_msg("flowrt %s: stderr is not one line: %s", args, r->err);
+    if (needle1 && !strstr(r->err, needle1))
+        fail_msg("flowrt %s: stderr lacks '%s': %s", args, needle1, r->err);
+    if (needle2 && !strstr(r->err, needle2))
+        fail_msg("flowrt %s: stderr lacks '%s': %s", args, needle2, r->err);
+}
+
+static const char *X_LITERAL = "'x=[[1,-2,3],[4,5,-6],[7,8,9]]'";
+
+static void run_prints_and_saves_outputs(void **state) {
+    (void)state;
+    char args[1024];
+    snprintf(args, sizeof args,
+             "run ../../models/digits/model.pb --input images=../../models/digits/samples.npy "
+             "--out-dir '%s/o'", tmpdir);
+    result *r = run(args);
+    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    assert_non_null(strstr(r->out, "Identity: float32 [64,10]"));
+    char path[512];
+    snprintf(path, sizeof path, "%s/o/Identity.npy", tmpdir);
+    frt_tensor *got, *want;
+    TU_OK(frt_npy_read(path, &got));
+    TU_OK(frt_npy_read(FRT_TEST_DATA "/../../models/digits/expected_probs.npy", &want));
+    tu_assert_close_f32(got, want, 1e-5f, 1e-4f);
+    frt_tensor_unref(got);
+    frt_tensor_unref(want);
+}
+
+static void literal_feed_and_pruned_unsupported_ops(void **state) {
+    (void)state;
+    char args[512];
+    /* `supported` = relu(x) + 1 does not need the graph's Cumsum/MatrixDeterminant */
+    snprintf(args, sizeof args, "run bad/unsupported.pb --input %s --output supported", X_LITERAL);
+    result *r = run(args);
+    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    assert_non_null(strstr(r->out, "supported: float32 [3,3]"));
+    assert_non_null(strstr(r->out, "[2, 1, 4, 5, 6, 1, 8, 9, 10]"));
+}
+
+static void sink_nodes_are_default_outputs(void **state) {
+    (void)state;
+    result *r = run("run ops/pbtxt_mlp/model.pbtxt --input x=ops/pbtxt_mlp/input_0.npy");
+    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    assert_non_null(strstr(r->out, "Identity: float32"));
+}
+
+static void inspect_summarizes(void **state) {
+    (void)state;
+    result *r = run("inspect bad/unsupported.pb --nodes");
+    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    assert_non_null(strstr(r->out, "x: float32 [3,3]"));
+    assert_non_null(strstr(r->out, "needs_unsupported (Identity)"));
+    assert_non_null(strstr(r->out, "supported (Identity)"));
+    assert_non_null(strstr(r->out, "ops without a kernel: Cumsum, MatrixDeterminant"));
+    assert_non_null(strstr(r->out, "mul = Mul(cumsum, det)"));
+    assert_non_null(strstr(r->out, "nodes: 10"));
+}
+
+static void corrupt_files(void **state) {
+    (void)state;
+    expect_error("run bad/truncated.pb", "'bad/truncated.pb'", "truncated or corrupt");
+    expect_error("run bad/garbage.pb", "'bad/garbage.pb'", "not a valid binary GraphDef");
+    expect_error("run bad/bad_syntax.pbtxt", "'bad/bad_syntax.pbtxt':6:", "unknown field");
+    expect_error("run bad/dangling_input.pbtxt", "node 'y' (AddV2)", "'does_not_exist'");
+    expect_error("run bad/cycle.pbtxt", "cycle", "'a'");
+    expect_error("run bad/no_such_file.pb", "'bad/no_such_file.pb'", "No such file");
+    expect_error("inspect bad/truncated.pb", "'bad/truncated.pb'", NULL);
+}
+
+static void truncated_at_every_cut_never_crashes(void **state) {
+    (void)state;
+    /* cut a real model at many points: always exit 1 with a message, never a signal */
+    FILE *f = fopen(FRT_TEST_DATA "/../../models/digits/model.pb", "rb");
+    assert_non_null(f);
+    static unsigned char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    for (size_t cut = 1; cut < n; cut += n / 23 + 1) {
+        char path[512], args[700];
+        snprintf(path, sizeof path, "%s/cut.pb", tmpdir);
+        FILE *o = fopen(path, "wb");
+        fwrite(buf, 1, cut, o);
+        fclose(o);
+        snprintf(args, sizeof args, "run '%s' --input images=../../models/digits/samples.npy", path);
+        result *r = run(args);
+        if (r->rc != 1) fail_msg("cut at %zu: exit %d (%s)", cut, r->rc, r->err);
+        assert_non_null(strstr(r->err, "flowrt: error: "));
+    }
+}
+
+static void bad_feeds_and_fetches(void **state) {
+    (void)state;
+    char args[1024];
+    expect_error("run bad/unsupported.pb --output supported", "must feed a value",
+                 "'x' (float32, shape [3,3])");
+    expect_error("run bad/unsupported.pb --input 'x=[[1,2],[3,4]]' --output supported",
+                 "'x'", "expects shape [3,3], got [2,2]");
+    /* an int32 .npy fed to a float placeholder */
+    frt_tensor *t = tu_i32(TU_DIMS(3, 3), 2, NULL);
+    char path[512];
+    snprintf(path, sizeof path, "%s/int.npy", tmpdir);
+    TU_OK(frt_npy_write(path, t));
+    frt_tensor_unref(t);
+    snprintf(args, sizeof args, "run bad/unsupported.pb --input 'x=%s' --output supported", path);
+    expect_error(args, "'x'", "expects dtype float32, got int32");
+    snprintf(args, sizeof args, "run bad/unsupported.pb --input %s --output nope:0", X_LITERAL);
+    expect_error(args, "'nope:0'", "no node 'nope'");
+    snprintf(args, sizeof args, "run bad/unsupported.pb --input %s --output supported:4", X_LITERAL);
+    expect_error(args, "'supported:4'", "out of range");
+    snprintf(args, sizeof args, "run bad/unsupported.pb --input %s --input 'ghost=1' --output supported", X_LITERAL);
+    expect_error(args, "'ghost'", "no node");
+    snprintf(args, sizeof args, "run bad/unsupported.pb --input %s --output needs_unsupported", X_LITERAL);
+    expect_error(args, "'cumsum' (Cumsum)", "'det' (MatrixDeterminant)");
+    expect_error("run bad/unsupported.pb --input 'x=[[1,2,3],[4,5' --output supported",
+                 "bad literal", "(input 'x')");
+    expect_error("run bad/unsupported.pb --input x=missing.npy --output supported", "missing.npy",
+                 NULL);
+    expect_error("frobnicate", "unknown command 'frobnicate'", NULL);
+    expect_error("run", "missing MODEL", NULL);
+}
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/flowrt_cli_test_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(run_prints_and_saves_outputs),
+        cmocka_unit_test(literal_feed_and_pruned_unsupported_ops),
+        cmocka_unit_test(sink_nodes_are_default_outputs),
+        cmocka_unit_test(inspect_summarizes),
+        cmocka_unit_test(corrupt_files),
+        cmocka_unit_test(truncated_at_every_cut_never_crashes),
+        cmocka_unit_test(bad_feeds_and_fetches),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
