@@ -184,6 +184,71 @@ FRT_MUST_USE frt_status *frt_session_run(frt_session *s,
 /* Highest bytes held at once by tensors allocated while running (all runs so far). */
 size_t frt_session_peak_bytes(const frt_session *s);
 
+/* ---- checkpoints (TensorFlow's V2 tensor bundles: PREFIX.index + PREFIX.data-*) ----------
+ * Thread-safety: a checkpoint handle may be read from several threads at once. */
+
+typedef struct frt_checkpoint frt_checkpoint;
+/* path: a checkpoint prefix ("dir/model.ckpt-1000"), or a directory holding a `checkpoint`
+ * state file (its latest checkpoint is opened). Errors: NOT_FOUND (no index), DATA_LOSS
+ * (checksum mismatch, truncated), UNIMPLEMENTED (V1 checkpoints), each naming the file. */
+FRT_MUST_USE frt_status *frt_checkpoint_open(const char *path, frt_checkpoint **out);
+void frt_checkpoint_close(frt_checkpoint *c);                      /* NULL-safe */
+const char *frt_checkpoint_prefix(const frt_checkpoint *c);        /* borrowed */
+/* Tensors sorted by name (the bundle header excluded). */
+int frt_checkpoint_num_tensors(const frt_checkpoint *c);
+const char *frt_checkpoint_tensor_name(const frt_checkpoint *c, int i);
+frt_dtype frt_checkpoint_tensor_dtype(const frt_checkpoint *c, int i);
+/* Full shape (dims must hold FRT_MAX_DIMS); returns the rank. */
+int frt_checkpoint_tensor_shape(const frt_checkpoint *c, int i, int64_t *dims);
+/* Reads a whole tensor (partitioned variables reassembled), checksums verified. */
+FRT_MUST_USE frt_status *frt_checkpoint_read(const frt_checkpoint *c, const char *name,
+                                             frt_tensor **out);
+
+/* ---- MetaGraphs, SavedModels and signatures ------------------------------------------------
+ * frt_model_load also accepts a SavedModel directory (tags "serve") and a `.meta` file (no
+ * checkpoint). A session created from a model with variables restores them (the graph's own
+ * saver restore op, as TensorFlow does) and runs its init op before returning. */
+
+/* tags: the MetaGraph's tag set (NULL/0 = {"serve"}). NOT_FOUND names the available ones. */
+FRT_MUST_USE frt_status *frt_model_load_saved_model(const char *dir, const char *const *tags,
+                                                    int ntags, frt_model **out);
+/* checkpoint: a prefix or a directory with a `checkpoint` file; NULL = restore nothing. */
+FRT_MUST_USE frt_status *frt_model_load_meta(const char *meta_path, const char *checkpoint,
+                                             frt_model **out);
+
+int frt_model_num_signatures(const frt_model *m);
+const char *frt_model_signature_name(const frt_model *m, int s);
+const char *frt_model_signature_method(const frt_model *m, int s);
+int frt_model_find_signature(const frt_model *m, const char *name);  /* -1 when absent */
+/* Inputs (is_output = 0) or outputs (1) of signature s, sorted by key. */
+int frt_model_signature_num_args(const frt_model *m, int s, int is_output);
+const char *frt_model_signature_arg_key(const frt_model *m, int s, int is_output, int i);
+const char *frt_model_signature_arg_tensor(const frt_model *m, int s, int is_output, int i);
+frt_dtype frt_model_signature_arg_dtype(const frt_model *m, int s, int is_output, int i);
+/* Rank (-1 unknown) and dims (-1 unknown; dims holds FRT_MAX_DIMS). */
+int frt_model_signature_arg_shape(const frt_model *m, int s, int is_output, int i,
+                                  int64_t *dims);
+/* The MetaGraph's tags (SavedModels), and the checkpoint a session restores (or NULL). */
+int frt_model_num_tags(const frt_model *m);
+const char *frt_model_tag(const frt_model *m, int i);
+const char *frt_model_checkpoint_prefix(const frt_model *m);
+
+/* Runs signature `signature` (NULL = "serving_default"): inputs and outputs by key (tensor
+ * names are accepted too). noutputs = 0 fetches every output of the signature in key order
+ * into outputs (which must hold frt_session_signature_num_outputs entries). */
+FRT_MUST_USE frt_status *frt_session_run_signature(frt_session *s, const char *signature,
+                                                   const char *const *input_keys,
+                                                   frt_tensor *const *inputs, int ninputs,
+                                                   const char *const *output_keys,
+                                                   frt_tensor **outputs, int noutputs);
+/* Restores every variable from a checkpoint prefix by running the graph's saver. */
+FRT_MUST_USE frt_status *frt_session_restore(frt_session *s, const char *checkpoint);
+/* Writes a frozen GraphDef to path: variables become Consts holding the session's current
+ * values, the graph is pruned to `outputs` (tensor names; NULL/0 = the serving_default
+ * signature's outputs, or the graph's sink nodes), training-only nodes go. */
+FRT_MUST_USE frt_status *frt_session_freeze(frt_session *s, const char *const *outputs,
+                                            int noutputs, const char *path);
+
 /* ---- .npy files -------------------------------------------------------------------------- */
 
 /* Reads a NumPy .npy file (format 1.0/2.0/3.0, little-endian, C order). */
