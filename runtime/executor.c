@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/op_registry.h"
 #include "graph/prune.h"
 #include "graph/shape_infer.h"
+#include "runtime/resource.h"
 
 /* ---- plan construction ---------------------------------------------------------------- */
 
@@ -79,6 +81,7 @@ void frt_plan_free(frt_plan *p) {
         frt_plan_node *pn = &p->nodes[i];
         if (pn->state && pn->def && pn->def->free_state) pn->def->free_state(pn->state);
         free(pn->in_slots);
+        free(pn->in_deref);
         free(pn->succ);
     }
     free(p->nodes);
@@ -87,6 +90,7 @@ void frt_plan_free(frt_plan *p) {
     free(p->feeds);
     free(p->feed_dtypes);
     free(p->fetch_slots);
+    free(p->fetch_deref);
     free(p->roots);
     free(p);
 }
@@ -154,6 +158,23 @@ static frt_status *check_runnable(const frt_graph *g, const bool *keep, const fr
     free(unsup);
     free(unfed);
     return st;
+}
+
+/* Whether output e of its producer is a TF1 reference (Ref(T) output arg: VariableV2,
+ * Assign...). Such outputs carry the variable's handle. */
+static bool output_is_ref(const frt_graph *g, frt_edge e) {
+    const frt_node *n = &g->nodes[e.node];
+    const frt_op_def *d = frt_op_find(n->op);
+    int k;
+    const frt_op_arg *a = d ? frt_op_output_arg_at(d, &n->attrs, e.index, &k) : NULL;
+    return a && a->is_ref;
+}
+
+static bool input_is_ref(const frt_node *n, int j) {
+    const frt_op_def *d = frt_op_find(n->op);
+    int k;
+    const frt_op_arg *a = d ? frt_op_input_arg_at(d, &n->attrs, j, &k) : NULL;
+    return a && a->is_ref;
 }
 
 frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, int nfeeds,
@@ -249,12 +270,14 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         const frt_node *n = &g->nodes[pn->node];
         pn->n_in = n->n_data;
         pn->in_slots = frt_xcalloc((size_t)n->n_data + 1, sizeof *pn->in_slots);
+        pn->in_deref = frt_xcalloc((size_t)n->n_data + 1, sizeof *pn->in_deref);
         for (int j = 0; j < n->n_data; j++) {
             int f = find_feed(p->feeds, nfeeds, n->data[j]);
             int slot;
             if (f >= 0) {
                 slot = p->feed_slots[f];
             } else {
+                pn->in_deref[j] = output_is_ref(g, n->data[j]) && !input_is_ref(n, j);
                 int src = plan_index[n->data[j].node];
                 FRT_ASSERT(src >= 0 && "pruning kept a node whose producer it dropped");
                 slot = p->nodes[src].out_base + n->data[j].index;
@@ -277,8 +300,10 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     }
     p->n_fetches = nfetches;
     p->fetch_slots = frt_xcalloc((size_t)nfetches + 1, sizeof *p->fetch_slots);
+    p->fetch_deref = frt_xcalloc((size_t)nfetches + 1, sizeof *p->fetch_deref);
     for (int i = 0; i < nfetches; i++) {
         int f = find_feed(p->feeds, nfeeds, fetches[i]);
+        p->fetch_deref[i] = f < 0 && output_is_ref(g, fetches[i]);
         int slot = f >= 0 ? p->feed_slots[f]
                           : p->nodes[plan_index[fetches[i].node]].out_base + fetches[i].index;
         p->fetch_slots[i] = slot;
@@ -366,6 +391,19 @@ static frt_tensor *take_input(run_state *rs, int s) {
     return t;
 }
 
+/* Replaces a variable handle (a ref edge) by the variable's current value. */
+static frt_status *deref(frt_tensor **t) {
+    frt_tensor *h = *t;
+    if (h->dtype != FRT_DTYPE_RESOURCE || h->n != 1 || !frt_tensor_resources(h)[0])
+        return NULL; /* already a value (e.g. a fed tensor) */
+    frt_variable *v = (frt_variable *)frt_tensor_resources(h)[0];
+    frt_tensor *val = NULL;
+    frt_status *st = frt_variable_read(v, &val);
+    frt_tensor_unref(h);
+    *t = val;
+    return st;
+}
+
 static void compute_node(run_state *rs, const frt_plan_node *pn) {
     const frt_plan *p = rs->p;
     const frt_node *n = &p->g->nodes[pn->node];
@@ -378,6 +416,7 @@ static void compute_node(run_state *rs, const frt_plan_node *pn) {
         if (!rs->values[pn->in_slots[j]] && !st)
             st = frt_status_new(FRT_INTERNAL, "input %d has no value", j);
         ins[j] = st ? NULL : take_input(rs, pn->in_slots[j]);
+        if (!st && pn->in_deref[j]) st = deref(&ins[j]);
     }
     if (!st) {
         frt_kernel_ctx ctx = {.def = pn->def, .node_name = n->name, .attrs = &n->attrs,
@@ -540,8 +579,15 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
         pthread_mutex_unlock(&rs.mu);
         st = rs.error;
     }
-    if (!st)
-        for (int i = 0; i < p->n_fetches; i++) fetches[i] = frt_tensor_ref(rs.values[p->fetch_slots[i]]);
+    for (int i = 0; !st && i < p->n_fetches; i++) {
+        fetches[i] = frt_tensor_ref(rs.values[p->fetch_slots[i]]);
+        if (p->fetch_deref[i]) st = deref(&fetches[i]);
+    }
+    if (st)
+        for (int i = 0; i < p->n_fetches; i++) {
+            frt_tensor_unref(fetches[i]);
+            fetches[i] = NULL;
+        }
     for (int s = 0; s < p->n_slots; s++) frt_tensor_unref(rs.values[s]);
     pthread_mutex_destroy(&rs.mu);
     pthread_cond_destroy(&rs.cv);

@@ -16,6 +16,8 @@ typedef struct frt_plan_node {
     void *state;                  /* from def->init; read-only during runs */
     int n_in;
     int *in_slots;                /* value slot of each data input */
+    bool *in_deref;               /* input j is a ref edge read by value: pass the variable's
+                                   * current value, not its handle (TF1 ref semantics) */
     int n_out;
     int out_base;                 /* outputs use slots out_base .. out_base + n_out - 1 */
     int n_succ;
@@ -35,6 +37,7 @@ typedef struct frt_plan {
     frt_dtype *feed_dtypes;       /* dtype each feed must have; INVALID when unknown */
     int n_fetches;
     int *fetch_slots;
+    bool *fetch_deref;            /* fetch i names a ref output: return the variable's value */
     int n_roots;
     int *roots;                   /* plan nodes with no predecessors */
 } frt_plan;

@@ -9,6 +9,7 @@
 
 #include "runtime/executor.h"
 #include "runtime/model.h"
+#include "runtime/resource.h"
 
 struct frt_session_options {
     int inter_op_threads, intra_op_threads;
@@ -25,6 +26,7 @@ struct frt_session {
     frt_threadpool *pool;
     int intra;
     frt_allocator *alloc;
+    frt_resource_mgr *resources;  /* variables: live as long as the session */
     pthread_mutex_t mu;
     plan_entry *plans;
 };
@@ -50,9 +52,11 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
     if (!s) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory creating a session");
     s->pool = frt_threadpool_new(inter);
     s->alloc = frt_cpu_allocator_new("cpu", 0);
-    if (!s->pool || !s->alloc) {
+    s->resources = frt_resource_mgr_new();
+    if (!s->pool || !s->alloc || !s->resources) {
         frt_threadpool_free(s->pool);
         frt_allocator_unref(s->alloc);
+        frt_resource_mgr_free(s->resources);
         free(s);
         return frt_status_new(FRT_RESOURCE_EXHAUSTED, "cannot start %d threads", inter);
     }
@@ -75,6 +79,7 @@ void frt_session_free(frt_session *s) {
         free(e);
     }
     pthread_mutex_destroy(&s->mu);
+    frt_resource_mgr_free(s->resources);
     frt_allocator_unref(s->alloc);
     frt_model_free(s->model);
     free(s);
@@ -146,7 +151,7 @@ frt_status *frt_session_run(frt_session *s, const char *const *feed_names,
     const frt_plan *p = NULL;
     FRT_TRY(get_plan(s, feed_names, nfeeds, fetch_names, nfetches, targets, ntargets, &p));
     frt_exec_env env = {.pool = s->pool, .intra_threads = s->intra, .alloc = s->alloc,
-                        .resources = NULL};
+                        .resources = s->resources};
     return frt_plan_run(p, &env, feeds, fetches);
 }
 
