@@ -140,3 +140,33 @@ frt_status *frt_variable_assign(frt_variable *v, frt_tensor *value, bool validat
     pthread_mutex_unlock(&v->mu);
     return st;
 }
+
+const char *frt_variable_name_for_node(const frt_attrs *attrs, const char *node_name) {
+    const frt_attr_value *a = attrs ? frt_attrs_find(attrs, "shared_name") : NULL;
+    if (a && a->kind == FRT_ATTR_S && a->v.s.len > 0 && a->v.s.ptr) return a->v.s.ptr;
+    return node_name;
+}
+
+frt_variable *frt_resource_as_variable(frt_resource *r) {
+    return r && r->destroy == variable_destroy ? (frt_variable *)r : NULL;
+}
+
+frt_status *frt_variable_update(frt_variable *v, frt_variable_update_fn fn, void *ctx) {
+    pthread_mutex_lock(&v->mu);
+    frt_status *st = NULL;
+    if (!v->value) {
+        st = frt_status_new(FRT_FAILED_PRECONDITION, "Attempting to use uninitialized value %s",
+                            v->name);
+    } else {
+        frt_tensor *next = NULL;
+        st = fn(v->value, ctx, &next);
+        if (!st) {
+            frt_tensor_unref(v->value);
+            v->value = next;
+        } else {
+            frt_tensor_unref(next);
+        }
+    }
+    pthread_mutex_unlock(&v->mu);
+    return st;
+}

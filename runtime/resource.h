@@ -41,3 +41,20 @@ bool frt_variable_is_initialized(frt_variable *v);
 /* Replaces the value with `value` (a reference is taken; no copy: tensors are immutable).
  * validate_shape: the value's shape must match the declared (or current) shape. */
 frt_status *frt_variable_assign(frt_variable *v, frt_tensor *value, bool validate_shape);
+
+/* The name a VariableV2/VarHandleOp node's variable is known by: attr shared_name when it is
+ * non-empty, else the node's name (TF's ContainerInfo with use_node_name_sharing). Freezing
+ * and the variable kernels must agree on this rule. Borrowed from attrs or node_name. */
+const char *frt_variable_name_for_node(const frt_attrs *attrs, const char *node_name);
+
+/* r as a variable, or NULL when r is NULL or another kind of resource. */
+frt_variable *frt_resource_as_variable(frt_resource *r);
+
+/* Read-modify-write under the variable's mutex, so concurrent updates (AssignAdd) are never
+ * lost: fn(current value, ctx, &next) runs with the lock held and must not block; on
+ * success *next (a reference fn hands over) replaces the value. FAILED_PRECONDITION
+ * ("Attempting to use uninitialized value NAME") without calling fn when uninitialised;
+ * fn's error is returned unchanged and the value is kept. */
+typedef frt_status *(*frt_variable_update_fn)(const frt_tensor *cur, void *ctx,
+                                              frt_tensor **next);
+frt_status *frt_variable_update(frt_variable *v, frt_variable_update_fn fn, void *ctx);
