@@ -1,8 +1,8 @@
 /* io/graphdef.c: GraphDef files (.pb binary, .pbtxt text) → graph IR.
  * Owns: reading/mapping the file, text-vs-binary detection, NodeDef → frt_node conversion,
- * keeping the function library. Does not own: validation and input resolution
- * (graph/validate.c, frt_graph_finalize), TensorProto rules (tensor_proto.c), the text
- * grammar (text_format.c). Thread-safety: reentrant. */
+ * attaching the function library (converted by function_lib.c). Does not own: validation
+ * and input resolution (graph/validate.c, frt_graph_finalize), TensorProto rules
+ * (tensor_proto.c), the text grammar (text_format.c). Thread-safety: reentrant. */
 #include "io/graphdef.h"
 
 #include <ctype.h>
@@ -14,12 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "graph/function.h"
+#include "io/function_lib.h"
 #include "io/tensor_proto.h"
 #include "io/text_format.h"
-
-static void library_free(void *lib) {
-    protobuf_c_message_free_unpacked((ProtobufCMessage *)lib, NULL);
-}
 
 frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out) {
     *out = NULL;
@@ -44,10 +42,14 @@ frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out) {
         g->producer = gd->versions->producer;
         g->min_consumer = gd->versions->min_consumer;
     }
-    if (gd->library) {
-        g->library = gd->library;
-        g->library_free = library_free;
-        gd->library = NULL;
+    if (gd->library && (gd->library->n_function || gd->library->n_gradient)) {
+        frt_function_lib *lib;
+        frt_status *st = frt_function_lib_from_proto(gd->library, &lib);
+        if (st) {
+            frt_graph_free(g);
+            return frt_status_annotate(st, " in the function library");
+        }
+        frt_graph_set_library(g, lib);
     }
     *out = g;
     return NULL;

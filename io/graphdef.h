@@ -23,10 +23,10 @@ FRT_MUST_USE frt_status *frt_graphdef_load_buffer(const void *data, size_t len, 
                                                   frt_graph **out);
 
 /* Builds the graph IR from an unpacked GraphDef: nodes, raw input strings, attrs, versions.
- * gd stays owned by the caller, but is modified: its function library is moved into
- * (*out)->library (gd->library becomes NULL; the graph frees it with
- * protobuf_c_message_free_unpacked) and Const tensor_content buffers are moved into the
- * graph's tensors (see frt_tensor_from_proto), so weights are not copied. gd must come from
+ * gd stays owned by the caller, but is modified: its function library is converted to
+ * the IR of graph/function.h and attached to *out (frt_graph_library; NULL when the GraphDef
+ * has no functions) and Const tensor_content buffers (in nodes and function bodies) are moved
+ * into the graph's tensors (see frt_tensor_from_proto), so weights are not copied. gd must come from
  * tensorflow__graph_def__unpack(NULL allocator, ...) or frt_text_format_parse.
  * Errors are INVALID_ARGUMENT/UNIMPLEMENTED naming the node, op and attr. */
 FRT_MUST_USE frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "graph/function.h"
 #include "io/graphdef.h"
 
 static char *read_all(const char *path, size_t *len) {
@@ -303,11 +304,12 @@ static void keeps_function_library(void **state) {
     assert_int_equal(g->min_consumer, 12);
     assert_non_null(g->library);
     assert_non_null(g->library_free);
-    Tensorflow__FunctionDefLibrary *lib = g->library;
-    assert_int_equal(lib->n_function, 1);
-    assert_string_equal(lib->function[0]->signature->name, "f");
-    assert_int_equal(lib->function[0]->n_node_def, 1);
-    assert_string_equal(lib->function[0]->ret[0]->value, "n:output:0");
+    const frt_function_lib *lib = frt_graph_library(g);
+    assert_non_null(lib);
+    assert_int_equal(lib->n, 1);
+    assert_string_equal(lib->fns[0]->name, "f");
+    assert_int_equal(lib->fns[0]->n_nodes, 1);
+    assert_string_equal(lib->fns[0]->ret[0].value, "n:output:0");
     frt_graph_free(g); /* frees the library too (ASan checks) */
 }
 
