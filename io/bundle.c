@@ -1,0 +1,1193 @@
+/* io/bundle.c: V2 checkpoint bundles (formats.md §4) — reader, writer, merge.
+ * Owns: header/entry decoding, data shard mapping (lazy mmap, shared with the tensors that
+ * wrap it), per-tensor checksums (numeric and DT_STRING records), partitioned tensors and
+ * their OrderedCode slice keys, slices for RestoreV2, the writer's data and index files, and
+ * MergeV2Checkpoints' merge. Does not own: the table format (io/sstable.c), CRC arithmetic
+ * (io/crc32c.c), `checkpoint` state files (io/checkpoint.c), kernels (io/checkpoint_ops.c).
+ * Thread-safety: see io/bundle.h. */
+#include "io/bundle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/crc32c.h"
+#include "io/proto/tensor_bundle.pb-c.h"
+#include "io/sstable.h"
+
+/* TF's kTensorBundleVersion: the producer we write and the newest consumer we are. */
+#define BUNDLE_VERSION 1
+
+/* ---- entries ---- */
+
+typedef struct slice {
+    int64_t start[FRT_MAX_DIMS], len[FRT_MAX_DIMS]; /* len -1: the whole dimension */
+} slice;
+
+typedef struct entry {
+    uint8_t *key;       /* NUL-terminated copy too (slice keys may hold NULs: use klen) */
+    size_t klen;
+    frt_dtype dtype;
+    int ndim;
+    int64_t dims[FRT_MAX_DIMS];
+    int shard;
+    uint64_t off, size;
+    uint32_t crc;       /* masked, as stored */
+    int nslices;
+    slice *slices;
+} entry;
+
+static void entry_deinit(entry *e) {
+    free(e->key);
+    free(e->slices);
+}
+
+static int key_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c) return c;
+    return an < bn ? -1 : an > bn;
+}
+
+static int entry_cmp(const void *x, const void *y) {
+    const entry *a = x, *b = y;
+    return key_cmp(a->key, a->klen, b->key, b->klen);
+}
+
+static char *data_path(const char *prefix, int shard, int n) {
+    size_t len = strlen(prefix) + 40;
+    char *p = frt_xmalloc(len);
+    snprintf(p, len, "%s.data-%05d-of-%05d", prefix, shard, n);
+    return p;
+}
+
+static char *index_path(const char *prefix) {
+    size_t len = strlen(prefix) + 8;
+    char *p = frt_xmalloc(len);
+    snprintf(p, len, "%s.index", prefix);
+    return p;
+}
+
+/* Printable form of a key for messages (slice keys are binary). */
+static const char *key_str(const entry *e) {
+    return (e->klen && e->key[0] == 0) ? "<slice key>" : (const char *)e->key;
+}
+
+/* Decodes one BundleEntryProto value. */
+static frt_status *entry_decode(const char *file, const uint8_t *key, size_t klen,
+                                const uint8_t *val, size_t vlen, entry *e) {
+    memset(e, 0, sizeof *e);
+    Tensorflow__BundleEntryProto *p = tensorflow__bundle_entry_proto__unpack(NULL, vlen, val);
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)(klen && key[0] == 0 ? 0 : klen), (const char *)key);
+    if (!p)
+        return frt_status_new(FRT_DATA_LOSS, "bad entry for tensor '%s' in '%s'", name, file);
+    frt_status *st = NULL;
+    e->dtype = (frt_dtype)p->dtype;
+    e->shard = p->shard_id;
+    e->off = (uint64_t)p->offset;
+    e->size = (uint64_t)p->size;
+    e->crc = p->crc32c;
+    if (!frt_dtype_is_valid(p->dtype) || p->dtype > 100)
+        st = frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' has invalid dtype %d", name,
+                            file, (int)p->dtype);
+    else if (p->offset < 0 || p->size < 0 || p->shard_id < 0)
+        st = frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' has a negative offset/size",
+                            name, file);
+    if (!st && p->shape) {
+        if (p->shape->unknown_rank || p->shape->n_dim > FRT_MAX_DIMS)
+            st = frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' has an unsupported shape",
+                                name, file);
+        else {
+            e->ndim = (int)p->shape->n_dim;
+            for (int d = 0; d < e->ndim; d++) {
+                e->dims[d] = p->shape->dim[d]->size;
+                if (e->dims[d] < 0)
+                    st = frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' has a negative dim",
+                                        name, file);
+            }
+            if (!st && frt_shape_num_elements(e->dims, e->ndim) < 0)
+                st = frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' is too large", name,
+                                    file);
+        }
+    }
+    if (!st && p->n_slices) {
+        e->slices = frt_xcalloc(p->n_slices, sizeof *e->slices);
+        e->nslices = (int)p->n_slices;
+        for (size_t s = 0; s < p->n_slices && !st; s++) {
+            const Tensorflow__TensorSliceProto *sp = p->slices[s];
+            if ((int)sp->n_extent != e->ndim) {
+                st = frt_status_new(FRT_DATA_LOSS, "slice %zu of tensor '%s' in '%s' has rank "
+                                    "%zu, the tensor %d", s, name, file, sp->n_extent, e->ndim);
+                break;
+            }
+            for (int d = 0; d < e->ndim; d++) {
+                const Tensorflow__TensorSliceProto__Extent *x = sp->extent[d];
+                bool has = x->has_length_case ==
+                           TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__HAS_LENGTH_LENGTH;
+                e->slices[s].start[d] = has ? x->start : 0;
+                e->slices[s].len[d] = has ? x->length : -1;
+                if (has && (x->start < 0 || x->length < 0 || x->start > e->dims[d] ||
+                            x->length > e->dims[d] - x->start))
+                    st = frt_status_new(FRT_DATA_LOSS, "slice %zu of tensor '%s' in '%s' lies "
+                                        "outside its shape", s, name, file);
+            }
+        }
+    }
+    tensorflow__bundle_entry_proto__free_unpacked(p, NULL);
+    if (st) {
+        entry_deinit(e);
+        return st;
+    }
+    e->key = frt_xmalloc(klen + 1);
+    memcpy(e->key, key, klen);
+    e->key[klen] = 0;
+    e->klen = klen;
+    return NULL;
+}
+
+/* Serialises e (as TF's BundleWriter would: shape always present, defaults omitted). */
+static void entry_encode(const entry *e, frt_bytes *out) {
+    Tensorflow__BundleEntryProto p = TENSORFLOW__BUNDLE_ENTRY_PROTO__INIT;
+    Tensorflow__TensorShapeProto shape = TENSORFLOW__TENSOR_SHAPE_PROTO__INIT;
+    Tensorflow__TensorShapeProto__Dim dims[FRT_MAX_DIMS], *dimp[FRT_MAX_DIMS];
+    for (int d = 0; d < e->ndim; d++) {
+        dims[d] = (Tensorflow__TensorShapeProto__Dim)TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT;
+        dims[d].size = e->dims[d];
+        dimp[d] = &dims[d];
+    }
+    shape.n_dim = (size_t)e->ndim;
+    shape.dim = dimp;
+    p.dtype = (Tensorflow__DataType)e->dtype;
+    p.shape = &shape;
+    p.shard_id = e->shard;
+    p.offset = (int64_t)e->off;
+    p.size = (int64_t)e->size;
+    p.crc32c = e->crc;
+    int ns = e->nslices;
+    Tensorflow__TensorSliceProto *sl = ns ? frt_xcalloc((size_t)ns, sizeof *sl) : NULL;
+    Tensorflow__TensorSliceProto **slp = ns ? frt_xcalloc((size_t)ns, sizeof *slp) : NULL;
+    Tensorflow__TensorSliceProto__Extent *ex =
+        ns ? frt_xcalloc((size_t)ns * (size_t)(e->ndim ? e->ndim : 1), sizeof *ex) : NULL;
+    Tensorflow__TensorSliceProto__Extent **exp =
+        ns ? frt_xcalloc((size_t)ns * (size_t)(e->ndim ? e->ndim : 1), sizeof *exp) : NULL;
+    for (int s = 0; s < ns; s++) {
+        sl[s] = (Tensorflow__TensorSliceProto)TENSORFLOW__TENSOR_SLICE_PROTO__INIT;
+        sl[s].n_extent = (size_t)e->ndim;
+        sl[s].extent = exp + (size_t)s * (size_t)e->ndim;
+        for (int d = 0; d < e->ndim; d++) {
+            Tensorflow__TensorSliceProto__Extent *x = &ex[(size_t)s * (size_t)e->ndim + (size_t)d];
+            *x = (Tensorflow__TensorSliceProto__Extent)TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__INIT;
+            if (e->slices[s].len[d] >= 0) {
+                x->start = e->slices[s].start[d];
+                x->has_length_case = TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__HAS_LENGTH_LENGTH;
+                x->length = e->slices[s].len[d];
+            }
+            sl[s].extent[d] = x;
+        }
+        slp[s] = &sl[s];
+    }
+    p.n_slices = (size_t)ns;
+    p.slices = slp;
+    size_t n = tensorflow__bundle_entry_proto__get_packed_size(&p);
+    uint8_t *buf = frt_xmalloc(n);
+    tensorflow__bundle_entry_proto__pack(&p, buf);
+    frt_bytes_append(out, buf, n);
+    free(buf);
+    free(sl);
+    free(slp);
+    free(ex);
+    free(exp);
+}
+
+/* ---- OrderedCode slice keys (tensorflow/core/lib/strings/ordered_code.cc) ---- */
+
+static void oc_num_increasing(frt_bytes *b, uint64_t v) {
+    uint8_t buf[9];
+    int n = 0;
+    for (uint64_t x = v; x; x >>= 8) n++;
+    buf[0] = (uint8_t)n;
+    for (int i = 0; i < n; i++) buf[1 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    frt_bytes_append(b, buf, (size_t)n + 1);
+}
+
+static void oc_string(frt_bytes *b, const char *s) {
+    for (const uint8_t *p = (const uint8_t *)s; *p; p++) {
+        uint8_t esc[2] = {*p, *p == 0xff ? 0x00 : 0xff};
+        frt_bytes_append(b, esc, *p == 0xff ? 2 : 1);
+    }
+    /* A C name holds no NUL, so only 0xFF needs escaping (as FF 00). */
+    static const uint8_t term[2] = {0x00, 0x01};
+    frt_bytes_append(b, term, 2);
+}
+
+static void oc_signed_increasing(frt_bytes *b, int64_t v) {
+    uint64_t x = v < 0 ? ~(uint64_t)v : (uint64_t)v;
+    if (x < 64) {
+        uint8_t c = (uint8_t)(0x80 ^ (uint8_t)v);
+        frt_bytes_append(b, &c, 1);
+        return;
+    }
+    static const uint8_t head[11][2] = {{0, 0},       {0, 0},       {0xc0, 0},    {0xe0, 0},
+                                        {0xf0, 0},    {0xf8, 0},    {0xfc, 0},    {0xfe, 0},
+                                        {0xff, 0},    {0xff, 0x80}, {0xff, 0xc0}};
+    int bits = 0;
+    for (uint64_t t = x; t; t >>= 1) bits++;
+    int n = (bits + 7) / 7;
+    uint8_t be[10];
+    for (int i = 0; i < 10; i++) {
+        int shift = 8 * (9 - i);
+        be[i] = shift >= 64 ? (v < 0 ? 0xff : 0) : (uint8_t)((uint64_t)v >> shift);
+    }
+    uint8_t *o = be + 10 - n;
+    o[0] ^= head[n][0];
+    o[1] ^= head[n][1];
+    frt_bytes_append(b, o, (size_t)n);
+}
+
+void frt_bundle_slice_key(const char *name, int ndim, const int64_t *start, const int64_t *len,
+                          uint8_t **key, size_t *klen) {
+    frt_bytes b = {0};
+    oc_num_increasing(&b, 0);
+    oc_string(&b, name);
+    oc_num_increasing(&b, (uint64_t)ndim);
+    for (int d = 0; d < ndim; d++) {
+        bool full = len[d] < 0;
+        oc_signed_increasing(&b, full ? 0 : start[d]);
+        oc_signed_increasing(&b, full ? -1 : len[d]);
+    }
+    *key = b.p;
+    *klen = b.n;
+}
+
+/* ---- shape_and_slices specs ---- */
+
+static frt_status *parse_spec(const char *spec, int *ndim, int64_t *full, int64_t *start,
+                              int64_t *len) {
+    char *copy = frt_xstrdup(spec), *save = NULL, *tok[FRT_MAX_DIMS + 2];
+    int nt = 0;
+    frt_status *st = NULL;
+    for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        if (nt == FRT_MAX_DIMS + 1) {
+            st = frt_status_new(FRT_INVALID_ARGUMENT, "shape_and_slice '%s' has too many dims",
+                                spec);
+            goto done;
+        }
+        tok[nt++] = t;
+    }
+    if (nt < 2) {
+        st = frt_status_new(FRT_INVALID_ARGUMENT, "malformed shape_and_slice '%s': expected "
+                            "\"d0 d1 ... slice\"", spec);
+        goto done;
+    }
+    *ndim = nt - 1;
+    for (int d = 0; d < *ndim; d++) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(tok[d], &end, 10);
+        if (*end || errno || v < 0) {
+            st = frt_status_new(FRT_INVALID_ARGUMENT, "malformed shape_and_slice '%s': bad "
+                                "dimension '%s'", spec, tok[d]);
+            goto done;
+        }
+        full[d] = v;
+    }
+    char *s = tok[nt - 1];
+    for (int d = 0; d < *ndim; d++) {
+        char *part = s, *colon = strchr(s, ':');
+        if ((colon == NULL) != (d == *ndim - 1)) {
+            st = frt_status_new(FRT_INVALID_ARGUMENT, "malformed shape_and_slice '%s': the "
+                                "slice needs %d ':'-separated extents", spec, *ndim);
+            goto done;
+        }
+        if (colon) *colon = 0;
+        s = colon ? colon + 1 : s;
+        if (strcmp(part, "-") == 0) {
+            start[d] = 0;
+            len[d] = full[d];
+            continue;
+        }
+        char *e1, *e2;
+        errno = 0;
+        long long a = strtoll(part, &e1, 10);
+        long long l = (*e1 == ',') ? strtoll(e1 + 1, &e2, 10) : -1;
+        if (*e1 != ',' || *e2 || errno || a < 0 || l < 0 || a > full[d] || l > full[d] - a) {
+            st = frt_status_new(FRT_INVALID_ARGUMENT, "malformed shape_and_slice '%s': bad "
+                                "extent '%s' for dimension %d of size %lld", spec, part, d,
+                                (long long)full[d]);
+            goto done;
+        }
+        start[d] = a;
+        len[d] = l;
+    }
+done:
+    free(copy);
+    return st;
+}
+
+/* ---- data shard mappings: shared by the reader and every tensor wrapping them ---- */
+
+typedef struct mapping {
+    atomic_int refs;
+    uint8_t *addr;
+    size_t len;
+    char *path;
+} mapping;
+
+static void mapping_unref(mapping *m) {
+    if (m && atomic_fetch_sub(&m->refs, 1) == 1) {
+        if (m->addr) munmap(m->addr, m->len);
+        free(m->path);
+        free(m);
+    }
+}
+
+static void release_mapping(void *ctx, void *data, size_t size) {
+    (void)data;
+    (void)size;
+    mapping_unref(ctx);
+}
+
+static frt_status *map_file(const char *path, mapping **out) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return frt_status_new(e == ENOENT ? FRT_NOT_FOUND : FRT_UNKNOWN,
+                              "cannot open checkpoint data file '%s': %s", path, strerror(e));
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return frt_status_new(FRT_UNKNOWN, "cannot stat '%s': %s", path, strerror(errno));
+    }
+    mapping *m = frt_xcalloc(1, sizeof *m);
+    atomic_init(&m->refs, 1);
+    m->len = (size_t)sb.st_size;
+    m->path = frt_xstrdup(path);
+    if (m->len) {
+        void *a = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (a == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            mapping_unref(m);
+            return frt_status_new(FRT_UNKNOWN, "cannot mmap '%s': %s", path, strerror(e));
+        }
+        m->addr = a;
+    }
+    close(fd);
+    *out = m;
+    return NULL;
+}
+
+/* ---- reader ---- */
+
+struct frt_bundle {
+    char *prefix, *index;
+    int num_shards;
+    entry *e;           /* every key but the header, in key order */
+    int ne;
+    int *pub;           /* indices into e of listed tensors */
+    int npub;
+    pthread_mutex_t mu; /* guards maps */
+    mapping **maps;
+};
+
+/* TF falls back to its V1 reader when there is no .index: say what the files are. */
+static frt_status *missing_index(const char *prefix, const char *ipath) {
+    size_t n = strlen(prefix) + 32;
+    char *pat = frt_xmalloc(n);
+    snprintf(pat, n, "%s-\?\?\?\?\?-of-\?\?\?\?\?", prefix);
+    glob_t g;
+    bool v1 = frt_sstable_file_has_magic(prefix);
+    if (!v1 && glob(pat, 0, NULL, &g) == 0) {
+        v1 = g.gl_pathc > 0 && frt_sstable_file_has_magic(g.gl_pathv[0]);
+        globfree(&g);
+    }
+    free(pat);
+    if (v1)
+        return frt_status_new(FRT_UNIMPLEMENTED,
+                              "checkpoint '%s' uses the deprecated TF1 V1 format "
+                              "(SaverDef.version=0/1), which is not supported; re-save it with "
+                              "TensorFlow as a V2 checkpoint", prefix);
+    return frt_status_new(FRT_NOT_FOUND, "checkpoint index '%s' not found", ipath);
+}
+
+static frt_status *check_header(const char *file, const uint8_t *val, size_t vlen,
+                                int *num_shards) {
+    Tensorflow__BundleHeaderProto *h = tensorflow__bundle_header_proto__unpack(NULL, vlen, val);
+    if (!h) return frt_status_new(FRT_DATA_LOSS, "bad bundle header in '%s'", file);
+    frt_status *st = NULL;
+    if (h->endianness != TENSORFLOW__BUNDLE_HEADER_PROTO__ENDIANNESS__LITTLE)
+        st = frt_status_new(FRT_UNIMPLEMENTED, "checkpoint '%s' was written on a big-endian "
+                            "host; big-endian checkpoints are not supported", file);
+    else if (h->version && (h->version->producer < 0 ||
+                            h->version->min_consumer > BUNDLE_VERSION))
+        st = frt_status_new(FRT_UNIMPLEMENTED, "checkpoint '%s' needs bundle version >= %d "
+                            "(producer %d); this reader supports version %d", file,
+                            h->version->min_consumer, h->version->producer, BUNDLE_VERSION);
+    else if (h->num_shards < 1)
+        st = frt_status_new(FRT_DATA_LOSS, "bundle header in '%s' has num_shards %d", file,
+                            h->num_shards);
+    if (!st && h->version)
+        for (size_t i = 0; i < h->version->n_bad_consumers; i++)
+            if (h->version->bad_consumers[i] == BUNDLE_VERSION)
+                st = frt_status_new(FRT_UNIMPLEMENTED, "checkpoint '%s' disallows readers of "
+                                    "bundle version %d", file, BUNDLE_VERSION);
+    if (!st) *num_shards = h->num_shards;
+    tensorflow__bundle_header_proto__free_unpacked(h, NULL);
+    return st;
+}
+
+static frt_status *load_entries(frt_bundle *b, frt_sstable *t) {
+    frt_sstable_iter *it;
+    FRT_TRY(frt_sstable_iter_new(t, &it));
+    frt_status *st = frt_sstable_iter_seek_first(it);
+    bool header = false;
+    int cap = 0;
+    while (!st && frt_sstable_iter_valid(it)) {
+        size_t kl, vl;
+        const uint8_t *k = frt_sstable_iter_key(it, &kl), *v = frt_sstable_iter_value(it, &vl);
+        if (kl == 0) {
+            st = check_header(b->index, v, vl, &b->num_shards);
+            header = true;
+        } else if (!header) {
+            st = frt_status_new(FRT_DATA_LOSS, "'%s' has no bundle header: not a checkpoint "
+                                "index", b->index);
+        } else {
+            if (b->ne == cap) {
+                cap = cap ? 2 * cap : 64;
+                b->e = frt_xrealloc(b->e, (size_t)cap * sizeof *b->e);
+            }
+            st = entry_decode(b->index, k, kl, v, vl, &b->e[b->ne]);
+            if (!st) b->ne++;
+        }
+        if (!st) st = frt_sstable_iter_next(it);
+    }
+    frt_sstable_iter_free(it);
+    if (!st && !header)
+        st = frt_status_new(FRT_DATA_LOSS, "'%s' has no bundle header: not a checkpoint index",
+                            b->index);
+    return st;
+}
+
+frt_status *frt_bundle_open(const char *prefix, frt_bundle **out) {
+    *out = NULL;
+    frt_bundle *b = frt_xcalloc(1, sizeof *b);
+    b->prefix = frt_xstrdup(prefix);
+    b->index = index_path(prefix);
+    pthread_mutex_init(&b->mu, NULL);
+    frt_sstable *t = NULL;
+    frt_status *st = frt_sstable_open(b->index, &t);
+    if (st && frt_status_code(st) == FRT_NOT_FOUND) {
+        frt_status_free(st);
+        st = missing_index(prefix, b->index);
+    }
+    if (!st) st = load_entries(b, t);
+    frt_sstable_free(t);
+    if (st) {
+        frt_bundle_free(b);
+        return st;
+    }
+    b->maps = frt_xcalloc((size_t)b->num_shards, sizeof *b->maps);
+    b->pub = frt_xmalloc((size_t)(b->ne ? b->ne : 1) * sizeof *b->pub);
+    for (int i = 0; i < b->ne; i++)
+        if (b->e[i].key[0] != 0) b->pub[b->npub++] = i;
+    *out = b;
+    return NULL;
+}
+
+void frt_bundle_free(frt_bundle *b) {
+    if (!b) return;
+    for (int i = 0; i < b->ne; i++) entry_deinit(&b->e[i]);
+    if (b->maps)
+        for (int i = 0; i < b->num_shards; i++) mapping_unref(b->maps[i]);
+    pthread_mutex_destroy(&b->mu);
+    free(b->maps);
+    free(b->e);
+    free(b->pub);
+    free(b->prefix);
+    free(b->index);
+    free(b);
+}
+
+const char *frt_bundle_prefix(const frt_bundle *b) { return b->prefix; }
+int frt_bundle_num_tensors(const frt_bundle *b) { return b->npub; }
+const char *frt_bundle_tensor_name(const frt_bundle *b, int i) {
+    return (const char *)b->e[b->pub[i]].key;
+}
+frt_dtype frt_bundle_tensor_dtype(const frt_bundle *b, int i) { return b->e[b->pub[i]].dtype; }
+int frt_bundle_tensor_shape(const frt_bundle *b, int i, int64_t *dims) {
+    const entry *e = &b->e[b->pub[i]];
+    memcpy(dims, e->dims, (size_t)e->ndim * sizeof *dims);
+    return e->ndim;
+}
+
+static const entry *find_key(const frt_bundle *b, const uint8_t *key, size_t klen) {
+    int lo = 0, hi = b->ne - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        int c = key_cmp(b->e[mid].key, b->e[mid].klen, key, klen);
+        if (c == 0) return &b->e[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+int frt_bundle_find(const frt_bundle *b, const char *name) {
+    const entry *e = find_key(b, (const uint8_t *)name, strlen(name));
+    if (!e || e->key[0] == 0) return -1;
+    int idx = (int)(e - b->e), lo = 0, hi = b->npub - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (b->pub[mid] == idx) return mid;
+        if (b->pub[mid] < idx)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+/* The mapping of a data shard (borrowed from the reader), mapped on first use. */
+static frt_status *get_shard(const frt_bundle *cb, const entry *e, mapping **out) {
+    frt_bundle *b = (frt_bundle *)cb; /* the lazy map cache is internal state */
+    if (e->shard >= b->num_shards)
+        return frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' names data shard %d of %d",
+                              key_str(e), b->index, e->shard, b->num_shards);
+    frt_status *st = NULL;
+    pthread_mutex_lock(&b->mu);
+    if (!b->maps[e->shard]) {
+        char *p = data_path(b->prefix, e->shard, b->num_shards);
+        st = map_file(p, &b->maps[e->shard]);
+        free(p);
+    }
+    *out = b->maps[e->shard];
+    pthread_mutex_unlock(&b->mu);
+    return st;
+}
+
+static frt_status *entry_bytes(const frt_bundle *b, const entry *e, mapping **m,
+                               const uint8_t **p) {
+    FRT_TRY(get_shard(b, e, m));
+    if (e->off > (*m)->len || e->size > (*m)->len - e->off)
+        return frt_status_new(FRT_DATA_LOSS, "checkpoint data file '%s' is truncated: tensor "
+                              "'%s' needs bytes [%llu, %llu) but the file has %zu",
+                              (*m)->path, key_str(e), (unsigned long long)e->off,
+                              (unsigned long long)(e->off + e->size), (*m)->len);
+    *p = (*m)->addr ? (*m)->addr + e->off : (const uint8_t *)"";
+    return NULL;
+}
+
+static frt_status *checksum_error(const entry *e, const mapping *m) {
+    return frt_status_new(FRT_DATA_LOSS, "checksum mismatch for tensor '%s' in '%s'",
+                          key_str(e), m->path);
+}
+
+/* DT_STRING record (formats.md §4.5): varint lengths, masked crc of the lengths as uint32
+ * (uint64 when larger), then the bytes; the entry crc runs over all of it. */
+static frt_status *read_strings(const entry *e, const mapping *m, const uint8_t *p, int64_t n,
+                                frt_tensor **out) {
+    const uint8_t *q = p, *end = p + e->size;
+    if ((uint64_t)n > e->size)
+        return frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s' is too short",
+                              key_str(e), m->path);
+    uint64_t *lens = malloc((size_t)(n ? n : 1) * sizeof *lens);
+    if (!lens) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    uint32_t c = 0;
+    uint64_t total = 0;
+    frt_status *st = NULL;
+    for (int64_t i = 0; i < n && !st; i++) {
+        if (!frt_get_varint64(&q, end, &lens[i])) {
+            st = frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s': bad length",
+                                key_str(e), m->path);
+            break;
+        }
+        uint8_t le[8];
+        for (int k = 0; k < 8; k++) le[k] = (uint8_t)(lens[i] >> (8 * k));
+        c = frt_crc32c_extend(c, le, lens[i] <= 0xffffffffu ? 4 : 8);
+        total += lens[i];
+        if (total > e->size) st = frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s' "
+                                                 "is truncated", key_str(e), m->path);
+    }
+    if (!st && end - q < 4)
+        st = frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s' is truncated",
+                            key_str(e), m->path);
+    if (!st) {
+        uint32_t stored = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                          (uint32_t)q[3] << 24;
+        if (frt_crc32c_unmask(stored) != c) st = checksum_error(e, m);
+        c = frt_crc32c_extend(c, q, 4);
+        q += 4;
+    }
+    if (!st && (uint64_t)(end - q) != total)
+        st = frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s': lengths do not match "
+                            "its size", key_str(e), m->path);
+    if (!st && frt_crc32c_mask(frt_crc32c_extend(c, q, (size_t)total)) != e->crc)
+        st = checksum_error(e, m);
+    frt_tensor *t = NULL;
+    if (!st) st = frt_tensor_new(FRT_DTYPE_STRING, e->dims, e->ndim, &t);
+    for (int64_t i = 0; i < n && !st; i++) {
+        st = frt_tensor_set_string(t, i, (const char *)q, (size_t)lens[i]);
+        q += lens[i];
+    }
+    free(lens);
+    if (st) {
+        frt_tensor_unref(t);
+        return st;
+    }
+    *out = t;
+    return NULL;
+}
+
+/* Reads one stored (non-partitioned) entry. */
+static frt_status *read_entry(const frt_bundle *b, const entry *e, frt_tensor **out) {
+    *out = NULL;
+    int64_t n = frt_shape_num_elements(e->dims, e->ndim);
+    size_t es = frt_dtype_size(e->dtype);
+    if (e->dtype != FRT_DTYPE_STRING && es == 0)
+        return frt_status_new(FRT_UNIMPLEMENTED, "tensor '%s' in checkpoint '%s' has dtype %s, "
+                              "which cannot be restored", key_str(e), b->prefix,
+                              frt_dtype_name(e->dtype));
+    if (es && (uint64_t)n * es != e->size)
+        return frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' has %llu bytes but its shape "
+                              "needs %llu", key_str(e), b->index, (unsigned long long)e->size,
+                              (unsigned long long)((uint64_t)n * es));
+    mapping *m = NULL;
+    const uint8_t *p = NULL;
+    FRT_TRY(entry_bytes(b, e, &m, &p));
+    if (e->dtype == FRT_DTYPE_STRING) return read_strings(e, m, p, n, out);
+    if (frt_crc32c_mask(frt_crc32c(p, e->size)) != e->crc) return checksum_error(e, m);
+    if (n == 0) return frt_tensor_new(e->dtype, e->dims, e->ndim, out);
+    size_t align = es > 8 ? 8 : es;
+    if (((uintptr_t)p & (align - 1)) == 0) {
+        /* Zero copy: the tensor keeps the (read-only, private) mapping alive. Wrapped
+         * buffers are never treated as exclusive, so no kernel writes into them. */
+        atomic_fetch_add(&m->refs, 1);
+        frt_status *st = frt_tensor_wrap(e->dtype, e->dims, e->ndim, (void *)p, e->size,
+                                         release_mapping, m, out);
+        if (st) mapping_unref(m);
+        return st;
+    }
+    return frt_tensor_new_copy(e->dtype, e->dims, e->ndim, p, e->size, out);
+}
+
+/* Copies the intersection [istart, istart+ilen) (full-tensor coordinates) from src, whose
+ * element 0 sits at sorig, into dst, whose element 0 sits at dorig. */
+static frt_status *copy_region(frt_tensor *dst, const int64_t *dorig, const frt_tensor *src,
+                               const int64_t *sorig, const int64_t *istart,
+                               const int64_t *ilen, int ndim) {
+    int64_t sstride[FRT_MAX_DIMS], dstride[FRT_MAX_DIMS], idx[FRT_MAX_DIMS] = {0};
+    int64_t ss = 1, ds = 1, outer = 1;
+    for (int d = ndim - 1; d >= 0; d--) {
+        sstride[d] = ss;
+        dstride[d] = ds;
+        ss *= src->dims[d];
+        ds *= dst->dims[d];
+        if (ilen[d] == 0) return NULL;
+        if (d < ndim - 1) outer *= ilen[d];
+    }
+    int64_t run = ndim ? ilen[ndim - 1] : 1;
+    size_t es = frt_dtype_size(dst->dtype);
+    for (int64_t o = 0; o < outer; o++) {
+        int64_t so = 0, doff = 0;
+        for (int d = 0; d < ndim; d++) {
+            int64_t i = istart[d] + (d < ndim - 1 ? idx[d] : 0);
+            so += (i - sorig[d]) * sstride[d];
+            doff += (i - dorig[d]) * dstride[d];
+        }
+        if (dst->dtype == FRT_DTYPE_STRING) {
+            const frt_string *s = frt_tensor_strings(src);
+            for (int64_t k = 0; k < run; k++)
+                FRT_TRY(frt_tensor_set_string(dst, doff + k, s[so + k].ptr, s[so + k].len));
+        } else {
+            memcpy((uint8_t *)frt_tensor_data(dst) + (size_t)doff * es,
+                   (const uint8_t *)frt_tensor_data(src) + (size_t)so * es, (size_t)run * es);
+        }
+        for (int d = ndim - 2; d >= 0; d--) {
+            if (++idx[d] < ilen[d]) break;
+            idx[d] = 0;
+        }
+    }
+    return NULL;
+}
+
+/* Assembles [start, start+len) of the tensor described by full entry e from its stored
+ * partitions (or from the whole stored tensor). */
+static frt_status *assemble(const frt_bundle *b, const entry *e, const int64_t *start,
+                            const int64_t *len, frt_tensor **out) {
+    int nd = e->ndim;
+    frt_tensor *dst;
+    FRT_TRY(frt_tensor_new(e->dtype, len, nd, &dst));
+    int64_t want = frt_shape_num_elements(len, nd), covered = 0;
+    int nsrc = e->nslices ? e->nslices : 1;
+    frt_status *st = NULL;
+    for (int s = 0; s < nsrc && !st; s++) {
+        int64_t sstart[FRT_MAX_DIMS], slen[FRT_MAX_DIMS], istart[FRT_MAX_DIMS],
+            ilen[FRT_MAX_DIMS];
+        int64_t vol = 1;
+        for (int d = 0; d < nd; d++) {
+            bool whole = !e->nslices || e->slices[s].len[d] < 0;
+            sstart[d] = whole ? 0 : e->slices[s].start[d];
+            slen[d] = whole ? e->dims[d] : e->slices[s].len[d];
+            int64_t lo = sstart[d] > start[d] ? sstart[d] : start[d];
+            int64_t hi1 = sstart[d] + slen[d], hi2 = start[d] + len[d];
+            int64_t hi = hi1 < hi2 ? hi1 : hi2;
+            istart[d] = lo;
+            ilen[d] = hi > lo ? hi - lo : 0;
+            vol *= ilen[d];
+        }
+        if (vol == 0 && want != 0) continue;
+        const entry *se = e;
+        if (e->nslices) {
+            uint8_t *k;
+            size_t kl;
+            frt_bundle_slice_key((const char *)e->key, nd, e->slices[s].start,
+                                 e->slices[s].len, &k, &kl);
+            se = find_key(b, k, kl);
+            free(k);
+            if (!se) {
+                st = frt_status_new(FRT_DATA_LOSS, "partition %d of tensor '%s' is missing "
+                                    "from '%s'", s, (const char *)e->key, b->index);
+                break;
+            }
+            bool ok = se->dtype == e->dtype && se->ndim == nd && se->nslices == 0;
+            for (int d = 0; ok && d < nd; d++) ok = se->dims[d] == slen[d];
+            if (!ok) {
+                st = frt_status_new(FRT_DATA_LOSS, "partition %d of tensor '%s' in '%s' does "
+                                    "not match its slice", s, (const char *)e->key, b->index);
+                break;
+            }
+        }
+        frt_tensor *src;
+        st = read_entry(b, se, &src);
+        if (!st) st = copy_region(dst, start, src, sstart, istart, ilen, nd);
+        frt_tensor_unref(src);
+        covered += vol;
+    }
+    if (!st && covered != want)
+        st = frt_status_new(FRT_NOT_FOUND, "the partitions of tensor '%s' in checkpoint '%s' do "
+                            "not cover the requested slice", (const char *)e->key, b->prefix);
+    if (st) {
+        frt_tensor_unref(dst);
+        return st;
+    }
+    *out = dst;
+    return NULL;
+}
+
+static frt_status *lookup(const frt_bundle *b, const char *name, const entry **e) {
+    *e = find_key(b, (const uint8_t *)name, strlen(name));
+    if (!*e || name[0] == 0)
+        return frt_status_new(FRT_NOT_FOUND, "Key %s not found in checkpoint %s", name,
+                              b->prefix);
+    return NULL;
+}
+
+frt_status *frt_bundle_read(const frt_bundle *b, const char *name, frt_tensor **out) {
+    *out = NULL;
+    const entry *e;
+    FRT_TRY(lookup(b, name, &e));
+    if (!e->nslices) return read_entry(b, e, out);
+    int64_t zero[FRT_MAX_DIMS] = {0};
+    return assemble(b, e, zero, e->dims, out);
+}
+
+frt_status *frt_bundle_read_slice(const frt_bundle *b, const char *name,
+                                  const char *shape_and_slice, frt_tensor **out) {
+    *out = NULL;
+    if (!shape_and_slice || !shape_and_slice[0]) return frt_bundle_read(b, name, out);
+    int nd;
+    int64_t full[FRT_MAX_DIMS], start[FRT_MAX_DIMS], len[FRT_MAX_DIMS];
+    FRT_TRY(parse_spec(shape_and_slice, &nd, full, start, len));
+    const entry *e;
+    FRT_TRY(lookup(b, name, &e));
+    bool same = nd == e->ndim;
+    for (int d = 0; same && d < nd; d++) same = full[d] == e->dims[d];
+    if (!same) {
+        char a[96], c[96];
+        return frt_status_new(FRT_INVALID_ARGUMENT, "shape in shape_and_slice spec %s does not "
+                              "match the shape %s stored in checkpoint for tensor '%s'",
+                              frt_shape_str(full, nd, a, sizeof a),
+                              frt_shape_str(e->dims, e->ndim, c, sizeof c), name);
+    }
+    return assemble(b, e, start, len, out);
+}
+
+/* ---- writing ---- */
+
+/* Writes the index table for entries (sorted here) to path via a temporary file. */
+static frt_status *write_index(const char *path, entry *e, int n, int num_shards) {
+    qsort(e, (size_t)n, sizeof *e, entry_cmp);
+    for (int i = 1; i < n; i++)
+        if (entry_cmp(&e[i - 1], &e[i]) == 0)
+            return frt_status_new(FRT_INVALID_ARGUMENT, "duplicate tensor key '%s'",
+                                  key_str(&e[i]));
+    frt_sstable_builder *tb = frt_sstable_builder_new(0, 0);
+    Tensorflow__VersionDef ver = TENSORFLOW__VERSION_DEF__INIT;
+    ver.producer = BUNDLE_VERSION;
+    Tensorflow__BundleHeaderProto h = TENSORFLOW__BUNDLE_HEADER_PROTO__INIT;
+    h.num_shards = num_shards;
+    h.version = &ver;
+    uint8_t hb[64];
+    size_t hn = tensorflow__bundle_header_proto__pack(&h, hb);
+    frt_status *st = frt_sstable_builder_add(tb, "", 0, hb, hn);
+    frt_bytes v = {0};
+    for (int i = 0; i < n && !st; i++) {
+        v.n = 0;
+        entry_encode(&e[i], &v);
+        st = frt_sstable_builder_add(tb, e[i].key, e[i].klen, v.p, v.n);
+    }
+    free(v.p);
+    uint8_t *file = NULL;
+    size_t fn = 0;
+    if (!st) frt_sstable_builder_finish(tb, &file, &fn);
+    frt_sstable_builder_free(tb);
+    if (st) return st;
+    size_t tl = strlen(path) + 32;
+    char *tmp = frt_xmalloc(tl);
+    snprintf(tmp, tl, "%s.tempstate%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        st = frt_status_new(FRT_UNKNOWN, "cannot create '%s': %s", tmp, strerror(errno));
+    else {
+        bool ok = fwrite(file, 1, fn, f) == fn;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok || rename(tmp, path) != 0) {
+            st = frt_status_new(FRT_UNKNOWN, "cannot write '%s': %s", path, strerror(errno));
+            remove(tmp);
+        }
+    }
+    free(tmp);
+    free(file);
+    return st;
+}
+
+struct frt_bundle_writer {
+    char *prefix, *data, *tmp;
+    FILE *f;
+    uint64_t off;
+    entry *e;
+    int ne, cap;
+    frt_status *err;     /* sticky I/O error */
+    bool finished;
+};
+
+frt_status *frt_bundle_writer_new(const char *prefix, frt_bundle_writer **out) {
+    *out = NULL;
+    frt_bundle_writer *w = frt_xcalloc(1, sizeof *w);
+    w->prefix = frt_xstrdup(prefix);
+    w->data = data_path(prefix, 0, 1);
+    size_t tl = strlen(w->data) + 32;
+    w->tmp = frt_xmalloc(tl);
+    snprintf(w->tmp, tl, "%s.tempstate%ld", w->data, (long)getpid());
+    w->f = fopen(w->tmp, "wb");
+    if (!w->f) {
+        frt_status *st = frt_status_new(FRT_NOT_FOUND, "cannot create checkpoint file '%s': %s",
+                                        w->tmp, strerror(errno));
+        frt_bundle_writer_free(w);
+        return st;
+    }
+    *out = w;
+    return NULL;
+}
+
+void frt_bundle_writer_free(frt_bundle_writer *w) {
+    if (!w) return;
+    if (w->f) fclose(w->f);
+    if (!w->finished && w->tmp) remove(w->tmp);
+    for (int i = 0; i < w->ne; i++) entry_deinit(&w->e[i]);
+    frt_status_free(w->err);
+    free(w->e);
+    free(w->prefix);
+    free(w->data);
+    free(w->tmp);
+    free(w);
+}
+
+static void wwrite(frt_bundle_writer *w, const void *p, size_t n, uint32_t *crc) {
+    if (n && !w->err && fwrite(p, 1, n, w->f) != n)
+        w->err = frt_status_new(FRT_UNKNOWN, "cannot write '%s': %s", w->tmp, strerror(errno));
+    *crc = frt_crc32c_extend(*crc, p, n);
+    w->off += n;
+}
+
+static entry *new_entry(frt_bundle_writer *w) {
+    if (w->ne == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 32;
+        w->e = frt_xrealloc(w->e, (size_t)w->cap * sizeof *w->e);
+    }
+    entry *e = &w->e[w->ne++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+/* Appends t's bytes to the data file and fills e's location and checksum. */
+static frt_status *append_data(frt_bundle_writer *w, const frt_tensor *t, entry *e) {
+    if (w->err || w->finished)
+        return frt_status_new(FRT_FAILED_PRECONDITION, "bundle writer for '%s' is %s",
+                              w->prefix, w->finished ? "finished" : "in error");
+    e->dtype = t->dtype;
+    e->ndim = t->ndim;
+    memcpy(e->dims, t->dims, sizeof e->dims);
+    e->off = w->off;
+    uint32_t c = 0;
+    if (t->dtype == FRT_DTYPE_STRING) {
+        const frt_string *s = t->n ? frt_tensor_strings(t) : NULL;
+        frt_bytes hdr = {0};
+        for (int64_t i = 0; i < t->n; i++) frt_bytes_put_varint64(&hdr, s[i].len);
+        uint32_t lc = 0;
+        for (int64_t i = 0; i < t->n; i++) {
+            uint8_t le[8];
+            for (int k = 0; k < 8; k++) le[k] = (uint8_t)((uint64_t)s[i].len >> (8 * k));
+            lc = frt_crc32c_extend(lc, le, (uint64_t)s[i].len <= 0xffffffffu ? 4 : 8);
+        }
+        frt_bytes_put_fixed32(&hdr, frt_crc32c_mask(lc));
+        uint32_t ignored = 0;
+        wwrite(w, hdr.p, hdr.n, &ignored);
+        c = frt_crc32c_extend(lc, hdr.p + hdr.n - 4, 4);
+        free(hdr.p);
+        for (int64_t i = 0; i < t->n; i++) wwrite(w, s[i].ptr, s[i].len, &c);
+    } else if (frt_dtype_size(t->dtype) == 0) {
+        w->ne--;
+        return frt_status_new(FRT_INVALID_ARGUMENT, "cannot save a %s tensor",
+                              frt_dtype_name(t->dtype));
+    } else {
+        wwrite(w, t->n ? frt_tensor_data(t) : "", frt_tensor_nbytes(t), &c);
+    }
+    e->size = w->off - e->off;
+    e->crc = frt_crc32c_mask(c);
+    if (w->err) return frt_status_new(frt_status_code(w->err), "%s", frt_status_message(w->err));
+    return NULL;
+}
+
+static bool has_key(const frt_bundle_writer *w, const uint8_t *k, size_t kl) {
+    for (int i = 0; i < w->ne; i++)
+        if (key_cmp(w->e[i].key, w->e[i].klen, k, kl) == 0) return true;
+    return false;
+}
+
+static void set_key(entry *e, const void *k, size_t kl) {
+    e->key = frt_xmalloc(kl + 1);
+    memcpy(e->key, k, kl);
+    e->key[kl] = 0;
+    e->klen = kl;
+}
+
+frt_status *frt_bundle_writer_add(frt_bundle_writer *w, const char *name, const frt_tensor *t) {
+    size_t kl = strlen(name);
+    if (kl == 0 || has_key(w, (const uint8_t *)name, kl))
+        return frt_status_new(FRT_INVALID_ARGUMENT, "cannot save tensor under %s name '%s'",
+                              kl ? "duplicate" : "empty", name);
+    entry *e = new_entry(w);
+    FRT_TRY(append_data(w, t, e));
+    set_key(e, name, kl);
+    return NULL;
+}
+
+frt_status *frt_bundle_writer_add_slice(frt_bundle_writer *w, const char *name,
+                                        const char *shape_and_slice, const frt_tensor *t) {
+    int nd;
+    int64_t full[FRT_MAX_DIMS], start[FRT_MAX_DIMS], len[FRT_MAX_DIMS];
+    FRT_TRY(parse_spec(shape_and_slice, &nd, full, start, len));
+    bool ok = t->ndim == nd && name[0];
+    for (int d = 0; ok && d < nd; d++) ok = t->dims[d] == len[d];
+    if (!ok)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "tensor '%s' of shape %s does not match "
+                              "its slice '%s'", name, FRT_SHAPE_STR(t), shape_and_slice);
+    /* TF stores whole dimensions as extents without a length. */
+    slice sl;
+    for (int d = 0; d < nd; d++) {
+        bool whole = start[d] == 0 && len[d] == full[d];
+        sl.start[d] = whole ? 0 : start[d];
+        sl.len[d] = whole ? -1 : len[d];
+    }
+    uint8_t *k;
+    size_t kl;
+    frt_bundle_slice_key(name, nd, sl.start, sl.len, &k, &kl);
+    if (has_key(w, k, kl)) {
+        free(k);
+        return frt_status_new(FRT_INVALID_ARGUMENT, "slice '%s' of '%s' saved twice",
+                              shape_and_slice, name);
+    }
+    entry *full_e = NULL;
+    for (int i = 0; i < w->ne && !full_e; i++)
+        if (strcmp((const char *)w->e[i].key, name) == 0) full_e = &w->e[i];
+    if (full_e && (full_e->nslices == 0 || full_e->dtype != t->dtype || full_e->ndim != nd ||
+                   memcmp(full_e->dims, full, (size_t)nd * sizeof *full) != 0)) {
+        free(k);
+        return frt_status_new(FRT_INVALID_ARGUMENT, "slice '%s' of '%s' conflicts with an "
+                              "earlier save of that name", shape_and_slice, name);
+    }
+    entry *e = new_entry(w);
+    frt_status *st = append_data(w, t, e);
+    if (st) {
+        free(k);
+        return st;
+    }
+    e->key = k;
+    e->klen = kl;
+    if (!full_e) {
+        full_e = new_entry(w);
+        set_key(full_e, name, strlen(name));
+        full_e->dtype = t->dtype;
+        full_e->ndim = nd;
+        memcpy(full_e->dims, full, (size_t)nd * sizeof *full);
+    }
+    full_e->slices = frt_xrealloc(full_e->slices, (size_t)(full_e->nslices + 1) * sizeof sl);
+    full_e->slices[full_e->nslices++] = sl;
+    return NULL;
+}
+
+frt_status *frt_bundle_writer_finish(frt_bundle_writer *w) {
+    if (w->finished)
+        return frt_status_new(FRT_FAILED_PRECONDITION, "bundle '%s' already finished",
+                              w->prefix);
+    bool ok = fclose(w->f) == 0;
+    w->f = NULL;
+    if (w->err) return frt_status_new(frt_status_code(w->err), "%s", frt_status_message(w->err));
+    if (!ok || rename(w->tmp, w->data) != 0)
+        return frt_status_new(FRT_UNKNOWN, "cannot write '%s': %s", w->data, strerror(errno));
+    w->finished = true;
+    char *ip = index_path(w->prefix);
+    frt_status *st = write_index(ip, w->e, w->ne, 1);
+    free(ip);
+    return st;
+}
+
+/* ---- merge (MergeV2Checkpoints) ---- */
+
+static frt_status *move_file(const char *from, const char *to) {
+    if (strcmp(from, to) == 0) return NULL;
+    if (rename(from, to) == 0) return NULL;
+    if (errno != EXDEV)
+        return frt_status_new(errno == ENOENT ? FRT_NOT_FOUND : FRT_UNKNOWN,
+                              "cannot rename '%s' to '%s': %s", from, to, strerror(errno));
+    /* Across file systems: copy, then remove. */
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    frt_status *st = NULL;
+    if (!in || !out) {
+        st = frt_status_new(FRT_UNKNOWN, "cannot copy '%s' to '%s': %s", from, to,
+                            strerror(errno));
+    } else {
+        char buf[1 << 16];
+        size_t n;
+        while (!st && (n = fread(buf, 1, sizeof buf, in)) > 0)
+            if (fwrite(buf, 1, n, out) != n)
+                st = frt_status_new(FRT_UNKNOWN, "cannot write '%s'", to);
+    }
+    if (in) fclose(in);
+    if (out && fclose(out) != 0 && !st) st = frt_status_new(FRT_UNKNOWN, "cannot write '%s'", to);
+    if (!st) remove(from);
+    return st;
+}
+
+frt_status *frt_bundle_merge(const char *const *prefixes, int n, const char *dest,
+                             bool delete_old_dirs, bool allow_missing) {
+    entry *all = NULL;
+    int ne = 0, cap = 0, total = 0, nfiles = 0;
+    char **from = NULL;
+    int *from_shard = NULL;
+    frt_status *st = NULL;
+    bool *present = frt_xcalloc((size_t)(n ? n : 1), sizeof *present);
+    for (int i = 0; i < n && !st; i++) {
+        frt_bundle *b;
+        st = frt_bundle_open(prefixes[i], &b);
+        if (st && allow_missing && frt_status_code(st) == FRT_NOT_FOUND) {
+            frt_status_free(st);
+            st = NULL;
+            continue;
+        }
+        if (st) break;
+        present[i] = true;
+        for (int k = 0; k < b->ne; k++) {
+            if (ne == cap) {
+                cap = cap ? 2 * cap : 64;
+                all = frt_xrealloc(all, (size_t)cap * sizeof *all);
+            }
+            entry *e = &all[ne++];
+            *e = b->e[k];
+            e->key = frt_xmalloc(e->klen + 1);
+            memcpy(e->key, b->e[k].key, e->klen + 1);
+            if (e->nslices) {
+                e->slices = frt_xmalloc((size_t)e->nslices * sizeof *e->slices);
+                memcpy(e->slices, b->e[k].slices, (size_t)e->nslices * sizeof *e->slices);
+            }
+            e->shard += total;
+        }
+        from = frt_xrealloc(from, (size_t)(nfiles + b->num_shards) * sizeof *from);
+        from_shard = frt_xrealloc(from_shard, (size_t)(nfiles + b->num_shards) * sizeof(int));
+        for (int s = 0; s < b->num_shards; s++) {
+            from[nfiles] = data_path(prefixes[i], s, b->num_shards);
+            from_shard[nfiles++] = total + s;
+        }
+        total += b->num_shards;
+        frt_bundle_free(b);
+    }
+    if (!st && total == 0)
+        st = frt_status_new(FRT_NOT_FOUND, "MergeV2Checkpoints: none of the %d checkpoints to "
+                            "merge into '%s' exists", n, dest);
+    /* Keys seen twice: slices of one partitioned tensor merge, anything else is an error. */
+    if (!st) {
+        qsort(all, (size_t)ne, sizeof *all, entry_cmp);
+        int w = 0, r = 0;
+        for (; r < ne; r++) {
+            if (w > 0 && entry_cmp(&all[w - 1], &all[r]) == 0) {
+                entry *a = &all[w - 1], *b = &all[r];
+                if (!a->nslices || !b->nslices || a->dtype != b->dtype || a->ndim != b->ndim ||
+                    memcmp(a->dims, b->dims, (size_t)a->ndim * sizeof *a->dims) != 0) {
+                    st = frt_status_new(FRT_INVALID_ARGUMENT, "duplicate tensor '%s' while "
+                                        "merging checkpoints into '%s'", key_str(b), dest);
+                    break;
+                }
+                a->slices = frt_xrealloc(a->slices, (size_t)(a->nslices + b->nslices) *
+                                                        sizeof *a->slices);
+                memcpy(a->slices + a->nslices, b->slices, (size_t)b->nslices * sizeof *b->slices);
+                a->nslices += b->nslices;
+                entry_deinit(b);
+            } else {
+                all[w++] = all[r];
+            }
+        }
+        /* Owners now: [0, w) and, after an error, the unvisited [r, ne). */
+        for (int k = r; k < ne; k++) all[w++] = all[k];
+        ne = w;
+    }
+    for (int f = 0; f < nfiles && !st; f++) {
+        char *to = data_path(dest, from_shard[f], total);
+        st = move_file(from[f], to);
+        free(to);
+    }
+    if (!st) {
+        char *ip = index_path(dest);
+        st = write_index(ip, all, ne, total);
+        for (int i = 0; i < n && !st; i++) {
+            if (!present[i]) continue;
+            char *old = index_path(prefixes[i]);
+            if (strcmp(old, ip) != 0) remove(old);
+            free(old);
+            if (delete_old_dirs) {
+                char *dir = frt_xstrdup(prefixes[i]);
+                rmdir(dirname(dir)); /* best effort: only an emptied directory goes */
+                free(dir);
+            }
+        }
+        free(ip);
+    }
+    for (int i = 0; i < ne; i++) entry_deinit(&all[i]);
+    for (int f = 0; f < nfiles; f++) free(from[f]);
+    free(all);
+    free(from);
+    free(from_shard);
+    free(present);
+    return st;
+}

@@ -1,0 +1,100 @@
+/* io/checkpoint.c: the public frt_checkpoint_* API (include/flowrt/flowrt.h) over io/bundle.
+ * Owns: resolving a directory through its `checkpoint` state file (CheckpointState, text
+ * format; relative paths are joined with the directory, as TF's get_checkpoint_state does).
+ * Does not own: the bundle format (io/bundle.c).
+ * Thread-safety: a handle is immutable after open; reads may run concurrently. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/bundle.h"
+#include "io/proto/checkpoint_state.pb-c.h"
+#include "io/sstable.h"
+#include "io/text_format.h"
+
+struct frt_checkpoint {
+    frt_bundle *b;
+};
+
+/* The prefix named by dir/checkpoint. */
+static frt_status *resolve_dir(const char *dir, char **prefix) {
+    size_t n = strlen(dir) + 16;
+    char *path = frt_xmalloc(n);
+    snprintf(path, n, "%s/checkpoint", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        frt_status *st = frt_status_new(FRT_NOT_FOUND, "no checkpoint state file '%s' in "
+                                        "directory '%s': %s", path, dir, strerror(errno));
+        free(path);
+        return st;
+    }
+    frt_bytes text = {0};
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) frt_bytes_append(&text, chunk, got);
+    fclose(f);
+    ProtobufCMessage *msg = NULL;
+    frt_status *st = frt_text_format_parse((const char *)text.p, text.n,
+                                           &tensorflow__checkpoint_state__descriptor, path, &msg);
+    free(text.p);
+    if (st) {
+        frt_status *d = frt_status_new(FRT_DATA_LOSS, "bad checkpoint state file: %s",
+                                       frt_status_message(st));
+        frt_status_free(st);
+        free(path);
+        return d;
+    }
+    Tensorflow__CheckpointState *cs = (Tensorflow__CheckpointState *)msg;
+    const char *p = cs->model_checkpoint_path;
+    if (!p || !p[0]) {
+        st = frt_status_new(FRT_NOT_FOUND, "checkpoint state file '%s' names no "
+                            "model_checkpoint_path", path);
+    } else if (p[0] == '/') {
+        *prefix = frt_xstrdup(p);
+    } else {
+        size_t m = strlen(dir) + strlen(p) + 2;
+        *prefix = frt_xmalloc(m);
+        snprintf(*prefix, m, "%s/%s", dir, p);
+    }
+    protobuf_c_message_free_unpacked(msg, NULL);
+    free(path);
+    return st;
+}
+
+frt_status *frt_checkpoint_open(const char *path, frt_checkpoint **out) {
+    *out = NULL;
+    struct stat sb;
+    char *prefix = NULL;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) FRT_TRY(resolve_dir(path, &prefix));
+    frt_bundle *b = NULL;
+    frt_status *st = frt_bundle_open(prefix ? prefix : path, &b);
+    free(prefix);
+    if (st) return st;
+    frt_checkpoint *c = frt_xcalloc(1, sizeof *c);
+    c->b = b;
+    *out = c;
+    return NULL;
+}
+
+void frt_checkpoint_close(frt_checkpoint *c) {
+    if (!c) return;
+    frt_bundle_free(c->b);
+    free(c);
+}
+
+const char *frt_checkpoint_prefix(const frt_checkpoint *c) { return frt_bundle_prefix(c->b); }
+int frt_checkpoint_num_tensors(const frt_checkpoint *c) { return frt_bundle_num_tensors(c->b); }
+const char *frt_checkpoint_tensor_name(const frt_checkpoint *c, int i) {
+    return frt_bundle_tensor_name(c->b, i);
+}
+frt_dtype frt_checkpoint_tensor_dtype(const frt_checkpoint *c, int i) {
+    return frt_bundle_tensor_dtype(c->b, i);
+}
+int frt_checkpoint_tensor_shape(const frt_checkpoint *c, int i, int64_t *dims) {
+    return frt_bundle_tensor_shape(c->b, i, dims);
+}
+frt_status *frt_checkpoint_read(const frt_checkpoint *c, const char *name, frt_tensor **out) {
+    return frt_bundle_read(c->b, name, out);
+}
