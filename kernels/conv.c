@@ -1,9 +1,9 @@
 /* kernels/conv.c: Conv2D and DepthwiseConv2dNative on the CPU (float32).
- * Owns: window attrs (strides, dilations, padding VALID/SAME/EXPLICIT, data_format) and TF's
- * windowed output-size rule for convolutions; 1x1 convs as one GEMM, general convs as
- * im2col over tiles of output pixels + GEMM (grouped convs too), depthwise as a direct loop
- * vectorised over channels. NCHW is handled by transposing to NHWC at the boundary.
- * Does not own: bias/activation (separate ops), pooling (pool.c).
+ * Owns: conv attrs (strides, dilations, data_format; TF's error texts for them) and filter
+ * checks; 1x1 convs as one GEMM, general convs as im2col over tiles of output pixels + GEMM
+ * (grouped convs too), depthwise as a direct loop vectorised over channels.
+ * Does not own: padding attrs, output-size rule and the NCHW<->NHWC boundary (shared with
+ * pool.c in window_impl.h / runtime/shape.c), bias/activation (separate ops), pooling.
  * Threading: work is split over the session's pool; OpenBLAS runs single-threaded inside
  * each chunk (matmul.c sets that up at registration). Kernel state is read-only in compute. */
 #include <cblas.h>
@@ -11,15 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/window_impl.h"
 #include "runtime/kernel.h"
 
-enum { PAD_VALID, PAD_SAME, PAD_EXPLICIT };
-
 typedef struct conv_state {
-    bool nchw;
-    int padding;
+    frt_window_attrs w;
     int64_t sh, sw, dh, dw;
-    int64_t pt, pb, pl, pr; /* EXPLICIT paddings */
 } conv_state;
 
 static int ctx_threads(const frt_kernel_ctx *c) {
@@ -41,12 +38,12 @@ static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
     FRT_TRY(frt_attr_get_str(a, "padding", NULL, &padding));
     FRT_TRY(frt_attr_get_str(a, "data_format", "NHWC", &fmt));
     conv_state s = {0};
-    if (strcmp(fmt, "NHWC") == 0) s.nchw = false;
-    else if (strcmp(fmt, "NCHW") == 0) s.nchw = true;
+    if (strcmp(fmt, "NHWC") == 0) s.w.nchw = false;
+    else if (strcmp(fmt, "NCHW") == 0) s.w.nchw = true;
     else
         return frt_status_new(FRT_INVALID_ARGUMENT, "%s: unsupported data_format '%s'",
                               ic->op, fmt);
-    int hi = s.nchw ? 2 : 1, wi = hi + 1, ci = s.nchw ? 1 : 3;
+    int hi = s.w.nchw ? 2 : 1, wi = hi + 1, ci = s.w.nchw ? 1 : 3;
     if (ns != 4)
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "Sliding window strides field must specify 4 dimensions");
@@ -75,36 +72,8 @@ static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
         return frt_status_new(FRT_INVALID_ARGUMENT, "Dilated rates should be larger than 0, "
                                                     "got [%lld,%lld]",
                               (long long)s.dh, (long long)s.dw);
-    if (!padding)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: missing attr 'padding'", ic->op);
-    if (strcmp(padding, "VALID") == 0) s.padding = PAD_VALID;
-    else if (strcmp(padding, "SAME") == 0) s.padding = PAD_SAME;
-    else if (strcmp(padding, "EXPLICIT") == 0) s.padding = PAD_EXPLICIT;
-    else
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: unknown padding '%s' (expected SAME, VALID or EXPLICIT)",
-                              ic->op, padding);
-    if (s.padding == PAD_EXPLICIT) {
-        if (np != 8)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "explicit_paddings attribute must contain 8 values, but got: %d",
-                                  np);
-        for (int i = 0; i < 8; i++)
-            if (pads[i] < 0)
-                return frt_status_new(FRT_INVALID_ARGUMENT,
-                                      "All elements of explicit_paddings must be nonnegative");
-        if (pads[0] || pads[1] || pads[2 * ci] || pads[2 * ci + 1])
-            return frt_status_new(FRT_UNIMPLEMENTED, "Nonzero explicit padding in the batch or "
-                                                     "depth dimensions is not supported");
-        s.pt = pads[2 * hi];
-        s.pb = pads[2 * hi + 1];
-        s.pl = pads[2 * wi];
-        s.pr = pads[2 * wi + 1];
-    } else if (np != 0) {
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "explicit_paddings attribute must be empty if the padding is not "
-                              "EXPLICIT");
-    }
+    FRT_TRY(frt_window_parse_padding(ic->op, padding, true, &s.w.padding));
+    FRT_TRY(frt_window_explicit_pads(&s.w, pads, np));
     conv_state *p = malloc(sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = s;
@@ -112,28 +81,12 @@ static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
     return NULL;
 }
 
-/* TF's GetWindowedOutputSizeVerbose for one spatial dim. */
+/* TF's GetWindowedOutputSizeVerbose for one spatial dim, with its error text. */
 static frt_status *window_dim(const char *what, int64_t in, int64_t k, int64_t d, int64_t s,
-                              int mode, int64_t eb, int64_t ea, int64_t *out, int64_t *pb) {
+                              frt_padding mode, int64_t eb, int64_t ea, int64_t *out,
+                              int64_t *pb) {
     int64_t keff = (k - 1) * d + 1;
-    switch (mode) {
-    case PAD_VALID:
-        *out = (in - keff + s) / s;
-        *pb = 0;
-        break;
-    case PAD_SAME: {
-        *out = (in + s - 1) / s;
-        int64_t total = (*out - 1) * s + keff - in;
-        if (total < 0) total = 0;
-        *pb = total / 2;
-        break;
-    }
-    default:
-        *out = (in + eb + ea - keff + s) / s;
-        *pb = eb;
-        break;
-    }
-    /* C++ division truncates, so a slightly-too-small VALID input gives 0, not an error. */
+    frt_window_dim(in, keff, s, mode, eb, ea, out, pb);
     if (*out < 0)
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "Computed output size would be negative: %lld [input %s: %lld, "
@@ -142,34 +95,18 @@ static frt_status *window_dim(const char *what, int64_t in, int64_t k, int64_t d
     return NULL;
 }
 
-/* ---- NCHW <-> NHWC at the boundary ------------------------------------------------- */
-
-/* dst[n][b][a] = src[n][a][b] for each of N planes of A x B floats. */
-static void transpose_planes(const float *src, float *dst, int64_t N, int64_t A, int64_t B) {
-    for (int64_t n = 0; n < N; n++) {
-        const float *s = src + n * A * B;
-        float *d = dst + n * A * B;
-        for (int64_t a0 = 0; a0 < A; a0 += 32)
-            for (int64_t b0 = 0; b0 < B; b0 += 32)
-                for (int64_t a = a0; a < A && a < a0 + 32; a++)
-                    for (int64_t b = b0; b < B && b < b0 + 32; b++) d[b * A + a] = s[a * B + b];
-    }
-}
-
 /* ---- shared geometry --------------------------------------------------------------- */
 
-typedef struct geom {
-    int64_t N, H, W, C;      /* input, NHWC */
-    int64_t KH, KW;
-    int64_t OH, OW, OC;      /* output, NHWC */
-    int64_t sh, sw, dh, dw, pt, pl;
-} geom;
+typedef frt_window_geom geom; /* short name for the loops below */
 
-/* Input and output in NHWC order (transposing NCHW ones at the boundary), then fn. */
-typedef frt_status *(*nhwc_fn)(frt_kernel_ctx *ctx, const geom *g, const float *in,
-                               const float *filter, float *out);
+/* What the NHWC bodies (frt_window_nhwc_fn) need besides the input and output buffers. */
+typedef struct conv_call {
+    frt_kernel_ctx *ctx;
+    const geom *g;
+    const float *filter;
+} conv_call;
 
-static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, nhwc_fn fn) {
+static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, frt_window_nhwc_fn fn) {
     const conv_state *s = frt_kernel_state(ctx);
     const frt_tensor *x = frt_kernel_input(ctx, 0), *f = frt_kernel_input(ctx, 1);
     const char *op = ctx->def->op;
@@ -182,9 +119,9 @@ static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, nhwc_fn fn) 
     if (x->dtype != FRT_DTYPE_FLOAT || f->dtype != FRT_DTYPE_FLOAT)
         return frt_status_new(FRT_UNIMPLEMENTED, "%s: only float32 is implemented, got %s",
                               op, frt_dtype_name(x->dtype));
-    geom g = {.N = x->dims[0], .H = x->dims[s->nchw ? 2 : 1], .W = x->dims[s->nchw ? 3 : 2],
-              .C = x->dims[s->nchw ? 1 : 3], .KH = f->dims[0], .KW = f->dims[1],
-              .sh = s->sh, .sw = s->sw, .dh = s->dh, .dw = s->dw};
+    geom g = {.KH = f->dims[0], .KW = f->dims[1], .sh = s->sh, .sw = s->sw, .dh = s->dh,
+              .dw = s->dw};
+    frt_window_geom_input(&g, x, s->w.nchw);
     int64_t fin = f->dims[2];
     if (depthwise) {
         if (fin != g.C)
@@ -209,39 +146,20 @@ static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, nhwc_fn fn) 
                                   (long long)f->dims[3], (long long)groups, FRT_SHAPE_STR(f));
         g.OC = f->dims[3];
     }
-    int64_t pbh, pbw;
-    FRT_TRY(window_dim("rows", g.H, g.KH, g.dh, g.sh, s->padding, s->pt, s->pb, &g.OH, &pbh));
-    FRT_TRY(window_dim("cols", g.W, g.KW, g.dw, g.sw, s->padding, s->pl, s->pr, &g.OW, &pbw));
-    g.pt = pbh;
-    g.pl = pbw;
-    int64_t odims[4] = {g.N, g.OH, g.OW, g.OC};
-    if (s->nchw) {
-        odims[1] = g.OC;
-        odims[2] = g.OH;
-        odims[3] = g.OW;
-    }
+    const frt_window_attrs *w = &s->w;
+    FRT_TRY(window_dim("rows", g.H, g.KH, g.dh, g.sh, w->padding, w->pt, w->pb, &g.OH, &g.pt));
+    FRT_TRY(window_dim("cols", g.W, g.KW, g.dw, g.sw, w->padding, w->pl, w->pr, &g.OW, &g.pl));
+    int64_t odims[4];
+    frt_window_out_dims(&g, w->nchw, odims);
     frt_tensor *out;
     FRT_TRY(frt_kernel_output(ctx, 0, FRT_DTYPE_FLOAT, odims, 4, &out));
     if (out->n == 0) return NULL;
-    float *o = frt_tensor_f32(out);
     if (x->n == 0 || f->n == 0) { /* empty reduction: zeros */
-        memset(o, 0, (size_t)out->n * sizeof(float));
+        memset(frt_tensor_f32(out), 0, (size_t)out->n * sizeof(float));
         return NULL;
     }
-    if (!s->nchw) return fn(ctx, &g, frt_tensor_f32(x), frt_tensor_f32(f), o);
-    float *xin = malloc((size_t)x->n * sizeof(float));
-    float *xout = malloc((size_t)out->n * sizeof(float));
-    frt_status *st = NULL;
-    if (!xin || !xout) {
-        st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory for NCHW transpose", op);
-    } else {
-        transpose_planes(frt_tensor_f32(x), xin, g.N, g.C, g.H * g.W);
-        st = fn(ctx, &g, xin, frt_tensor_f32(f), xout);
-        if (!st) transpose_planes(xout, o, g.N, g.OH * g.OW, g.OC);
-    }
-    free(xin);
-    free(xout);
-    return st;
+    conv_call call = {.ctx = ctx, .g = &g, .filter = frt_tensor_f32(f)};
+    return frt_window_run_nhwc(op, w->nchw, &g, x, out, fn, &call);
 }
 
 /* ---- Conv2D ------------------------------------------------------------------------- */
@@ -325,8 +243,12 @@ static void gemm_rows_range(void *arg, int64_t lo, int64_t hi) {
                 j->c + lo * j->N, (blasint)j->N);
 }
 
-static frt_status *conv2d_nhwc(frt_kernel_ctx *ctx, const geom *g, const float *in,
-                               const float *filter, float *out) {
+static frt_status *conv2d_nhwc(void *arg, const void *in_, void *out_) {
+    const conv_call *c = arg;
+    frt_kernel_ctx *ctx = c->ctx;
+    const geom *g = c->g;
+    const float *in = in_, *filter = c->filter;
+    float *out = out_;
     int threads = ctx_threads(ctx);
     int64_t P = g->N * g->OH * g->OW;
     const frt_tensor *f = frt_kernel_input(ctx, 1);
@@ -481,8 +403,11 @@ static void dw_rows_general(void *arg, int64_t lo, int64_t hi) {
     }
 }
 
-static frt_status *depthwise_nhwc(frt_kernel_ctx *ctx, const geom *g, const float *in,
-                                  const float *filter, float *out) {
+static frt_status *depthwise_nhwc(void *arg, const void *in, void *out) {
+    const conv_call *c = arg;
+    frt_kernel_ctx *ctx = c->ctx;
+    const geom *g = c->g;
+    const float *filter = c->filter;
     dw_job j = {.g = g, .in = in, .filter = filter, .out = out, .mult = g->OC / g->C};
     int64_t rows = g->N * g->OH;
     /* ~32k multiply-adds per chunk at least. */

@@ -1,24 +1,22 @@
 /* kernels/pool.c: MaxPool, MaxPoolV2 and AvgPool on the CPU.
- * Owns: pooling attrs (ksize/strides in data_format order, VALID/SAME/EXPLICIT), TF's
- * windowed output-size rule for pools, window max/mean over NHWC vectorised over channels.
- * NCHW is transposed to NHWC at the boundary. AvgPool divides by the number of in-bounds
- * elements (TF's rule for SAME padding). Does not own: convolutions (conv.c).
+ * Owns: pooling attrs (ksize/strides in data_format order; EXPLICIT pads smaller than the
+ * window), window max/mean over NHWC vectorised over channels. AvgPool divides by the number
+ * of in-bounds elements (TF's rule for SAME padding).
+ * Does not own: padding attrs, output-size rule and the NCHW<->NHWC boundary (shared with
+ * conv.c in window_impl.h / runtime/shape.c), convolutions (conv.c).
  * Threading: output rows split over the session's pool. State is read-only in compute. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/window_impl.h"
 #include "runtime/kernel.h"
 
-enum { PAD_VALID, PAD_SAME, PAD_EXPLICIT };
-
 typedef struct pool_state {
-    bool nchw;
-    int padding;
-    bool have_window;       /* false for MaxPoolV2: ksize/strides arrive as inputs */
+    frt_window_attrs w;
+    bool have_window; /* false for MaxPoolV2: ksize/strides arrive as inputs */
     int64_t kh, kw, sh, sw;
-    int64_t pt, pb, pl, pr; /* EXPLICIT paddings */
 } pool_state;
 
 /* ksize/strides as 4 entries in data_format order; N and C must be 1. */
@@ -30,7 +28,7 @@ static frt_status *set_window(pool_state *s, const char *op, const int64_t *k, i
     if (nst != 4)
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "%s: Sliding window stride field must specify 4 dimensions", op);
-    int hi = s->nchw ? 2 : 1, wi = hi + 1, ci = s->nchw ? 1 : 3;
+    int hi = s->w.nchw ? 2 : 1, wi = hi + 1, ci = s->w.nchw ? 1 : 3;
     if (k[0] != 1 || st[0] != 1)
         return frt_status_new(FRT_UNIMPLEMENTED,
                               "%s: Pooling is not yet supported on the batch dimension.", op);
@@ -56,44 +54,17 @@ static frt_status *pool_init(frt_kernel_init_ctx *ic, void **state) {
     const char *padding = NULL, *fmt = NULL;
     FRT_TRY(frt_attr_get_str(a, "padding", NULL, &padding));
     FRT_TRY(frt_attr_get_str(a, "data_format", "NHWC", &fmt));
-    if (strcmp(fmt, "NHWC") == 0) s.nchw = false;
-    else if (strcmp(fmt, "NCHW") == 0) s.nchw = true;
+    if (strcmp(fmt, "NHWC") == 0) s.w.nchw = false;
+    else if (strcmp(fmt, "NCHW") == 0) s.w.nchw = true;
     else
         return frt_status_new(FRT_UNIMPLEMENTED, "%s: unsupported data_format '%s'", ic->op,
                               fmt);
-    if (!padding)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: missing attr 'padding'", ic->op);
     bool is_avg = strcmp(ic->op, "AvgPool") == 0;
-    if (strcmp(padding, "VALID") == 0) s.padding = PAD_VALID;
-    else if (strcmp(padding, "SAME") == 0) s.padding = PAD_SAME;
-    else if (strcmp(padding, "EXPLICIT") == 0 && !is_avg) s.padding = PAD_EXPLICIT;
-    else
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: unknown padding '%s' (expected %s)",
-                              ic->op, padding, is_avg ? "SAME or VALID" : "SAME, VALID or EXPLICIT");
+    FRT_TRY(frt_window_parse_padding(ic->op, padding, !is_avg, &s.w.padding));
     int64_t pads[16];
     int np = 0;
     FRT_TRY(frt_attr_get_int_list(a, "explicit_paddings", 16, pads, &np));
-    if (s.padding == PAD_EXPLICIT) {
-        int hi = s.nchw ? 2 : 1, wi = hi + 1, ci = s.nchw ? 1 : 3;
-        if (np != 8)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "explicit_paddings attribute must contain 8 values, but got: %d",
-                                  np);
-        for (int i = 0; i < 8; i++)
-            if (pads[i] < 0)
-                return frt_status_new(FRT_INVALID_ARGUMENT,
-                                      "All elements of explicit_paddings must be nonnegative");
-        if (pads[0] || pads[1] || pads[2 * ci] || pads[2 * ci + 1])
-            return frt_status_new(FRT_UNIMPLEMENTED, "Nonzero explicit padding in the batch or "
-                                                     "depth dimensions is not supported");
-        s.pt = pads[2 * hi];
-        s.pb = pads[2 * hi + 1];
-        s.pl = pads[2 * wi];
-        s.pr = pads[2 * wi + 1];
-    } else if (np != 0) {
-        return frt_status_new(FRT_INVALID_ARGUMENT, "explicit_paddings attribute must be empty "
-                                                    "if the padding is not EXPLICIT");
-    }
+    FRT_TRY(frt_window_explicit_pads(&s.w, pads, np));
     s.have_window = strcmp(ic->op, "MaxPoolV2") != 0;
     if (s.have_window) {
         int64_t k[8], st[8];
@@ -109,20 +80,11 @@ static frt_status *pool_init(frt_kernel_init_ctx *ic, void **state) {
     return NULL;
 }
 
-/* TF's GetWindowedOutputSizeVerbose with dilation 1. */
-static frt_status *window_dim(const char *op, int64_t in, int64_t k, int64_t s, int mode,
-                              int64_t eb, int64_t ea, int64_t *out, int64_t *pb) {
-    if (mode == PAD_VALID) {
-        *out = (in - k + s) / s;
-        *pb = 0;
-    } else if (mode == PAD_SAME) {
-        *out = (in + s - 1) / s;
-        int64_t total = (*out - 1) * s + k - in;
-        *pb = total > 0 ? total / 2 : 0;
-    } else {
-        *out = (in + eb + ea - k + s) / s;
-        *pb = eb;
-    }
+/* TF's GetWindowedOutputSizeVerbose with dilation 1, with its error text. */
+static frt_status *window_dim(const char *op, int64_t in, int64_t k, int64_t s,
+                              frt_padding mode, int64_t eb, int64_t ea, int64_t *out,
+                              int64_t *pb) {
+    frt_window_dim(in, k, s, mode, eb, ea, out, pb);
     if (*out < 0)
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "%s: Computed output size would be negative: %lld [input: %lld, "
@@ -131,92 +93,68 @@ static frt_status *window_dim(const char *op, int64_t in, int64_t k, int64_t s, 
     return NULL;
 }
 
-typedef struct pgeom {
-    int64_t N, H, W, C, OH, OW, kh, kw, sh, sw, pt, pl;
-} pgeom;
-
 typedef struct pool_job {
-    const pgeom *g;
+    const frt_window_geom *g;
     const void *in;
     void *out;
+    frt_kernel_ctx *ctx;
+    frt_range_fn fn;
+    int64_t rows, grain;
 } pool_job;
 
-/* Rows r in [lo, hi) of N*OH; each output pixel reduces the in-bounds part of its window. */
-#define DEFINE_MAXPOOL(DT, T, LOWEST)                                                       \
-    static void maxpool_##DT(void *arg, int64_t lo, int64_t hi) {                          \
+/* Rows r in [lo, hi) of N*OH; each output pixel reduces the in-bounds part of its window:
+ * o = INIT, o = ACC(o, p) over the window's pixels p, then FINISH(T) on o (C channels) with
+ * the clipped window [y0, y1) x [x0, x1) in scope. */
+#define DEFINE_POOL(KIND, DT, T, INIT, ACC, FINISH)                                         \
+    static void KIND##_##DT(void *arg, int64_t lo, int64_t hi) {                           \
         const pool_job *j = arg;                                                           \
-        const pgeom *g = j->g;                                                             \
+        const frt_window_geom *g = j->g;                                                   \
         const T *in = j->in;                                                               \
         T *out = j->out;                                                                   \
         int64_t C = g->C;                                                                  \
         for (int64_t r = lo; r < hi; r++) {                                                \
             int64_t n = r / g->OH, oy = r % g->OH;                                         \
-            int64_t y0 = oy * g->sh - g->pt, y1 = y0 + g->kh;                              \
+            int64_t y0 = oy * g->sh - g->pt, y1 = y0 + g->KH;                              \
             if (y0 < 0) y0 = 0;                                                            \
             if (y1 > g->H) y1 = g->H;                                                      \
             for (int64_t ox = 0; ox < g->OW; ox++) {                                       \
-                int64_t x0 = ox * g->sw - g->pl, x1 = x0 + g->kw;                          \
+                int64_t x0 = ox * g->sw - g->pl, x1 = x0 + g->KW;                          \
                 if (x0 < 0) x0 = 0;                                                        \
                 if (x1 > g->W) x1 = g->W;                                                  \
                 T *o = out + (r * g->OW + ox) * C;                                         \
-                for (int64_t c = 0; c < C; c++) o[c] = LOWEST;                             \
+                for (int64_t c = 0; c < C; c++) o[c] = INIT;                               \
                 for (int64_t y = y0; y < y1; y++)                                          \
                     for (int64_t x = x0; x < x1; x++) {                                    \
                         const T *p = in + ((n * g->H + y) * g->W + x) * C;                 \
-                        for (int64_t c = 0; c < C; c++) o[c] = p[c] > o[c] ? p[c] : o[c];  \
+                        for (int64_t c = 0; c < C; c++) o[c] = ACC(o[c], p[c]);            \
                     }                                                                      \
+                FINISH(T)                                                                  \
             }                                                                              \
         }                                                                                  \
     }
-DEFINE_MAXPOOL(INT32, int32_t, INT32_MIN)
-DEFINE_MAXPOOL(INT64, int64_t, INT64_MIN)
-DEFINE_MAXPOOL(FLOAT, float, -INFINITY)
-DEFINE_MAXPOOL(DOUBLE, double, -INFINITY)
-
-#define DEFINE_AVGPOOL(DT, T)                                                               \
-    static void avgpool_##DT(void *arg, int64_t lo, int64_t hi) {                          \
-        const pool_job *j = arg;                                                           \
-        const pgeom *g = j->g;                                                             \
-        const T *in = j->in;                                                               \
-        T *out = j->out;                                                                   \
-        int64_t C = g->C;                                                                  \
-        for (int64_t r = lo; r < hi; r++) {                                                \
-            int64_t n = r / g->OH, oy = r % g->OH;                                         \
-            int64_t y0 = oy * g->sh - g->pt, y1 = y0 + g->kh;                              \
-            if (y0 < 0) y0 = 0;                                                            \
-            if (y1 > g->H) y1 = g->H;                                                      \
-            for (int64_t ox = 0; ox < g->OW; ox++) {                                       \
-                int64_t x0 = ox * g->sw - g->pl, x1 = x0 + g->kw;                          \
-                if (x0 < 0) x0 = 0;                                                        \
-                if (x1 > g->W) x1 = g->W;                                                  \
-                T *o = out + (r * g->OW + ox) * C;                                         \
-                for (int64_t c = 0; c < C; c++) o[c] = 0;                                  \
-                for (int64_t y = y0; y < y1; y++)                                          \
-                    for (int64_t x = x0; x < x1; x++) {                                    \
-                        const T *p = in + ((n * g->H + y) * g->W + x) * C;                 \
-                        for (int64_t c = 0; c < C; c++) o[c] += p[c];                      \
-                    }                                                                      \
-                int64_t cnt = (y1 > y0 ? y1 - y0 : 0) * (x1 > x0 ? x1 - x0 : 0);           \
-                T inv = cnt > 0 ? (T)1 / (T)cnt : (T)0;                                    \
-                for (int64_t c = 0; c < C; c++) o[c] *= inv;                               \
-            }                                                                              \
-        }                                                                                  \
+#define POOL_MAX(acc, v) ((v) > (acc) ? (v) : (acc))
+#define POOL_SUM(acc, v) ((acc) + (v))
+#define POOL_KEEP(T)
+#define POOL_MEAN(T)                                                                        \
+    {                                                                                      \
+        int64_t cnt = (y1 > y0 ? y1 - y0 : 0) * (x1 > x0 ? x1 - x0 : 0);                   \
+        T inv = cnt > 0 ? (T)1 / (T)cnt : (T)0;                                            \
+        for (int64_t c = 0; c < C; c++) o[c] *= inv;                                       \
     }
-DEFINE_AVGPOOL(FLOAT, float)
-DEFINE_AVGPOOL(DOUBLE, double)
+DEFINE_POOL(maxpool, INT32, int32_t, INT32_MIN, POOL_MAX, POOL_KEEP)
+DEFINE_POOL(maxpool, INT64, int64_t, INT64_MIN, POOL_MAX, POOL_KEEP)
+DEFINE_POOL(maxpool, FLOAT, float, -INFINITY, POOL_MAX, POOL_KEEP)
+DEFINE_POOL(maxpool, DOUBLE, double, -INFINITY, POOL_MAX, POOL_KEEP)
+DEFINE_POOL(avgpool, FLOAT, float, 0, POOL_SUM, POOL_MEAN)
+DEFINE_POOL(avgpool, DOUBLE, double, 0, POOL_SUM, POOL_MEAN)
 
-/* dst[n][b][a] = src[n][a][b] for each of N planes of A x B elements of size es. */
-static void transpose_planes(const char *src, char *dst, int64_t N, int64_t A, int64_t B,
-                             size_t es) {
-    for (int64_t n = 0; n < N; n++) {
-        const char *s = src + (size_t)(n * A * B) * es;
-        char *d = dst + (size_t)(n * A * B) * es;
-        for (int64_t a0 = 0; a0 < A; a0 += 32)
-            for (int64_t b0 = 0; b0 < B; b0 += 32)
-                for (int64_t a = a0; a < A && a < a0 + 32; a++)
-                    for (int64_t b = b0; b < B && b < b0 + 32; b++)
-                        memcpy(d + (size_t)(b * A + a) * es, s + (size_t)(a * B + b) * es, es);
-    }
+/* The NHWC body (frt_window_nhwc_fn): output rows split over the pool. */
+static frt_status *pool_nhwc(void *arg, const void *in, void *out) {
+    pool_job *j = arg;
+    j->in = in;
+    j->out = out;
+    frt_kernel_parallel_for(j->ctx, j->rows, j->grain, j->fn, j);
+    return NULL;
 }
 
 static frt_status *pool_run(frt_kernel_ctx *ctx, frt_range_fn fn, const pool_state *s) {
@@ -225,46 +163,26 @@ static frt_status *pool_run(frt_kernel_ctx *ctx, frt_range_fn fn, const pool_sta
     if (x->ndim != 4)
         return frt_status_new(FRT_INVALID_ARGUMENT, "%s: input must be 4-dimensional, got %s",
                               op, FRT_SHAPE_STR(x));
-    pgeom g = {.N = x->dims[0], .H = x->dims[s->nchw ? 2 : 1], .W = x->dims[s->nchw ? 3 : 2],
-               .C = x->dims[s->nchw ? 1 : 3], .kh = s->kh, .kw = s->kw, .sh = s->sh,
-               .sw = s->sw};
-    FRT_TRY(window_dim(op, g.H, g.kh, g.sh, s->padding, s->pt, s->pb, &g.OH, &g.pt));
-    FRT_TRY(window_dim(op, g.W, g.kw, g.sw, s->padding, s->pl, s->pr, &g.OW, &g.pl));
-    if (s->padding == PAD_EXPLICIT && (s->pt >= g.kh || s->pb >= g.kh || s->pl >= g.kw ||
-                                       s->pr >= g.kw))
+    const frt_window_attrs *w = &s->w;
+    frt_window_geom g = {.KH = s->kh, .KW = s->kw, .sh = s->sh, .sw = s->sw, .dh = 1, .dw = 1};
+    frt_window_geom_input(&g, x, w->nchw);
+    g.OC = g.C;
+    FRT_TRY(window_dim(op, g.H, g.KH, g.sh, w->padding, w->pt, w->pb, &g.OH, &g.pt));
+    FRT_TRY(window_dim(op, g.W, g.KW, g.sw, w->padding, w->pl, w->pr, &g.OW, &g.pl));
+    if (w->padding == FRT_PADDING_EXPLICIT &&
+        (w->pt >= g.KH || w->pb >= g.KH || w->pl >= g.KW || w->pr >= g.KW))
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "%s: explicit padding must be smaller than the window", op);
-    int64_t odims[4] = {g.N, g.OH, g.OW, g.C};
-    if (s->nchw) {
-        odims[1] = g.C;
-        odims[2] = g.OH;
-        odims[3] = g.OW;
-    }
+    int64_t odims[4];
+    frt_window_out_dims(&g, w->nchw, odims);
     frt_tensor *out;
     FRT_TRY(frt_kernel_output(ctx, 0, x->dtype, odims, 4, &out));
     if (out->n == 0) return NULL;
-    int64_t rows = g.N * g.OH, per_row = g.OW * g.C * g.kh * g.kw;
+    int64_t rows = g.N * g.OH, per_row = g.OW * g.C * g.KH * g.KW;
     int64_t grain = per_row > 0 ? 16384 / per_row : rows;
     if (grain < 1) grain = 1;
-    if (!s->nchw) {
-        pool_job j = {.g = &g, .in = frt_tensor_data(x), .out = frt_tensor_data(out)};
-        frt_kernel_parallel_for(ctx, rows, grain, fn, &j);
-        return NULL;
-    }
-    size_t es = frt_dtype_size(x->dtype);
-    char *xin = malloc((size_t)x->n * es), *xout = malloc((size_t)out->n * es);
-    frt_status *st = NULL;
-    if (!xin || !xout) {
-        st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory for NCHW transpose", op);
-    } else {
-        transpose_planes(frt_tensor_data(x), xin, g.N, g.C, g.H * g.W, es);
-        pool_job j = {.g = &g, .in = xin, .out = xout};
-        frt_kernel_parallel_for(ctx, rows, grain, fn, &j);
-        transpose_planes(xout, frt_tensor_data(out), g.N, g.OH * g.OW, g.C, es);
-    }
-    free(xin);
-    free(xout);
-    return st;
+    pool_job j = {.g = &g, .ctx = ctx, .fn = fn, .rows = rows, .grain = grain};
+    return frt_window_run_nhwc(op, w->nchw, &g, x, out, pool_nhwc, &j);
 }
 
 #define DEFINE_POOL_COMPUTE(KIND, DT, T)                                                    \

@@ -1,5 +1,6 @@
 /* runtime/shape.c: NumPy/TF broadcasting (BCast) with dimension collapsing and a row
- * iterator. Owns: output shape rules, stride computation, fast-case flags.
+ * iterator; TF's windowed output size. Owns: output shape rules, stride computation,
+ * fast-case flags, window output size and padding-before arithmetic.
  * Does not own: what kernels do per element, thread splitting.
  * Thread-safety: pure. */
 #include "runtime/shape.h"
@@ -138,4 +139,25 @@ int64_t frt_bcast_offset(const frt_bcast *b, int k, int64_t i) {
     frt_bcast_iter it;
     frt_bcast_iter_init(b, &it, i);
     return it.off[k];
+}
+
+void frt_window_dim(int64_t in, int64_t keff, int64_t s, frt_padding mode,
+                    int64_t explicit_before, int64_t explicit_after, int64_t *out,
+                    int64_t *pad_before) {
+    switch (mode) {
+    case FRT_PADDING_VALID:
+        *out = (in - keff + s) / s;
+        *pad_before = 0;
+        break;
+    case FRT_PADDING_SAME: {
+        *out = (in + s - 1) / s;
+        int64_t total = (*out - 1) * s + keff - in;
+        *pad_before = total > 0 ? total / 2 : 0;
+        break;
+    }
+    default:
+        *out = (in + explicit_before + explicit_after - keff + s) / s;
+        *pad_before = explicit_before;
+        break;
+    }
 }

@@ -2,6 +2,7 @@
  * device: the output shape, a collapsed form that merges adjacent dims with the same
  * broadcast pattern, per-operand element strides (0 where broadcast), flags for the common
  * fast cases, and a row iterator that walks the collapsed output one innermost row at a time.
+ * Also TF's windowed output-size rule (VALID/SAME/EXPLICIT) for convolutions and pools.
  * Shared by kernels/ and cuda/: no kernel-specific logic here.
  * Thread-safety: pure functions over caller-owned values. */
 #pragma once
@@ -65,3 +66,17 @@ void frt_bcast_iter_advance(const frt_bcast *b, frt_bcast_iter *it, int64_t len)
 
 /* Offset of operand k for flat output index i (slow; for setup and tests). */
 int64_t frt_bcast_offset(const frt_bcast *b, int k, int64_t i);
+
+/* ---- windowed ops (Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool) ---------------------- */
+
+typedef enum frt_padding { FRT_PADDING_VALID, FRT_PADDING_SAME, FRT_PADDING_EXPLICIT } frt_padding;
+
+/* TF's GetWindowedOutputSizeVerbose for one spatial dim: input size `in`, effective window
+ * size keff = (k - 1) * dilation + 1, stride s > 0. Sets *out to the output size and
+ * *pad_before to the padding before the first window (SAME: half the total, rounded down;
+ * EXPLICIT: explicit_before, with explicit_after added to the input's end). Division
+ * truncates as in C++, so a slightly-too-small VALID input gives 0; *out < 0 is left for the
+ * caller to report in its op's words. */
+void frt_window_dim(int64_t in, int64_t keff, int64_t s, frt_padding mode,
+                    int64_t explicit_before, int64_t explicit_after, int64_t *out,
+                    int64_t *pad_before);
