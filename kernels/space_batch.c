@@ -103,6 +103,23 @@ static void run_job(frt_kernel_ctx *c, sb_job *j, int64_t big_batch) {
         frt_kernel_parallel_for(c, big_batch, 1, sb_range, j);
 }
 
+/* The output: dims[0..M] set by the caller, the dims after the block dims copied from x.
+ * Unless the output is empty, also j's per-position sizes (n_pos, rest). */
+static frt_status *sb_output(frt_kernel_ctx *c, const frt_tensor *x, sb_job *j, int64_t *dims,
+                             frt_tensor **y) {
+    int64_t rest = 1;
+    for (int d = 1 + j->M; d < x->ndim; d++) {
+        dims[d] = x->dims[d];
+        rest *= x->dims[d];
+    }
+    FRT_TRY(frt_kernel_output(c, 0, x->dtype, dims, x->ndim, y));
+    if ((*y)->n == 0) return NULL;
+    j->n_pos = 1;
+    for (int i = 0; i < j->M; i++) j->n_pos *= j->big_sp[i];
+    j->rest = (size_t)rest * frt_array_elem_size(x->dtype);
+    return NULL;
+}
+
 static frt_status *space_to_batch_compute(frt_kernel_ctx *c) {
     const frt_tensor *x = c->inputs[0];
     int M;
@@ -124,17 +141,9 @@ static frt_status *space_to_batch_compute(frt_kernel_ctx *c) {
         prod *= block[i];
     }
     dims[0] = x->dims[0] * prod;
-    int64_t rest = 1;
-    for (int d = 1 + M; d < x->ndim; d++) {
-        dims[d] = x->dims[d];
-        rest *= x->dims[d];
-    }
     frt_tensor *y;
-    FRT_TRY(frt_kernel_output(c, 0, x->dtype, dims, x->ndim, &y));
+    FRT_TRY(sb_output(c, x, &j, dims, &y));
     if (y->n == 0) return NULL;
-    j.n_pos = 1;
-    for (int i = 0; i < M; i++) j.n_pos *= j.big_sp[i];
-    j.rest = (size_t)rest * frt_array_elem_size(x->dtype);
     j.big = frt_tensor_data(y);
     j.small = frt_tensor_data(x);
     if (x->n == 0) {
@@ -171,17 +180,9 @@ static frt_status *batch_to_space_compute(frt_kernel_ctx *c) {
         j.small_sp[i] = out;
         dims[1 + i] = out;
     }
-    int64_t rest = 1;
-    for (int d = 1 + M; d < x->ndim; d++) {
-        dims[d] = x->dims[d];
-        rest *= x->dims[d];
-    }
     frt_tensor *y;
-    FRT_TRY(frt_kernel_output(c, 0, x->dtype, dims, x->ndim, &y));
+    FRT_TRY(sb_output(c, x, &j, dims, &y));
     if (y->n == 0) return NULL;
-    j.n_pos = 1;
-    for (int i = 0; i < M; i++) j.n_pos *= j.big_sp[i];
-    j.rest = (size_t)rest * frt_array_elem_size(x->dtype);
     j.big = frt_tensor_data(x);
     j.small = frt_tensor_data(y);
     run_job(c, &j, x->dims[0]);
