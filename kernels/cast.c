@@ -7,26 +7,16 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/cwise_math.h"
 #include "runtime/kernel.h"
 
 #define GRAIN 32768
 
-/* ---- bit-level helpers -------------------------------------------------------------------- */
-
-static inline float bits_to_f32(uint32_t u) {
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-static inline uint32_t f32_to_bits(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
+/* ---- bit-level helpers (float bit casts: cwise_math.h) ------------------------------------ */
 
 /* float → IEEE binary16, round to nearest even; NaN → quiet NaN with the sign (Eigen). */
 static inline uint16_t f32_to_f16(float f) {
-    uint32_t x = f32_to_bits(f);
+    uint32_t x = frt_f32_to_bits(f);
     uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
     uint32_t ax = x & 0x7fffffffu;
     if (ax > 0x7f800000u) return sign | 0x7e00u;  /* NaN */
@@ -34,7 +24,7 @@ static inline uint16_t f32_to_f16(float f) {
     if (ax < 0x38800000u) {
         /* Below 2^-14: a subnormal half counts units of 2^-24. Scaling by 2^24 is exact, and
          * rintf rounds half to even. 1024 units encode the smallest normal, as it should. */
-        return sign | (uint16_t)rintf(bits_to_f32(ax) * 16777216.0f);
+        return sign | (uint16_t)rintf(frt_bits_to_f32(ax) * 16777216.0f);
     }
     ax += 0xfffu + ((ax >> 13) & 1u); /* round the 13 dropped bits, ties to even */
     ax -= 112u << 23;                 /* rebias exponent: 127 → 15 */
@@ -44,18 +34,19 @@ static inline uint16_t f32_to_f16(float f) {
 static inline float f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
-    if (e == 0) return bits_to_f32(sign | f32_to_bits((float)m * 5.9604644775390625e-08f));
-    if (e == 31) return bits_to_f32(sign | 0x7f800000u | (m << 13));
-    return bits_to_f32(sign | ((e + 112u) << 23) | (m << 13));
+    if (e == 0)
+        return frt_bits_to_f32(sign | frt_f32_to_bits((float)m * 5.9604644775390625e-08f));
+    if (e == 31) return frt_bits_to_f32(sign | 0x7f800000u | (m << 13));
+    return frt_bits_to_f32(sign | ((e + 112u) << 23) | (m << 13));
 }
 
 /* float → bfloat16, round to nearest even (TF's Cast); NaN → ±0x7fc0. */
 static inline uint16_t f32_to_bf16(float f) {
-    uint32_t x = f32_to_bits(f);
+    uint32_t x = frt_f32_to_bits(f);
     if ((x & 0x7fffffffu) > 0x7f800000u) return (x >> 31) ? 0xffc0u : 0x7fc0u;
     return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
 }
-static inline float bf16_to_f32(uint16_t h) { return bits_to_f32((uint32_t)h << 16); }
+static inline float bf16_to_f32(uint16_t h) { return frt_bits_to_f32((uint32_t)h << 16); }
 
 /* Float → integer truncates toward zero. Out of range (and NaN) is undefined in C; we give
  * what x86 gives TF: the "integer indefinite" value, so results match and nothing traps. */
@@ -155,9 +146,9 @@ CAST_TYPES_A(DEF_TABLE, 0)
  * usual; the cast is then exact for normal results, i.e. rounding toward zero. */
 
 static inline float clear_low_f32(float f, int bits) {
-    uint32_t x = f32_to_bits(f);
+    uint32_t x = frt_f32_to_bits(f);
     if ((x & 0x7fffffffu) > 0x7f800000u) return f;
-    return bits_to_f32(x & ~((1u << bits) - 1u));
+    return frt_bits_to_f32(x & ~((1u << bits) - 1u));
 }
 static inline float clear_low_f64(double d, int bits) {
     uint64_t x;
@@ -167,26 +158,18 @@ static inline float clear_low_f64(double d, int bits) {
     memcpy(&d, &x, sizeof d);
     return (float)d;
 }
-static void trunc_FLOAT_HALF(const void *iv, void *ov, int64_t n) {
-    const float *in = iv;
-    uint16_t *out = ov;
-    for (int64_t i = 0; i < n; i++) out[i] = f32_to_f16(clear_low_f32(in[i], 13));
-}
-static void trunc_FLOAT_BFLOAT16(const void *iv, void *ov, int64_t n) {
-    const float *in = iv;
-    uint16_t *out = ov;
-    for (int64_t i = 0; i < n; i++) out[i] = f32_to_bf16(clear_low_f32(in[i], 16));
-}
-static void trunc_DOUBLE_HALF(const void *iv, void *ov, int64_t n) {
-    const double *in = iv;
-    uint16_t *out = ov;
-    for (int64_t i = 0; i < n; i++) out[i] = f32_to_f16(clear_low_f64(in[i], 42));
-}
-static void trunc_DOUBLE_BFLOAT16(const void *iv, void *ov, int64_t n) {
-    const double *in = iv;
-    uint16_t *out = ov;
-    for (int64_t i = 0; i < n; i++) out[i] = f32_to_bf16(clear_low_f64(in[i], 45));
-}
+#define DEF_TRUNC(SDT, ST, DDT, CLEAR, BITS)                                              \
+    static void trunc_##SDT##_##DDT(const void *iv, void *ov, int64_t n) {                  \
+        const ST *in = iv;                                                                 \
+        uint16_t *out = ov;                                                                \
+        for (int64_t i = 0; i < n; i++) out[i] = STORE_##DDT(CLEAR(in[i], BITS));          \
+    }
+/* The bits to clear: 23 - 10 (half) and 23 - 7 (bfloat16) of float's mantissa; 52 - 10 and
+ * 52 - 7 of double's. */
+DEF_TRUNC(FLOAT, float, HALF, clear_low_f32, 13)
+DEF_TRUNC(FLOAT, float, BFLOAT16, clear_low_f32, 16)
+DEF_TRUNC(DOUBLE, double, HALF, clear_low_f64, 42)
+DEF_TRUNC(DOUBLE, double, BFLOAT16, clear_low_f64, 45)
 
 /* ---- the kernel: one per SrcT, DstT picked at run time ----------------------------------- */
 

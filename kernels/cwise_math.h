@@ -1,7 +1,8 @@
 /* kernels/cwise_math.h: branch-free float math shared by the elementwise kernel files
  * (cwise_unary.c, activations.c): exp, tanh and erf written so that loops over them
  * vectorise (libm calls do not), with the accuracy of the Eigen routines TF itself uses.
- * Owns: these approximations. Thread-safety: pure functions. */
+ * Owns: these approximations and the float<->bits casts they use (cast.c uses those too).
+ * Thread-safety: pure functions. */
 #pragma once
 #include <math.h>
 #include <stdint.h>
