@@ -9,6 +9,7 @@
 #include <string.h>
 #include <tgmath.h>
 
+#include "kernels/cwise_impl.h"
 #include "kernels/cwise_math.h"
 #include "runtime/kernel.h"
 
@@ -55,27 +56,13 @@ REAL_ACTS(INT64, int64_t)
 FLOAT_ACTS(FLOAT, float, frt_exp_f32, frt_tanh_f32, FLT_EPSILON)
 FLOAT_ACTS(DOUBLE, double, exp_f64, tanh_f64, DBL_EPSILON)
 
-typedef void (*act_loop)(const void *x, void *y, int64_t n, float alpha); /* y may alias x */
-
 typedef struct act_impl {
-    act_loop loop;
+    frt_cwise_loop loop; /* param: alpha */
     frt_dtype dt;
     size_t size;
     int64_t grain;
     bool has_alpha; /* LeakyRelu's alpha attr (default 0.2) */
 } act_impl;
-
-typedef struct act_job {
-    const act_impl *im;
-    const char *x;
-    char *y;
-    float alpha;
-} act_job;
-
-static void act_range(void *arg, int64_t lo, int64_t hi) {
-    const act_job *j = arg;
-    j->im->loop(j->x + lo * j->im->size, j->y + lo * j->im->size, hi - lo, j->alpha);
-}
 
 static frt_status *check_one(frt_kernel_ctx *c, frt_dtype dt, int n_in) {
     if (c->n_inputs != n_in || c->n_outputs != 1)
@@ -96,9 +83,7 @@ static frt_status *act_run(frt_kernel_ctx *c, const act_impl *im) {
     if (im->has_alpha) FRT_TRY(frt_attr_get_float(c->attrs, "alpha", 0.2f, &alpha));
     frt_tensor *y;
     FRT_TRY(frt_kernel_forward_input(c, 0, 0, im->dt, x->dims, x->ndim, &y));
-    if (x->n == 0) return NULL;
-    act_job job = {im, frt_tensor_data(x), frt_tensor_data(y), alpha};
-    frt_kernel_parallel_for(c, x->n, im->grain, act_range, &job);
+    frt_cwise_map(c, im->loop, x, y, im->size, im->size, im->grain, alpha);
     return NULL;
 }
 

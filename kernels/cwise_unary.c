@@ -1,12 +1,14 @@
 /* kernels/cwise_unary.c: elementwise unary math on CPU — Neg, Abs, Square, Sign, Sqrt, Rsqrt,
  * Reciprocal/Inv, Exp, Expm1, Log, Log1p, Erf, Sin, Cos, Floor, Ceil, Round, Rint,
  * IsNan/IsInf/IsFinite (→ bool) and LogicalNot (ops.md §2.7).
- * Owns: per-element semantics and the shared driver unary_run (in-place output, thread
- * split). Does not own: activations (activations.c), Cast (cast.c).
+ * Owns: per-element semantics and unary_run (input check, in-place output). Does not own:
+ * the chunked thread split (cwise_impl.h, shared with activations.c), activations
+ * (activations.c), Cast (cast.c).
  * Thread-safety: kernels are stateless. */
 #include <math.h>
 #include <tgmath.h>
 
+#include "kernels/cwise_impl.h"
 #include "kernels/cwise_math.h"
 #include "runtime/kernel.h"
 
@@ -58,25 +60,12 @@ static inline uint8_t not_BOOL(uint8_t a) { return a == 0; }
 
 /* ---- the shared driver ------------------------------------------------------------------- */
 
-typedef void (*loop_fn)(const void *x, void *y, int64_t n); /* y may alias x */
-
 typedef struct unary_impl {
-    loop_fn loop;
+    frt_cwise_loop loop; /* param unused */
     frt_dtype in, out;
     size_t in_size, out_size;
     int64_t grain;
 } unary_impl;
-
-typedef struct unary_job {
-    const unary_impl *im;
-    const char *x;
-    char *y;
-} unary_job;
-
-static void unary_range(void *arg, int64_t lo, int64_t hi) {
-    const unary_job *j = arg;
-    j->im->loop(j->x + lo * j->im->in_size, j->y + lo * j->im->out_size, hi - lo);
-}
 
 static frt_status *unary_run(frt_kernel_ctx *c, const unary_impl *im) {
     if (c->n_inputs != 1 || c->n_outputs != 1)
@@ -91,9 +80,7 @@ static frt_status *unary_run(frt_kernel_ctx *c, const unary_impl *im) {
         FRT_TRY(frt_kernel_forward_input(c, 0, 0, im->out, x->dims, x->ndim, &y));
     else
         FRT_TRY(frt_kernel_output(c, 0, im->out, x->dims, x->ndim, &y));
-    if (x->n == 0) return NULL;
-    unary_job job = {im, frt_tensor_data(x), frt_tensor_data(y)};
-    frt_kernel_parallel_for(c, x->n, im->grain, unary_range, &job);
+    frt_cwise_map(c, im->loop, x, y, im->in_size, im->out_size, im->grain, 0.0f);
     return NULL;
 }
 
@@ -129,7 +116,8 @@ static frt_status *unary_run(frt_kernel_ctx *c, const unary_impl *im) {
     X(IsFinite, isfinite, BOOL, GRAIN_CHEAP, FRT_FLOAT_TYPES)
 
 #define DEF_KERNEL(OP, STEM, OUT, GRAIN, DT, T)                                            \
-    static void OP##_##DT##_loop(const void *xv, void *yv, int64_t n) {                    \
+    static void OP##_##DT##_loop(const void *xv, void *yv, int64_t n, float unused) {      \
+        (void)unused;                                                                      \
         const T *x = xv;                                                                   \
         OUT_##OUT(T) *y = yv;                                                              \
         for (int64_t i = 0; i < n; i++) y[i] = STEM##_##DT(x[i]);                          \
