@@ -269,8 +269,9 @@ void frt_bundle_slice_key(const char *name, int ndim, const int64_t *start, cons
 
 /* ---- shape_and_slices specs ---- */
 
+/* start/len: the extent per dimension; whole[d] (may be NULL) says it was written "-". */
 static frt_status *parse_spec(const char *spec, int *ndim, int64_t *full, int64_t *start,
-                              int64_t *len) {
+                              int64_t *len, bool *whole) {
     char *copy = frt_xstrdup(spec), *save = NULL, *tok[FRT_MAX_DIMS + 2];
     int nt = 0;
     frt_status *st = NULL;
@@ -309,6 +310,7 @@ static frt_status *parse_spec(const char *spec, int *ndim, int64_t *full, int64_
         }
         if (colon) *colon = 0;
         s = colon ? colon + 1 : s;
+        if (whole) whole[d] = strcmp(part, "-") == 0;
         if (strcmp(part, "-") == 0) {
             start[d] = 0;
             len[d] = full[d];
@@ -808,7 +810,7 @@ frt_status *frt_bundle_read_slice(const frt_bundle *b, const char *name,
     if (!shape_and_slice || !shape_and_slice[0]) return frt_bundle_read(b, name, out);
     int nd;
     int64_t full[FRT_MAX_DIMS], start[FRT_MAX_DIMS], len[FRT_MAX_DIMS];
-    FRT_TRY(parse_spec(shape_and_slice, &nd, full, start, len));
+    FRT_TRY(parse_spec(shape_and_slice, &nd, full, start, len, NULL));
     const entry *e;
     FRT_TRY(lookup(b, name, &e));
     bool same = nd == e->ndim;
@@ -998,18 +1000,19 @@ frt_status *frt_bundle_writer_add_slice(frt_bundle_writer *w, const char *name,
                                         const char *shape_and_slice, const frt_tensor *t) {
     int nd;
     int64_t full[FRT_MAX_DIMS], start[FRT_MAX_DIMS], len[FRT_MAX_DIMS];
-    FRT_TRY(parse_spec(shape_and_slice, &nd, full, start, len));
+    bool whole[FRT_MAX_DIMS];
+    FRT_TRY(parse_spec(shape_and_slice, &nd, full, start, len, whole));
     bool ok = t->ndim == nd && name[0];
     for (int d = 0; ok && d < nd; d++) ok = t->dims[d] == len[d];
     if (!ok)
         return frt_status_new(FRT_INVALID_ARGUMENT, "tensor '%s' of shape %s does not match "
                               "its slice '%s'", name, FRT_SHAPE_STR(t), shape_and_slice);
-    /* TF stores whole dimensions as extents without a length. */
+    /* As TF's TensorSlice: "-" is stored as an extent without a length, "0,n" explicitly
+     * even when it covers the dimension (the slice key differs). */
     slice sl;
     for (int d = 0; d < nd; d++) {
-        bool whole = start[d] == 0 && len[d] == full[d];
-        sl.start[d] = whole ? 0 : start[d];
-        sl.len[d] = whole ? -1 : len[d];
+        sl.start[d] = whole[d] ? 0 : start[d];
+        sl.len[d] = whole[d] ? -1 : len[d];
     }
     uint8_t *k;
     size_t kl;

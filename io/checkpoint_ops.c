@@ -137,7 +137,7 @@ static frt_status *set_scalar_string(frt_kernel_ctx *c, const char *s) {
 /* "%s-%05d-of-%05d", as TF's ShardedFilename. */
 static frt_status *sharded_filename(frt_kernel_ctx *c) {
     FRT_TRY(want_strings(c, 0, "basename", true));
-    int64_t shard, num;
+    int64_t shard = 0, num = 0;
     FRT_TRY(scalar_int(c, 1, "shard", &shard));
     FRT_TRY(scalar_int(c, 2, "num_shards", &num));
     char *base = cstr(frt_kernel_input(c, 0), 0);
@@ -152,7 +152,7 @@ static frt_status *sharded_filename(frt_kernel_ctx *c) {
 
 static frt_status *sharded_filespec(frt_kernel_ctx *c) {
     FRT_TRY(want_strings(c, 0, "basename", true));
-    int64_t num;
+    int64_t num = 0;
     FRT_TRY(scalar_int(c, 1, "num_shards", &num));
     char *base = cstr(frt_kernel_input(c, 0), 0);
     size_t n = strlen(base) + 32;
