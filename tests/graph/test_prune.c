@@ -1,5 +1,6 @@
 /* tests/graph/test_prune.c: reachability over data and control edges, feeds cutting the
  * walk, targets, and nodes nobody needs (unknown ops included) left out. */
+#include "util/graph_util.h"
 #include "util/test_util.h"
 
 #include <stdlib.h>
@@ -8,36 +9,25 @@
 #include "graph/graph.h"
 #include "graph/prune.h"
 
-static int add(frt_graph *g, const char *name, const char *op, const char *inputs) {
-    int i = frt_graph_add_node(g, name, op, "");
-    if (inputs && *inputs) {
-        char *buf = strdup(inputs);
-        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
-            frt_node_add_input(frt_graph_node(g, i), t);
-        free(buf);
-    }
-    return i;
-}
-
 enum { X, Y, INIT, MUL, ADD, SQ, UNPACK, SIDE, CUSTOM, LONELY, PROBE, N_NODES };
 
-/* x, y -> mul(x, y) -> add(mul, y, ^init) ; sq(x) ; unpack(y) with 2 outputs;
+/* x, y -> mul(x, y) -> tu_add_node(mul, y, ^init) ; sq(x) ; unpack(y) with 2 outputs;
  * side = Identity(unpack:1) ; custom = SomeCustomOp(x) (unknown op) ; lonely = NoOp ;
  * probe = Identity(unpack:0, ^side). */
 static frt_graph *build(void) {
     frt_graph *g = frt_graph_new();
-    add(g, "x", "Placeholder", NULL);
-    add(g, "y", "Placeholder", NULL);
-    add(g, "init", "NoOp", NULL);
-    add(g, "mul", "Mul", "x,y");
-    add(g, "add", "AddV2", "mul,y,^init");
-    add(g, "sq", "Square", "x");
-    int u = add(g, "unpack", "Unpack", "y");
+    tu_add_node(g, "x", "Placeholder", NULL);
+    tu_add_node(g, "y", "Placeholder", NULL);
+    tu_add_node(g, "init", "NoOp", NULL);
+    tu_add_node(g, "mul", "Mul", "x,y");
+    tu_add_node(g, "add", "AddV2", "mul,y,^init");
+    tu_add_node(g, "sq", "Square", "x");
+    int u = tu_add_node(g, "unpack", "Unpack", "y");
     tu_attr_int(&frt_graph_node(g, u)->attrs, "num", 2);
-    add(g, "side", "Identity", "unpack:1");
-    add(g, "custom", "SomeCustomOp", "x");
-    add(g, "lonely", "NoOp", NULL);
-    add(g, "probe", "Identity", "unpack:0,^side");
+    tu_add_node(g, "side", "Identity", "unpack:1");
+    tu_add_node(g, "custom", "SomeCustomOp", "x");
+    tu_add_node(g, "lonely", "NoOp", NULL);
+    tu_add_node(g, "probe", "Identity", "unpack:0,^side");
     TU_OK(frt_graph_finalize(g));
     return g;
 }
@@ -126,7 +116,7 @@ static void bad_requests_are_errors(void **state) {
                     "target 0");
     frt_graph_free(g);
     g = frt_graph_new();
-    add(g, "x", "Placeholder", NULL);
+    tu_add_node(g, "x", "Placeholder", NULL);
     bool k1[1];
     tu_assert_error(frt_graph_prune(g, NULL, 0, NULL, 0, NULL, 0, k1), FRT_FAILED_PRECONDITION,
                     "finalized");
@@ -136,14 +126,14 @@ static void bad_requests_are_errors(void **state) {
 static void loops_walk_back_edges(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
-    add(g, "start", "Placeholder", NULL);
-    int e = add(g, "enter", "Enter", "start");
+    tu_add_node(g, "start", "Placeholder", NULL);
+    int e = tu_add_node(g, "enter", "Enter", "start");
     tu_attr_str(&frt_graph_node(g, e)->attrs, "frame_name", "f");
-    int m = add(g, "merge", "Merge", "enter,next");
+    int m = tu_add_node(g, "merge", "Merge", "enter,next");
     tu_attr_int(&frt_graph_node(g, m)->attrs, "N", 2);
-    add(g, "body", "Identity", "merge");
-    int next = add(g, "next", "NextIteration", "body");
-    int ex = add(g, "exit", "Exit", "merge");
+    tu_add_node(g, "body", "Identity", "merge");
+    int next = tu_add_node(g, "next", "NextIteration", "body");
+    int ex = tu_add_node(g, "exit", "Exit", "merge");
     TU_OK(frt_graph_finalize(g));
     bool keep[6];
     frt_edge f = {ex, 0};

@@ -1,6 +1,7 @@
 /* tests/graph/test_shape_infer.c: static shape inference, one test per shape function family
  * with edge cases (SAME with stride 2 and odd sizes, broadcasting with 0-size dims, Reshape
  * -1, shape tensors built from Shape/StridedSlice/Pack), and errors naming the node. */
+#include "util/graph_util.h"
 #include "util/test_util.h"
 
 #include <stdlib.h>
@@ -10,38 +11,24 @@
 #include "graph/prune.h"
 #include "graph/shape_infer.h"
 
-static int add(frt_graph *g, const char *name, const char *op, const char *inputs) {
-    int i = frt_graph_add_node(g, name, op, "");
-    if (inputs && *inputs) {
-        char *buf = strdup(inputs);
-        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
-            frt_node_add_input(frt_graph_node(g, i), t);
-        free(buf);
-    }
-    return i;
-}
-
-static frt_attrs *at(frt_graph *g, int i) { return &frt_graph_node(g, i)->attrs; }
-
 /* Float op with T set. */
 static int fop(frt_graph *g, const char *name, const char *op, const char *inputs) {
-    int i = add(g, name, op, inputs);
-    tu_attr_type(at(g, i), "T", FRT_DTYPE_FLOAT);
+    int i = tu_add_node(g, name, op, inputs);
+    tu_attr_type(tu_node_attrs(g, i), "T", FRT_DTYPE_FLOAT);
     return i;
 }
 
 /* Placeholder; ndim < 0: no shape attr. */
 static int ph(frt_graph *g, const char *name, const int64_t *dims, int ndim) {
-    int i = add(g, name, "Placeholder", NULL);
-    tu_attr_type(at(g, i), "dtype", FRT_DTYPE_FLOAT);
-    if (ndim >= 0) tu_attr_shape(at(g, i), "shape", dims, ndim);
+    int i = tu_add_node(g, name, "Placeholder", NULL);
+    tu_attr_type(tu_node_attrs(g, i), "dtype", FRT_DTYPE_FLOAT);
+    if (ndim >= 0) tu_attr_shape(tu_node_attrs(g, i), "shape", dims, ndim);
     return i;
 }
 
+/* Const node from a fresh tensor t, which it consumes (keeps the builders one-liners). */
 static int const_t(frt_graph *g, const char *name, frt_tensor *t) {
-    int i = add(g, name, "Const", NULL);
-    tu_attr_type(at(g, i), "dtype", frt_tensor_dtype(t));
-    tu_attr_tensor(at(g, i), "value", t);
+    int i = tu_add_const(g, name, t);
     frt_tensor_unref(t);
     return i;
 }
@@ -90,11 +77,12 @@ static void plumbing_and_unary(void **state) {
     fop(g, "relu", "Relu", "x");
     fop(g, "id", "Identity", "relu");
     fop(g, "neg", "Neg", "any");
-    int in = add(g, "idn", "IdentityN", "c,x");
-    tu_attr_types(at(g, in), "T", (const frt_dtype[]){FRT_DTYPE_FLOAT, FRT_DTYPE_FLOAT}, 2);
-    int cast = add(g, "cast", "Cast", "x");
-    tu_attr_type(at(g, cast), "SrcT", FRT_DTYPE_FLOAT);
-    tu_attr_type(at(g, cast), "DstT", FRT_DTYPE_INT32);
+    int in = tu_add_node(g, "idn", "IdentityN", "c,x");
+    tu_attr_types(tu_node_attrs(g, in), "T",
+                  (const frt_dtype[]){FRT_DTYPE_FLOAT, FRT_DTYPE_FLOAT}, 2);
+    int cast = tu_add_node(g, "cast", "Cast", "x");
+    tu_attr_type(tu_node_attrs(g, cast), "SrcT", FRT_DTYPE_FLOAT);
+    tu_attr_type(tu_node_attrs(g, cast), "DstT", FRT_DTYPE_INT32);
     fop(g, "sm", "Softmax", "c");
     fop(g, "rank", "Rank", "x");
     fop(g, "mystery", "SomeCustomOp", "x");
@@ -155,7 +143,7 @@ static void broadcasting(void **state) {
     int sel = fop(g, "sel", "SelectV2", "lt,c,b");
     (void)sel;
     fop(g, "addn", "AddN", "a,u");
-    tu_attr_int(at(g, frt_graph_find(g, "addn")), "N", 2);
+    tu_attr_int(tu_node_attrs(g, frt_graph_find(g, "addn")), "N", 2);
     frt_shape_map *m = infer_ok(g);
     EXPECT("ab", "[2,3]");
     EXPECT("cd", "[2,4]");
@@ -181,7 +169,7 @@ static void broadcasting(void **state) {
     fop(g, "bad_mul", "Mul", "b,a");
     /* Equal with incompatible_shape_error=false gives a scalar instead of failing. */
     int eq = fop(g, "eq", "Equal", "a,b");
-    tu_attr_bool(at(g, eq), "incompatible_shape_error", false);
+    tu_attr_bool(tu_node_attrs(g, eq), "incompatible_shape_error", false);
     TU_OK(frt_graph_finalize(g));
     frt_shape_map *bad = NULL;
     frt_status *st = frt_graph_infer_shapes(g, NULL, NULL, NULL, 0, &bad);
@@ -215,15 +203,15 @@ static void matmuls_and_bias(void **state) {
     ph(g, "unk", TU_DIMS(2, -1), 2);
     fop(g, "mm", "MatMul", "a,b");
     int t = fop(g, "mmt", "MatMul", "a,bt");
-    tu_attr_bool(at(g, t), "transpose_b", true);
+    tu_attr_bool(tu_node_attrs(g, t), "transpose_b", true);
     fop(g, "mmq", "MatMul", "q,b");
     fop(g, "bmm", "BatchMatMulV2", "x,y");
     int adj = fop(g, "bmm_adj", "BatchMatMulV2", "x,y2");
-    tu_attr_bool(at(g, adj), "adj_y", true);
+    tu_attr_bool(tu_node_attrs(g, adj), "adj_y", true);
     fop(g, "ba", "BiasAdd", "mm,bias");
     fop(g, "ba_unk", "BiasAdd", "unk,bias");
     int nc = fop(g, "ba_nchw", "BiasAdd", "nchw,bias");
-    tu_attr_str(at(g, nc), "data_format", "NCHW");
+    tu_attr_str(tu_node_attrs(g, nc), "data_format", "NCHW");
     frt_shape_map *m = infer_ok(g);
     EXPECT("mm", "[2,5]");
     EXPECT("mmt", "[2,5]");
@@ -261,15 +249,15 @@ static void matmuls_and_bias(void **state) {
 static int conv(frt_graph *g, const char *name, const char *op, const char *in,
                 const int64_t *strides, const char *padding) {
     int c = fop(g, name, op, in);
-    tu_attr_ints(at(g, c), "strides", strides, 4);
-    tu_attr_str(at(g, c), "padding", padding);
+    tu_attr_ints(tu_node_attrs(g, c), "strides", strides, 4);
+    tu_attr_str(tu_node_attrs(g, c), "padding", padding);
     return c;
 }
 
 static int pool(frt_graph *g, const char *name, const char *op, const char *in,
                 const int64_t *k, const int64_t *strides, const char *padding) {
     int c = conv(g, name, op, in, strides, padding);
-    tu_attr_ints(at(g, c), "ksize", k, 4);
+    tu_attr_ints(tu_node_attrs(g, c), "ksize", k, 4);
     return c;
 }
 
@@ -288,11 +276,11 @@ static void convolutions_and_pooling(void **state) {
     conv(g, "valid2", "Conv2D", "x,f", s2, "VALID");
     conv(g, "same2_even", "Conv2D", "xe,f", s2, "SAME");
     int dil = conv(g, "dilated", "Conv2D", "x,f", s1, "VALID");
-    tu_attr_ints(at(g, dil), "dilations", TU_DIMS(1, 2, 2, 1), 4);
+    tu_attr_ints(tu_node_attrs(g, dil), "dilations", TU_DIMS(1, 2, 2, 1), 4);
     int ex = conv(g, "explicit", "Conv2D", "x,f", s1, "EXPLICIT");
-    tu_attr_ints(at(g, ex), "explicit_paddings", TU_DIMS(0, 0, 1, 2, 3, 4, 0, 0), 8);
+    tu_attr_ints(tu_node_attrs(g, ex), "explicit_paddings", TU_DIMS(0, 0, 1, 2, 3, 4, 0, 0), 8);
     int nc = conv(g, "nchw", "Conv2D", "xc,f", TU_DIMS(1, 1, 2, 2), "SAME");
-    tu_attr_str(at(g, nc), "data_format", "NCHW");
+    tu_attr_str(tu_node_attrs(g, nc), "data_format", "NCHW");
     conv(g, "unk", "Conv2D", "xu,f", s2, "SAME");
     conv(g, "grouped", "Conv2D", "x,fg", s1, "SAME");
     conv(g, "dw", "DepthwiseConv2dNative", "x,dwf", s1, "SAME");
@@ -347,8 +335,8 @@ static void convolutions_and_pooling(void **state) {
     ph(g, "x", TU_DIMS(1, 5, 5, 3), 4);
     const_t(g, "f", tu_f32(TU_DIMS(3, 3, 3, 8), 4, NULL));
     int c3 = fop(g, "c", "Conv2D", "x,f");
-    tu_attr_ints(at(g, c3), "strides", TU_DIMS(1, 1, 1), 3);
-    tu_attr_str(at(g, c3), "padding", "SAME");
+    tu_attr_ints(tu_node_attrs(g, c3), "strides", TU_DIMS(1, 1, 1), 3);
+    tu_attr_str(tu_node_attrs(g, c3), "padding", "SAME");
     infer_fails(g, "stride attribute to contain 4 values");
     frt_graph_free(g);
 }
@@ -359,12 +347,12 @@ static void fused_batch_norm(void **state) {
     ph(g, "x", TU_DIMS(2, 4, 4, 3), 4);
     ph(g, "xu", TU_DIMS(2, 4, 4, -1), 4);
     ph(g, "v", TU_DIMS(3), 1);
-    int bn = add(g, "bn", "FusedBatchNormV3", "x,v,v,v,v");
-    tu_attr_type(at(g, bn), "T", FRT_DTYPE_HALF);
-    tu_attr_type(at(g, bn), "U", FRT_DTYPE_FLOAT);
-    tu_attr_bool(at(g, bn), "is_training", false);
+    int bn = tu_add_node(g, "bn", "FusedBatchNormV3", "x,v,v,v,v");
+    tu_attr_type(tu_node_attrs(g, bn), "T", FRT_DTYPE_HALF);
+    tu_attr_type(tu_node_attrs(g, bn), "U", FRT_DTYPE_FLOAT);
+    tu_attr_bool(tu_node_attrs(g, bn), "is_training", false);
     int bn2 = fop(g, "bn2", "FusedBatchNorm", "xu,v,v,v,v");
-    tu_attr_bool(at(g, bn2), "is_training", false);
+    tu_attr_bool(tu_node_attrs(g, bn2), "is_training", false);
     frt_shape_map *m = infer_ok(g);
     EXPECT("bn", "[2,4,4,3]");
     EXPECT("bn:1", "[3]");
@@ -380,7 +368,7 @@ static void fused_batch_norm(void **state) {
     ph(g, "x", TU_DIMS(2, 4, 4, 3), 4);
     ph(g, "v", TU_DIMS(4), 1);
     int b = fop(g, "bn", "FusedBatchNorm", "x,v,v,v,v");
-    tu_attr_bool(at(g, b), "is_training", false);
+    tu_attr_bool(tu_node_attrs(g, b), "is_training", false);
     infer_fails(g, "node 'bn' (FusedBatchNorm): scale");
     frt_graph_free(g);
 }
@@ -396,12 +384,12 @@ static void reductions(void **state) {
     ph(g, "dyn", TU_DIMS(1), 1);
     fop(g, "mean", "Mean", "x,ax1");
     int k = fop(g, "mean_keep", "Mean", "x,ax1");
-    tu_attr_bool(at(g, k), "keep_dims", true);
+    tu_attr_bool(tu_node_attrs(g, k), "keep_dims", true);
     fop(g, "sum_neg", "Sum", "x,ax_neg");
     fop(g, "max_none", "Max", "x,none");
     fop(g, "min_scalar", "Min", "x,s2");
     int kd = fop(g, "prod_dyn_keep", "Prod", "x,dyn");
-    tu_attr_bool(at(g, kd), "keep_dims", true);
+    tu_attr_bool(tu_node_attrs(g, kd), "keep_dims", true);
     fop(g, "prod_dyn", "Prod", "x,dyn");
     fop(g, "argmax", "ArgMax", "x,s2");
     frt_shape_map *m = infer_ok(g);
@@ -455,10 +443,10 @@ static void reshape_squeeze_expand(void **state) {
     fop(g, "r_dyn", "Reshape", "x,dyn3");
     fop(g, "sq_all", "Squeeze", "sq");
     int s = fop(g, "sq_2", "Squeeze", "sq");
-    tu_attr_ints(at(g, s), "squeeze_dims", TU_DIMS(-2), 1);
+    tu_attr_ints(tu_node_attrs(g, s), "squeeze_dims", TU_DIMS(-2), 1);
     fop(g, "sq_unk", "Squeeze", "squ");
     int s2 = fop(g, "sq_unk0", "Squeeze", "squ");
-    tu_attr_ints(at(g, s2), "squeeze_dims", TU_DIMS(0), 1);
+    tu_attr_ints(tu_node_attrs(g, s2), "squeeze_dims", TU_DIMS(0), 1);
     fop(g, "ed0", "ExpandDims", "x,d0");
     fop(g, "edm1", "ExpandDims", "x,dm1");
     frt_shape_map *m = infer_ok(g);
@@ -508,7 +496,7 @@ static void reshape_squeeze_expand(void **state) {
     g = frt_graph_new();
     ph(g, "x", TU_DIMS(1, 3), 2);
     int q = fop(g, "sq", "Squeeze", "x");
-    tu_attr_ints(at(g, q), "squeeze_dims", TU_DIMS(1), 1);
+    tu_attr_ints(tu_node_attrs(g, q), "squeeze_dims", TU_DIMS(1), 1);
     infer_fails(g, "node 'sq' (Squeeze): Can not squeeze dim[1], expected a dimension of 1, "
                    "got 3");
     frt_graph_free(g);
@@ -527,32 +515,32 @@ static void shape_tensors_feed_reshape(void **state) {
     ivec(g, "s1", (const int32_t[]){1}, 1);
     iscalar(g, "twelve", 12);
     iscalar(g, "minus1", -1);
-    int ss = add(g, "batch", "StridedSlice", "shape,b0,b1,s1");
-    tu_attr_type(at(g, ss), "T", FRT_DTYPE_INT32);
-    tu_attr_type(at(g, ss), "Index", FRT_DTYPE_INT32);
-    tu_attr_int(at(g, ss), "shrink_axis_mask", 1);
-    int ks = add(g, "kbatch", "StridedSlice", "kshape,b0,b1,s1");
-    tu_attr_type(at(g, ks), "T", FRT_DTYPE_INT32);
-    tu_attr_type(at(g, ks), "Index", FRT_DTYPE_INT32);
-    tu_attr_int(at(g, ks), "shrink_axis_mask", 1);
-    int p = add(g, "pack", "Pack", "batch,twelve");
-    tu_attr_int(at(g, p), "N", 2);
-    tu_attr_type(at(g, p), "T", FRT_DTYPE_INT32);
-    int kp = add(g, "kpack", "Pack", "kbatch,minus1");
-    tu_attr_int(at(g, kp), "N", 2);
-    tu_attr_type(at(g, kp), "T", FRT_DTYPE_INT32);
+    int ss = tu_add_node(g, "batch", "StridedSlice", "shape,b0,b1,s1");
+    tu_attr_type(tu_node_attrs(g, ss), "T", FRT_DTYPE_INT32);
+    tu_attr_type(tu_node_attrs(g, ss), "Index", FRT_DTYPE_INT32);
+    tu_attr_int(tu_node_attrs(g, ss), "shrink_axis_mask", 1);
+    int ks = tu_add_node(g, "kbatch", "StridedSlice", "kshape,b0,b1,s1");
+    tu_attr_type(tu_node_attrs(g, ks), "T", FRT_DTYPE_INT32);
+    tu_attr_type(tu_node_attrs(g, ks), "Index", FRT_DTYPE_INT32);
+    tu_attr_int(tu_node_attrs(g, ks), "shrink_axis_mask", 1);
+    int p = tu_add_node(g, "pack", "Pack", "batch,twelve");
+    tu_attr_int(tu_node_attrs(g, p), "N", 2);
+    tu_attr_type(tu_node_attrs(g, p), "T", FRT_DTYPE_INT32);
+    int kp = tu_add_node(g, "kpack", "Pack", "kbatch,minus1");
+    tu_attr_int(tu_node_attrs(g, kp), "N", 2);
+    tu_attr_type(tu_node_attrs(g, kp), "T", FRT_DTYPE_INT32);
     fop(g, "flat", "Reshape", "x,pack");
     fop(g, "kflat", "Reshape", "k,kpack");
     /* Slicing the tail of a shape: Shape(k)[1:] then Prod-free ConcatV2 with [-1]. */
     ivec(g, "e3", (const int32_t[]){3}, 1);
-    int tail = add(g, "tail", "StridedSlice", "kshape,b1,e3,s1");
-    tu_attr_type(at(g, tail), "T", FRT_DTYPE_INT32);
-    tu_attr_type(at(g, tail), "Index", FRT_DTYPE_INT32);
+    int tail = tu_add_node(g, "tail", "StridedSlice", "kshape,b1,e3,s1");
+    tu_attr_type(tu_node_attrs(g, tail), "T", FRT_DTYPE_INT32);
+    tu_attr_type(tu_node_attrs(g, tail), "Index", FRT_DTYPE_INT32);
     ivec(g, "m1", (const int32_t[]){-1}, 1);
     iscalar(g, "axis0", 0);
-    int cc = add(g, "newshape", "ConcatV2", "m1,tail,axis0");
-    tu_attr_int(at(g, cc), "N", 2);
-    tu_attr_type(at(g, cc), "T", FRT_DTYPE_INT32);
+    int cc = tu_add_node(g, "newshape", "ConcatV2", "m1,tail,axis0");
+    tu_attr_int(tu_node_attrs(g, cc), "N", 2);
+    tu_attr_type(tu_node_attrs(g, cc), "T", FRT_DTYPE_INT32);
     fop(g, "r3", "Reshape", "x,newshape");
     fop(g, "fill", "Fill", "kshape,twelve");
     frt_shape_map *m = infer_ok(g);
@@ -588,7 +576,7 @@ static void concat_pack_unpack(void **state) {
 #define CONCAT(name, in, n)                                                                \
     do {                                                                                   \
         int c_ = fop(g, name, "ConcatV2", in);                                             \
-        tu_attr_int(at(g, c_), "N", n);                                                    \
+        tu_attr_int(tu_node_attrs(g, c_), "N", n);                                         \
     } while (0)
     CONCAT("ab", "a,b,one", 2);
     CONCAT("ab_neg", "a,b,m1", 2);
@@ -598,18 +586,18 @@ static void concat_pack_unpack(void **state) {
     CONCAT("any_a", "any,a,zero", 2);
     CONCAT("dyn", "a,b,dyn_axis", 2);
     int v1 = fop(g, "v1", "Concat", "one,a,b");
-    tu_attr_int(at(g, v1), "N", 2);
+    tu_attr_int(tu_node_attrs(g, v1), "N", 2);
     int p = fop(g, "pack", "Pack", "a,a,u");
-    tu_attr_int(at(g, p), "N", 3);
+    tu_attr_int(tu_node_attrs(g, p), "N", 3);
     int pn = fop(g, "pack_neg", "Pack", "a,a,a");
-    tu_attr_int(at(g, pn), "N", 3);
-    tu_attr_int(at(g, pn), "axis", -1);
+    tu_attr_int(tu_node_attrs(g, pn), "N", 3);
+    tu_attr_int(tu_node_attrs(g, pn), "axis", -1);
     int ps = fop(g, "pack_s", "Pack", "s,s,s,s");
-    tu_attr_int(at(g, ps), "N", 4);
+    tu_attr_int(tu_node_attrs(g, ps), "N", 4);
     ph(g, "x", TU_DIMS(2, 3, 4), 3);
     int un = fop(g, "un", "Unpack", "x");
-    tu_attr_int(at(g, un), "num", 3);
-    tu_attr_int(at(g, un), "axis", 1);
+    tu_attr_int(tu_node_attrs(g, un), "num", 3);
+    tu_attr_int(tu_node_attrs(g, un), "axis", 1);
     frt_shape_map *m = infer_ok(g);
     EXPECT("ab", "[2,8]");
     EXPECT("ab_neg", "[2,8]");
@@ -633,7 +621,7 @@ static void concat_pack_unpack(void **state) {
     iscalar(g, "one", 1);
     CONCAT("bad", "a,c,one", 2);
     int bp = fop(g, "bad_pack", "Pack", "a,c");
-    tu_attr_int(at(g, bp), "N", 2);
+    tu_attr_int(tu_node_attrs(g, bp), "N", 2);
     TU_OK(frt_graph_finalize(g));
     frt_shape_map *bad = NULL;
     frt_status *st = frt_graph_infer_shapes(g, NULL, NULL, NULL, 0, &bad);
@@ -655,7 +643,7 @@ static void shape_transpose_pad_and_friends(void **state) {
     fop(g, "shape", "Shape", "x");
     fop(g, "shape_any", "Shape", "any");
     int s64 = fop(g, "shape64", "Shape", "x");
-    tu_attr_type(at(g, s64), "out_type", FRT_DTYPE_INT64);
+    tu_attr_type(tu_node_attrs(g, s64), "out_type", FRT_DTYPE_INT64);
     ivec(g, "perm", (const int32_t[]){2, 0, 1}, 3);
     fop(g, "tr", "Transpose", "x,perm");
     const_t(g, "pads", tu_i32(TU_DIMS(2, 2), 2, (const int32_t[]){1, 1, 0, 2}));
@@ -663,36 +651,36 @@ static void shape_transpose_pad_and_friends(void **state) {
     const_t(g, "cv", tu_scalar_f32(0));
     fop(g, "padv2", "PadV2", "m,pads,cv");
     int mp = fop(g, "mirror", "MirrorPad", "m,pads");
-    tu_attr_str(at(g, mp), "mode", "REFLECT");
+    tu_attr_str(tu_node_attrs(g, mp), "mode", "REFLECT");
     ivec(g, "mult", (const int32_t[]){3, 0}, 2);
     fop(g, "tile", "Tile", "m,mult");
     ivec(g, "begin", (const int32_t[]){1, 0}, 2);
     ivec(g, "size", (const int32_t[]){1, -1}, 2);
     int sl = fop(g, "slice", "Slice", "m,begin,size");
-    tu_attr_type(at(g, sl), "Index", FRT_DTYPE_INT32);
+    tu_attr_type(tu_node_attrs(g, sl), "Index", FRT_DTYPE_INT32);
     ph(g, "p", NULL, 0);
-    int pb = add(g, "pred", "Placeholder", NULL);
-    tu_attr_type(at(g, pb), "dtype", FRT_DTYPE_BOOL);
-    tu_attr_shape(at(g, pb), "shape", NULL, 0);
+    int pb = tu_add_node(g, "pred", "Placeholder", NULL);
+    tu_attr_type(tu_node_attrs(g, pb), "dtype", FRT_DTYPE_BOOL);
+    tu_attr_shape(tu_node_attrs(g, pb), "shape", NULL, 0);
     fop(g, "sw", "Switch", "m,pred");
     int mg = fop(g, "merge", "Merge", "sw,sw:1");
-    tu_attr_int(at(g, mg), "N", 2);
+    tu_attr_int(tu_node_attrs(g, mg), "N", 2);
     iscalar(g, "one", 1);
     int sp = fop(g, "split", "Split", "one,m");
-    tu_attr_int(at(g, sp), "num_split", 3);
+    tu_attr_int(tu_node_attrs(g, sp), "num_split", 3);
     ivec(g, "bshape", (const int32_t[]){4, 2, 3}, 3);
     fop(g, "bcast_to", "BroadcastTo", "m,bshape");
     const_t(g, "params", tu_f32(TU_DIMS(10, 5), 2, NULL));
     ph(g, "idx", TU_DIMS(2, 7), 2);
     iscalar(g, "zero", 0);
-    int gv = add(g, "gather", "GatherV2", "params,idx,zero");
-    tu_attr_type(at(g, gv), "Tparams", FRT_DTYPE_FLOAT);
-    tu_attr_type(at(g, gv), "Tindices", FRT_DTYPE_INT32);
-    tu_attr_type(at(g, gv), "Taxis", FRT_DTYPE_INT32);
+    int gv = tu_add_node(g, "gather", "GatherV2", "params,idx,zero");
+    tu_attr_type(tu_node_attrs(g, gv), "Tparams", FRT_DTYPE_FLOAT);
+    tu_attr_type(tu_node_attrs(g, gv), "Tindices", FRT_DTYPE_INT32);
+    tu_attr_type(tu_node_attrs(g, gv), "Taxis", FRT_DTYPE_INT32);
     iscalar(g, "ten", 10);
     iscalar(g, "three", 3);
-    int rg = add(g, "range", "Range", "one,ten,three");
-    tu_attr_type(at(g, rg), "Tidx", FRT_DTYPE_INT32);
+    int rg = tu_add_node(g, "range", "Range", "one,ten,three");
+    tu_attr_type(tu_node_attrs(g, rg), "Tidx", FRT_DTYPE_INT32);
     frt_shape_map *m = infer_ok(g);
     EXPECT("shape", "[3]");
     EXPECT("shape_any", "[?]");
@@ -739,12 +727,12 @@ static void strided_slice(void **state) {
         ivec(g, name "_e", e, n);                                                          \
         ivec(g, name "_s", s, n);                                                          \
         int i_ = fop(g, name, "StridedSlice", in "," name "_b," name "_e," name "_s");     \
-        tu_attr_type(at(g, i_), "Index", FRT_DTYPE_INT32);                                 \
-        tu_attr_int(at(g, i_), "begin_mask", bm);                                          \
-        tu_attr_int(at(g, i_), "end_mask", em);                                            \
-        tu_attr_int(at(g, i_), "ellipsis_mask", ellipsis);                                 \
-        tu_attr_int(at(g, i_), "new_axis_mask", newax);                                    \
-        tu_attr_int(at(g, i_), "shrink_axis_mask", shrink);                                \
+        tu_attr_type(tu_node_attrs(g, i_), "Index", FRT_DTYPE_INT32);                      \
+        tu_attr_int(tu_node_attrs(g, i_), "begin_mask", bm);                               \
+        tu_attr_int(tu_node_attrs(g, i_), "end_mask", em);                                 \
+        tu_attr_int(tu_node_attrs(g, i_), "ellipsis_mask", ellipsis);                      \
+        tu_attr_int(tu_node_attrs(g, i_), "new_axis_mask", newax);                         \
+        tu_attr_int(tu_node_attrs(g, i_), "shrink_axis_mask", shrink);                     \
     } while (0)
     /* x[:, -1] */
     SS("last", "x", TU_I32(0, -1), TU_I32(0, 0), TU_I32(1, 1), 2, 1, 1, 0, 0, 2);
@@ -822,9 +810,9 @@ static void placeholder_with_default(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
     const_t(g, "c", tu_f32(TU_DIMS(2, 3), 2, NULL));
-    int p = add(g, "p", "PlaceholderWithDefault", "c");
-    tu_attr_type(at(g, p), "dtype", FRT_DTYPE_FLOAT);
-    tu_attr_shape(at(g, p), "shape", TU_DIMS(-1, 3), 2);
+    int p = tu_add_node(g, "p", "PlaceholderWithDefault", "c");
+    tu_attr_type(tu_node_attrs(g, p), "dtype", FRT_DTYPE_FLOAT);
+    tu_attr_shape(tu_node_attrs(g, p), "shape", TU_DIMS(-1, 3), 2);
     frt_shape_map *m = infer_ok(g);
     EXPECT("p", "[?,3]");
     frt_shape_map_free(m);
@@ -832,9 +820,9 @@ static void placeholder_with_default(void **state) {
 
     g = frt_graph_new();
     const_t(g, "c", tu_f32(TU_DIMS(2, 3), 2, NULL));
-    p = add(g, "p", "PlaceholderWithDefault", "c");
-    tu_attr_type(at(g, p), "dtype", FRT_DTYPE_FLOAT);
-    tu_attr_shape(at(g, p), "shape", TU_DIMS(-1, 4), 2);
+    p = tu_add_node(g, "p", "PlaceholderWithDefault", "c");
+    tu_attr_type(tu_node_attrs(g, p), "dtype", FRT_DTYPE_FLOAT);
+    tu_attr_shape(tu_node_attrs(g, p), "shape", TU_DIMS(-1, 4), 2);
     infer_fails(g, "node 'p' (PlaceholderWithDefault)");
     frt_graph_free(g);
 }
@@ -847,7 +835,7 @@ static void hostile_sizes_are_safe(void **state) {
     ph(g, "big", TU_DIMS(INT64_MAX / 2, 4), 2);
     const_t(g, "huge", tu_i64(TU_DIMS(2), 1, (const int64_t[]){INT64_MAX / 2, 4}));
     int r = fop(g, "r", "Reshape", "x,huge");
-    tu_attr_type(at(g, r), "Tshape", FRT_DTYPE_INT64);
+    tu_attr_type(tu_node_attrs(g, r), "Tshape", FRT_DTYPE_INT64);
     const_t(g, "mult", tu_i32(TU_DIMS(2), 1, (const int32_t[]){1000, 1000}));
     fop(g, "tile", "Tile", "big,mult");
     int mp = fop(g, "pool", "MaxPool", "big");

@@ -1,5 +1,6 @@
 /* tests/graph/test_validate.c: frt_graph_finalize resolves inputs, fills defaults, sets
  * output counts and reports every problem at once; topological order skips loop back edges. */
+#include "util/graph_util.h"
 #include "util/test_util.h"
 
 #include <stdlib.h>
@@ -7,25 +8,10 @@
 
 #include "graph/graph.h"
 
-/* Adds a node with comma-separated inputs ("a,b:1,^c"). */
-static int add(frt_graph *g, const char *name, const char *op, const char *inputs) {
-    int i = frt_graph_add_node(g, name, op, "");
-    if (inputs && *inputs) {
-        char *buf = strdup(inputs);
-        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
-            frt_node_add_input(frt_graph_node(g, i), t);
-        free(buf);
-    }
-    return i;
-}
-
-static frt_attrs *attrs(frt_graph *g, int i) { return &frt_graph_node(g, i)->attrs; }
-
+/* A float scalar Const. */
 static int add_const(frt_graph *g, const char *name) {
-    int i = add(g, name, "Const", NULL);
-    tu_attr_type(attrs(g, i), "dtype", FRT_DTYPE_FLOAT);
     frt_tensor *t = tu_scalar_f32(1);
-    tu_attr_tensor(attrs(g, i), "value", t);
+    int i = tu_add_const(g, name, t);
     frt_tensor_unref(t);
     return i;
 }
@@ -33,37 +19,39 @@ static int add_const(frt_graph *g, const char *name) {
 static void resolves_edges_and_sets_outputs(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
-    int x = add(g, "x", "Placeholder", NULL);
-    tu_attr_type(attrs(g, x), "dtype", FRT_DTYPE_FLOAT);
+    int x = tu_add_node(g, "x", "Placeholder", NULL);
+    tu_attr_type(tu_node_attrs(g, x), "dtype", FRT_DTYPE_FLOAT);
     int w = add_const(g, "w");
-    int init = add(g, "init", "NoOp", NULL);
-    int mm = add(g, "dense/MatMul", "MatMul", "x,w:0,^init");
-    tu_attr_type(attrs(g, mm), "T", FRT_DTYPE_FLOAT);
-    int un = add(g, "un", "Unpack", "dense/MatMul");
-    tu_attr_int(attrs(g, un), "num", 3);
-    int idn = add(g, "idn", "IdentityN", "un:2,un:1");
-    tu_attr_types(attrs(g, idn), "T", (const frt_dtype[]){FRT_DTYPE_FLOAT, FRT_DTYPE_FLOAT}, 2);
-    int p = add(g, "p", "Placeholder", NULL);
-    tu_attr_type(attrs(g, p), "dtype", FRT_DTYPE_BOOL);
-    int sw = add(g, "sw", "Switch", "idn:1,p");
-    int mystery = add(g, "mystery", "SomeCustomOp", "sw:1,x:0,^mm_missing_is_not_checked");
+    int init = tu_add_node(g, "init", "NoOp", NULL);
+    int mm = tu_add_node(g, "dense/MatMul", "MatMul", "x,w:0,^init");
+    tu_attr_type(tu_node_attrs(g, mm), "T", FRT_DTYPE_FLOAT);
+    int un = tu_add_node(g, "un", "Unpack", "dense/MatMul");
+    tu_attr_int(tu_node_attrs(g, un), "num", 3);
+    int idn = tu_add_node(g, "idn", "IdentityN", "un:2,un:1");
+    tu_attr_types(tu_node_attrs(g, idn), "T",
+                  (const frt_dtype[]){FRT_DTYPE_FLOAT, FRT_DTYPE_FLOAT}, 2);
+    int p = tu_add_node(g, "p", "Placeholder", NULL);
+    tu_attr_type(tu_node_attrs(g, p), "dtype", FRT_DTYPE_BOOL);
+    int sw = tu_add_node(g, "sw", "Switch", "idn:1,p");
+    int mystery = tu_add_node(g, "mystery", "SomeCustomOp", "sw:1,x:0,^mm_missing_is_not_checked");
     frt_status *st = frt_graph_finalize(g);
     /* The unknown op's inputs are still resolved, so a missing node is reported. */
     tu_assert_error(st, FRT_INVALID_ARGUMENT, "unknown node 'mm_missing_is_not_checked'");
     frt_graph_free(g);
 
     g = frt_graph_new();
-    x = add(g, "x", "Placeholder", NULL);
+    x = tu_add_node(g, "x", "Placeholder", NULL);
     w = add_const(g, "w");
-    init = add(g, "init", "NoOp", NULL);
-    mm = add(g, "dense/MatMul", "MatMul", "x,w:0,^init");
-    un = add(g, "un", "Unpack", "dense/MatMul");
-    tu_attr_int(attrs(g, un), "num", 3);
-    idn = add(g, "idn", "IdentityN", "un:2,un:1");
-    tu_attr_types(attrs(g, idn), "T", (const frt_dtype[]){FRT_DTYPE_FLOAT, FRT_DTYPE_FLOAT}, 2);
-    p = add(g, "p", "Placeholder", NULL);
-    sw = add(g, "sw", "Switch", "idn:1,p");
-    mystery = add(g, "mystery", "SomeCustomOp", "sw:1,x,^init");
+    init = tu_add_node(g, "init", "NoOp", NULL);
+    mm = tu_add_node(g, "dense/MatMul", "MatMul", "x,w:0,^init");
+    un = tu_add_node(g, "un", "Unpack", "dense/MatMul");
+    tu_attr_int(tu_node_attrs(g, un), "num", 3);
+    idn = tu_add_node(g, "idn", "IdentityN", "un:2,un:1");
+    tu_attr_types(tu_node_attrs(g, idn), "T",
+                  (const frt_dtype[]){FRT_DTYPE_FLOAT, FRT_DTYPE_FLOAT}, 2);
+    p = tu_add_node(g, "p", "Placeholder", NULL);
+    sw = tu_add_node(g, "sw", "Switch", "idn:1,p");
+    mystery = tu_add_node(g, "mystery", "SomeCustomOp", "sw:1,x,^init");
     TU_OK(frt_graph_finalize(g));
     assert_true(g->finalized);
 
@@ -88,8 +76,8 @@ static void resolves_edges_and_sets_outputs(void **state) {
     assert_int_equal(frt_graph_node(g, mystery)->ctrl[0], init);
     /* Defaults: MatMul's transpose flags appear. */
     bool ta = true;
-    TU_OK(frt_attr_get_bool(attrs(g, mm), "transpose_a", true, &ta));
-    assert_non_null(frt_attrs_find(attrs(g, mm), "transpose_a"));
+    TU_OK(frt_attr_get_bool(tu_node_attrs(g, mm), "transpose_a", true, &ta));
+    assert_non_null(frt_attrs_find(tu_node_attrs(g, mm), "transpose_a"));
     assert_false(ta);
     /* Resolving a tensor name now checks the output index. */
     frt_edge e;
@@ -106,22 +94,22 @@ static void resolves_edges_and_sets_outputs(void **state) {
 static void conv2d_gets_default_dilations(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
-    add(g, "x", "Placeholder", NULL);
+    tu_add_node(g, "x", "Placeholder", NULL);
     add_const(g, "f");
-    int c = add(g, "conv", "Conv2D", "x,f");
-    tu_attr_type(attrs(g, c), "T", FRT_DTYPE_FLOAT);
-    tu_attr_ints(attrs(g, c), "strides", (const int64_t[]){1, 1, 1, 1}, 4);
-    tu_attr_str(attrs(g, c), "padding", "SAME");
+    int c = tu_add_node(g, "conv", "Conv2D", "x,f");
+    tu_attr_type(tu_node_attrs(g, c), "T", FRT_DTYPE_FLOAT);
+    tu_attr_ints(tu_node_attrs(g, c), "strides", (const int64_t[]){1, 1, 1, 1}, 4);
+    tu_attr_str(tu_node_attrs(g, c), "padding", "SAME");
     TU_OK(frt_graph_finalize(g));
     int64_t d[8];
     int n;
-    TU_OK(frt_attr_get_int_list(attrs(g, c), "dilations", 8, d, &n));
+    TU_OK(frt_attr_get_int_list(tu_node_attrs(g, c), "dilations", 8, d, &n));
     assert_int_equal(n, 4);
     for (int i = 0; i < 4; i++) assert_int_equal(d[i], 1);
     const char *fmt = NULL;
-    TU_OK(frt_attr_get_str(attrs(g, c), "data_format", NULL, &fmt));
+    TU_OK(frt_attr_get_str(tu_node_attrs(g, c), "data_format", NULL, &fmt));
     assert_string_equal(fmt, "NHWC");
-    assert_non_null(frt_attrs_find(attrs(g, c), "explicit_paddings"));
+    assert_non_null(frt_attrs_find(tu_node_attrs(g, c), "explicit_paddings"));
     frt_graph_free(g);
 }
 
@@ -129,20 +117,20 @@ static void all_problems_reported_together(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
     add_const(g, "w");
-    add(g, "x", "Placeholder", NULL);
-    add(g, "x", "Placeholder", NULL);              /* duplicate */
-    add(g, "", "NoOp", NULL);                      /* empty name */
-    add(g, "dense/MatMul", "MatMul", "x,w:3");     /* index out of range */
-    add(g, "ghost_user", "Identity", "ghost");      /* unknown node */
-    add(g, "bad_syntax", "Identity", "x:abc");      /* malformed */
-    add(g, "arity", "AddV2", "x");                  /* 1 of 2 inputs */
-    add(g, "order", "AddV2", "x,^w,x");              /* data after control */
-    int an = add(g, "addn", "AddN", "x,x");          /* missing N */
+    tu_add_node(g, "x", "Placeholder", NULL);
+    tu_add_node(g, "x", "Placeholder", NULL);              /* duplicate */
+    tu_add_node(g, "", "NoOp", NULL);                      /* empty name */
+    tu_add_node(g, "dense/MatMul", "MatMul", "x,w:3");     /* index out of range */
+    tu_add_node(g, "ghost_user", "Identity", "ghost");      /* unknown node */
+    tu_add_node(g, "bad_syntax", "Identity", "x:abc");      /* malformed */
+    tu_add_node(g, "arity", "AddV2", "x");                  /* 1 of 2 inputs */
+    tu_add_node(g, "order", "AddV2", "x,^w,x");              /* data after control */
+    int an = tu_add_node(g, "addn", "AddN", "x,x");          /* missing N */
     (void)an;
-    add(g, "opless", "", NULL);                     /* no op */
-    add(g, "a", "Identity", "b");                   /* cycle a <- b <- a */
-    add(g, "b", "Identity", "a");
-    add(g, "after_cycle", "Identity", "a");          /* downstream, not on the cycle */
+    tu_add_node(g, "opless", "", NULL);                     /* no op */
+    tu_add_node(g, "a", "Identity", "b");                   /* cycle a <- b <- a */
+    tu_add_node(g, "b", "Identity", "a");
+    tu_add_node(g, "after_cycle", "Identity", "a");          /* downstream, not on the cycle */
     frt_status *st = frt_graph_finalize(g);
     assert_non_null(st);
     assert_int_equal(frt_status_code(st), FRT_INVALID_ARGUMENT);
@@ -176,8 +164,8 @@ static void all_problems_reported_together(void **state) {
 static void noop_has_no_data_output(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
-    add(g, "init", "NoOp", NULL);
-    add(g, "id", "Identity", "init");
+    tu_add_node(g, "init", "NoOp", NULL);
+    tu_add_node(g, "id", "Identity", "init");
     tu_assert_error(frt_graph_finalize(g), FRT_INVALID_ARGUMENT,
                     "refers to output 0 of 'init' (NoOp), which has 0 outputs");
     frt_graph_free(g);
@@ -187,19 +175,19 @@ static void noop_has_no_data_output(void **state) {
 static frt_graph *while_loop(int *ids) {
     frt_graph *g = frt_graph_new();
     ids[0] = add_const(g, "start");
-    ids[1] = add(g, "enter", "Enter", "start");
-    tu_attr_str(attrs(g, ids[1]), "frame_name", "loop");
-    ids[2] = add(g, "merge", "Merge", "enter,next");
-    tu_attr_int(attrs(g, ids[2]), "N", 2);
+    ids[1] = tu_add_node(g, "enter", "Enter", "start");
+    tu_attr_str(tu_node_attrs(g, ids[1]), "frame_name", "loop");
+    ids[2] = tu_add_node(g, "merge", "Merge", "enter,next");
+    tu_attr_int(tu_node_attrs(g, ids[2]), "N", 2);
     ids[3] = add_const(g, "limit");
-    ids[4] = add(g, "less", "Less", "merge,limit");
-    ids[5] = add(g, "cond", "LoopCond", "less");
-    ids[6] = add(g, "switch", "Switch", "merge,cond");
-    ids[7] = add(g, "exit", "Exit", "switch");
-    ids[8] = add(g, "body", "Identity", "switch:1");
+    ids[4] = tu_add_node(g, "less", "Less", "merge,limit");
+    ids[5] = tu_add_node(g, "cond", "LoopCond", "less");
+    ids[6] = tu_add_node(g, "switch", "Switch", "merge,cond");
+    ids[7] = tu_add_node(g, "exit", "Exit", "switch");
+    ids[8] = tu_add_node(g, "body", "Identity", "switch:1");
     ids[9] = add_const(g, "one");
-    ids[10] = add(g, "add", "AddV2", "body,one");
-    ids[11] = add(g, "next", "NextIteration", "add");
+    ids[10] = tu_add_node(g, "add", "AddV2", "body,one");
+    ids[11] = tu_add_node(g, "next", "NextIteration", "add");
     return g;
 }
 
@@ -236,9 +224,9 @@ static void loops_are_not_cycles(void **state) {
 static void topo_order_is_stable(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
-    add(g, "c", "Identity", "a");
-    add(g, "b", "NoOp", "^a");
-    add(g, "a", "Placeholder", NULL);
+    tu_add_node(g, "c", "Identity", "a");
+    tu_add_node(g, "b", "NoOp", "^a");
+    tu_add_node(g, "a", "Placeholder", NULL);
     TU_OK(frt_graph_finalize(g));
     int order[3];
     TU_OK(frt_graph_topo_order(g, order));

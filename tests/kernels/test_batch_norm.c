@@ -7,27 +7,10 @@
 #include <math.h>
 #include <string.h>
 
-static frt_threadpool *pool;
-
-static int setup(void **state) {
-    (void)state;
-    pool = frt_threadpool_new(3);
-    return pool ? 0 : -1;
-}
-static int teardown(void **state) {
-    (void)state;
-    frt_threadpool_free(pool);
-    return 0;
-}
-
-static float frand(unsigned *seed) {
-    *seed = *seed * 1103515245u + 12345u;
-    return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
-}
-
+/* tu_rand_f32 shifted by lo (variances must stay positive). */
 static frt_tensor *rand_f32(const int64_t *dims, int ndim, unsigned seed, float lo) {
-    frt_tensor *t = tu_f32(dims, ndim, NULL);
-    for (int64_t i = 0; i < t->n; i++) frt_tensor_f32(t)[i] = frand(&seed) + lo;
+    frt_tensor *t = tu_rand_f32(dims, ndim, seed);
+    for (int64_t i = 0; i < t->n; i++) frt_tensor_f32(t)[i] += lo;
     return t;
 }
 
@@ -57,7 +40,7 @@ static frt_status *run_nonconst(const char *op, const frt_attrs *a, frt_tensor *
     for (int i = 0; i < 5; i++) in_refs[i] = frt_tensor_ref(ins[i]);
     frt_kernel_ctx c = {.def = d, .node_name = op, .attrs = a, .state = st, .n_inputs = 5,
                         .inputs = in_refs, .n_outputs = n_out, .outputs = outs,
-                        .alloc = frt_cpu_allocator_default(), .pool = pool};
+                        .alloc = frt_cpu_allocator_default(), .pool = tu_pool};
     frt_status *s = d->compute(&c);
     d->free_state(st);
     for (int i = 0; i < 5; i++) frt_tensor_unref(in_refs[i]);
@@ -119,7 +102,7 @@ static void inference_layouts_agree(void **state) {
     tu_attr_type(&a, "T", FRT_DTYPE_FLOAT);
     tu_attr_bool(&a, "is_training", false);
     frt_tensor *ins[5] = {x, scale, offset, mean, var}, *outs[6];
-    TU_OK(frt_kernel_run_once("FusedBatchNormV3", &a, ins, 5, outs, 6, pool));
+    TU_OK(frt_kernel_run_once("FusedBatchNormV3", &a, ins, 5, outs, 6, tu_pool));
     tu_assert_close_f32(outs[0], want, 1e-5f, 1e-5f);
     for (int i = 0; i < 6; i++) frt_tensor_unref(outs[i]);
 
@@ -214,5 +197,5 @@ int main(void) {
         cmocka_unit_test(training_statistics),
         cmocka_unit_test(batch_norm_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_pool_setup, tu_pool_teardown);
 }

@@ -6,30 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static frt_threadpool *pool;
-
-static int setup(void **state) {
-    (void)state;
-    pool = frt_threadpool_new(3);
-    return pool ? 0 : -1;
-}
-static int teardown(void **state) {
-    (void)state;
-    frt_threadpool_free(pool);
-    return 0;
-}
-
-static float frand(unsigned *seed) {
-    *seed = *seed * 1103515245u + 12345u;
-    return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
-}
-
-static frt_tensor *rand_f32(const int64_t *dims, int ndim, unsigned seed) {
-    frt_tensor *t = tu_f32(dims, ndim, NULL);
-    for (int64_t i = 0; i < t->n; i++) frt_tensor_f32(t)[i] = frand(&seed);
-    return t;
-}
-
 typedef struct cfg {
     int64_t N, H, W, C, KH, KW, OC; /* OC: Conv2D output channels, depthwise multiplier */
     int64_t sh, sw, dh, dw;
@@ -126,9 +102,9 @@ static frt_tensor *swap_layout(const frt_tensor *t, bool to_nchw) {
 
 static void check(const cfg *c, bool depthwise, unsigned seed) {
     int64_t G = c->groups ? c->groups : 1;
-    frt_tensor *x = rand_f32(TU_DIMS(c->N, c->H, c->W, c->C), 4, seed);
-    frt_tensor *f = depthwise ? rand_f32(TU_DIMS(c->KH, c->KW, c->C, c->OC), 4, seed + 7)
-                              : rand_f32(TU_DIMS(c->KH, c->KW, c->C / G, c->OC), 4, seed + 7);
+    frt_tensor *x = tu_rand_f32(TU_DIMS(c->N, c->H, c->W, c->C), 4, seed);
+    frt_tensor *f = depthwise ? tu_rand_f32(TU_DIMS(c->KH, c->KW, c->C, c->OC), 4, seed + 7)
+                              : tu_rand_f32(TU_DIMS(c->KH, c->KW, c->C / G, c->OC), 4, seed + 7);
     frt_tensor *want = reference(c, depthwise, x, f);
     const char *op = depthwise ? "DepthwiseConv2dNative" : "Conv2D";
     for (int mode = 0; mode < 3; mode++) { /* NHWC, NHWC threaded, NCHW threaded */
@@ -136,7 +112,7 @@ static void check(const cfg *c, bool depthwise, unsigned seed) {
         set_attrs(&a, c, mode == 2);
         frt_tensor *xin = mode == 2 ? swap_layout(x, true) : frt_tensor_ref(x), *y;
         frt_tensor *ins[2] = {xin, f};
-        frt_status *st = frt_kernel_run_once(op, &a, ins, 2, &y, 1, mode ? pool : NULL);
+        frt_status *st = frt_kernel_run_once(op, &a, ins, 2, &y, 1, mode ? tu_pool : NULL);
         if (st)
             fail_msg("%s %lldx%lldx%lldx%lld k%lldx%lld s%lld,%lld d%lld,%lld %s mode %d: %s", op,
                      (long long)c->N, (long long)c->H, (long long)c->W, (long long)c->C,
@@ -289,5 +265,5 @@ int main(void) {
         cmocka_unit_test(depthwise_matches_reference),
         cmocka_unit_test(conv_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_pool_setup, tu_pool_teardown);
 }

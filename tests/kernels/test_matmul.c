@@ -5,34 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static frt_threadpool *pool;
-
-static int setup(void **state) {
-    (void)state;
-    pool = frt_threadpool_new(3);
-    return pool ? 0 : -1;
-}
-static int teardown(void **state) {
-    (void)state;
-    frt_threadpool_free(pool);
-    return 0;
-}
-
-static float frand(unsigned *seed) {
-    *seed = *seed * 1103515245u + 12345u;
-    return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
-}
-
-static frt_tensor *rand_f32(const int64_t *dims, int ndim, unsigned seed) {
-    frt_tensor *t = tu_f32(dims, ndim, NULL);
-    for (int64_t i = 0; i < t->n; i++) frt_tensor_f32(t)[i] = frand(&seed);
-    return t;
-}
-
 static frt_status *run2(const char *op, const frt_attrs *a, frt_tensor *x, frt_tensor *y,
                         frt_tensor **out, bool threaded) {
     frt_tensor *ins[2] = {x, y};
-    return frt_kernel_run_once(op, a, ins, 2, out, 1, threaded ? pool : NULL);
+    return frt_kernel_run_once(op, a, ins, 2, out, 1, threaded ? tu_pool : NULL);
 }
 
 static void mm_attrs(frt_attrs *a, frt_dtype dt, bool ta, bool tb) {
@@ -89,8 +65,9 @@ static void matmul_random_transposes(void **state) {
         for (int t = 0; t < 8; t++) {
             bool ta = t & 1, tb = t & 2, threaded = t & 4;
             int64_t M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
-            frt_tensor *x = rand_f32(ta ? TU_DIMS(K, M) : TU_DIMS(M, K), 2, (unsigned)(s * 8 + t));
-            frt_tensor *y = rand_f32(tb ? TU_DIMS(N, K) : TU_DIMS(K, N), 2, (unsigned)(s + 99));
+            frt_tensor *x =
+                tu_rand_f32(ta ? TU_DIMS(K, M) : TU_DIMS(M, K), 2, (unsigned)(s * 8 + t));
+            frt_tensor *y = tu_rand_f32(tb ? TU_DIMS(N, K) : TU_DIMS(K, N), 2, (unsigned)(s + 99));
             frt_tensor *want = tu_f32(TU_DIMS(M, N), 2, NULL), *z;
             ref_mm(frt_tensor_f32(x), frt_tensor_f32(y), frt_tensor_f32(want), ta, tb, M, N, K);
             frt_attrs a;
@@ -170,7 +147,7 @@ static void check_bmm(const char *op, const int64_t *xb, int xbr, const int64_t 
     xd[xbr + 1] = adjx ? M0 : K0;
     yd[ybr] = adjy ? N0 : K0;
     yd[ybr + 1] = adjy ? K0 : N0;
-    frt_tensor *x = rand_f32(xd, xr, seed), *y = rand_f32(yd, yr, seed + 1), *z;
+    frt_tensor *x = tu_rand_f32(xd, xr, seed), *y = tu_rand_f32(yd, yr, seed + 1), *z;
     frt_attrs a;
     bmm_attrs(&a, adjx, adjy);
     if (strcmp(op, "BatchMatMulV3") == 0) {
@@ -273,5 +250,5 @@ int main(void) {
         cmocka_unit_test(batch_matmul_errors),
         cmocka_unit_test(empty_inner_dim_gives_zeros),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_pool_setup, tu_pool_teardown);
 }

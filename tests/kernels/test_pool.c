@@ -6,24 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-static frt_threadpool *pool;
-
-static int setup(void **state) {
-    (void)state;
-    pool = frt_threadpool_new(3);
-    return pool ? 0 : -1;
-}
-static int teardown(void **state) {
-    (void)state;
-    frt_threadpool_free(pool);
-    return 0;
-}
-
-static float frand(unsigned *seed) {
-    *seed = *seed * 1103515245u + 12345u;
-    return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
-}
-
 static void pool_attrs(frt_attrs *a, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
                        const char *pad, bool nchw) {
     frt_attrs_init(a);
@@ -152,9 +134,7 @@ static void pools_match_reference(void **state) {
     };
     for (size_t i = 0; i < FRT_COUNTOF(cfgs); i++) {
         const pcfg *c = &cfgs[i];
-        frt_tensor *x = tu_f32(TU_DIMS(c->N, c->H, c->W, c->C), 4, NULL);
-        unsigned seed = 5u + (unsigned)i;
-        for (int64_t k = 0; k < x->n; k++) frt_tensor_f32(x)[k] = frand(&seed);
+        frt_tensor *x = tu_rand_f32(TU_DIMS(c->N, c->H, c->W, c->C), 4, 5u + (unsigned)i);
         for (int avg = 0; avg < 2; avg++) {
             if (avg && strcmp(c->padding, "EXPLICIT") == 0) continue;
             frt_tensor *want = reference(c, avg, x);
@@ -167,7 +147,7 @@ static void pools_match_reference(void **state) {
                                            : TU_DIMS(0, 0, c->pt, c->pb, c->pl, c->pr, 0, 0), 8);
                 frt_tensor *in = mode == 2 ? to_nchw(x) : frt_tensor_ref(x), *y;
                 TU_OK(frt_kernel_run_once(avg ? "AvgPool" : "MaxPool", &a, &in, 1, &y, 1,
-                                          mode ? pool : NULL));
+                                          mode ? tu_pool : NULL));
                 frt_tensor *w = mode == 2 ? to_nchw(want) : frt_tensor_ref(want);
                 tu_assert_close_f32(y, w, 1e-5f, 1e-5f);
                 frt_tensor_unref(w);
@@ -231,5 +211,5 @@ int main(void) {
         cmocka_unit_test(maxpool_int32),
         cmocka_unit_test(pool_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_pool_setup, tu_pool_teardown);
 }

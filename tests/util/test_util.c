@@ -125,6 +125,31 @@ void tu_assert_error(frt_status *st, frt_code code, const char *needle) {
     frt_status_free(st);
 }
 
+frt_threadpool *tu_pool;
+
+int tu_pool_setup(void **state) {
+    (void)state;
+    tu_pool = frt_threadpool_new(3);
+    return tu_pool ? 0 : -1;
+}
+int tu_pool_teardown(void **state) {
+    (void)state;
+    frt_threadpool_free(tu_pool);
+    tu_pool = NULL;
+    return 0;
+}
+
+float tu_frand(unsigned *seed) {
+    *seed = *seed * 1103515245u + 12345u;
+    return (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+frt_tensor *tu_rand_f32(const int64_t *dims, int ndim, unsigned seed) {
+    frt_tensor *t = tu_f32(dims, ndim, NULL);
+    for (int64_t i = 0; i < t->n; i++) frt_tensor_f32(t)[i] = tu_frand(&seed);
+    return t;
+}
+
 const char *tu_data_path(char *buf, size_t n, const char *rel) {
     snprintf(buf, n, "%s/%s", FRT_TEST_DATA, rel);
     return buf;

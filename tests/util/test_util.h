@@ -1,5 +1,6 @@
 /* tests/util/test_util.h: small helpers shared by the cmocka tests: tensors from literals,
- * attr builders, running one kernel, comparing with tolerance, fixture paths. */
+ * attr builders, running one kernel, comparing with tolerance, a thread-pool fixture,
+ * deterministic random data, fixture paths. */
 #pragma once
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,6 +48,17 @@ void tu_assert_error(frt_status *st, frt_code code, const char *needle);
         frt_status *tu_st_ = (expr);                                                       \
         if (tu_st_) fail_msg("%s: %s", #expr, frt_status_message(tu_st_));                 \
     } while (0)
+
+/* A 3-thread pool for tests of the parallel paths, made and freed as cmocka group
+ * fixtures: cmocka_run_group_tests(tests, tu_pool_setup, tu_pool_teardown). */
+extern frt_threadpool *tu_pool;
+int tu_pool_setup(void **state);
+int tu_pool_teardown(void **state);
+
+/* Deterministic pseudo-random floats in [-1, 1) (an LCG: same seed, same values on every
+ * platform), and a tensor of them (aborts the test on failure). */
+float tu_frand(unsigned *seed);
+frt_tensor *tu_rand_f32(const int64_t *dims, int ndim, unsigned seed);
 
 /* Path under tests/data (static buffer per call site is not needed: caller-provided). */
 const char *tu_data_path(char *buf, size_t n, const char *rel);
