@@ -28,6 +28,18 @@ static void parse_err(const char *txt, const ProtobufCMessageDescriptor *d, frt_
     assert_null(m);
 }
 
+/* An input that must fail: the error code and a piece of its message. */
+typedef struct err_case {
+    const char *txt;
+    frt_code code;
+    const char *needle;
+} err_case;
+
+/* Each case's text, parsed as d, fails as the case says. */
+static void parse_errs(const ProtobufCMessageDescriptor *d, const err_case *cases, size_t n) {
+    for (size_t i = 0; i < n; i++) parse_err(cases[i].txt, d, cases[i].code, cases[i].needle);
+}
+
 #define FREE(m) protobuf_c_message_free_unpacked((ProtobufCMessage *)(m), NULL)
 
 static void syntax_superset(void **state) {
@@ -98,15 +110,18 @@ static void integers(void **state) {
     FREE(d);
 
     const ProtobufCMessageDescriptor *td = &tensorflow__tensor_proto__descriptor;
-    parse_err("int_val: 2147483648", td, FRT_INVALID_ARGUMENT, "out of range");
-    parse_err("int_val: -2147483649", td, FRT_INVALID_ARGUMENT, "out of range");
-    parse_err("uint32_val: -1", td, FRT_INVALID_ARGUMENT, "out of range");
-    parse_err("uint32_val: 4294967296", td, FRT_INVALID_ARGUMENT, "out of range");
-    parse_err("int64_val: 9223372036854775808", td, FRT_INVALID_ARGUMENT, "out of range");
-    parse_err("uint64_val: 18446744073709551616", td, FRT_INVALID_ARGUMENT, "invalid integer");
-    parse_err("int_val: 1.5", td, FRT_INVALID_ARGUMENT, "invalid integer value '1.5'");
-    parse_err("int_val: 08", td, FRT_INVALID_ARGUMENT, "invalid integer value '08'");
-    parse_err("int_val: abc", td, FRT_INVALID_ARGUMENT, "invalid integer value 'abc'");
+    static const err_case bad[] = {
+        {"int_val: 2147483648", FRT_INVALID_ARGUMENT, "out of range"},
+        {"int_val: -2147483649", FRT_INVALID_ARGUMENT, "out of range"},
+        {"uint32_val: -1", FRT_INVALID_ARGUMENT, "out of range"},
+        {"uint32_val: 4294967296", FRT_INVALID_ARGUMENT, "out of range"},
+        {"int64_val: 9223372036854775808", FRT_INVALID_ARGUMENT, "out of range"},
+        {"uint64_val: 18446744073709551616", FRT_INVALID_ARGUMENT, "invalid integer"},
+        {"int_val: 1.5", FRT_INVALID_ARGUMENT, "invalid integer value '1.5'"},
+        {"int_val: 08", FRT_INVALID_ARGUMENT, "invalid integer value '08'"},
+        {"int_val: abc", FRT_INVALID_ARGUMENT, "invalid integer value 'abc'"},
+    };
+    parse_errs(td, bad, FRT_COUNTOF(bad));
 }
 
 static void floats(void **state) {
@@ -132,9 +147,12 @@ static void floats(void **state) {
     assert_true(t->double_val[0] == 1.0000000116860974e-07);
     FREE(t);
     const ProtobufCMessageDescriptor *td = &tensorflow__tensor_proto__descriptor;
-    parse_err("float_val: 1.2.3", td, FRT_INVALID_ARGUMENT, "invalid floating-point value '1.2.3'");
-    parse_err("float_val: infin", td, FRT_INVALID_ARGUMENT, "invalid floating-point");
-    parse_err("float_val: 'x'", td, FRT_INVALID_ARGUMENT, "expected a value for field 'float_val'");
+    static const err_case bad[] = {
+        {"float_val: 1.2.3", FRT_INVALID_ARGUMENT, "invalid floating-point value '1.2.3'"},
+        {"float_val: infin", FRT_INVALID_ARGUMENT, "invalid floating-point"},
+        {"float_val: 'x'", FRT_INVALID_ARGUMENT, "expected a value for field 'float_val'"},
+    };
+    parse_errs(td, bad, FRT_COUNTOF(bad));
 }
 
 static void bools_and_enums(void **state) {
@@ -154,13 +172,15 @@ static void bools_and_enums(void **state) {
     assert_int_equal(a->list->type[2], 23);
     FREE(a);
     const ProtobufCMessageDescriptor *td = &tensorflow__tensor_proto__descriptor;
-    parse_err("bool_val: yes", td, FRT_INVALID_ARGUMENT, "invalid bool value 'yes'");
-    parse_err("bool_val: 2", td, FRT_INVALID_ARGUMENT, "invalid bool value '2'");
-    parse_err("bool_val: TRUE", td, FRT_INVALID_ARGUMENT, "invalid bool value 'TRUE'");
-    parse_err("dtype: DT_FLAOT", td, FRT_INVALID_ARGUMENT,
-              "'t.pbtxt':1:8: unknown value 'DT_FLAOT' for enum field 'dtype' "
-              "(tensorflow.DataType)");
-    parse_err("dtype: 2147483648", td, FRT_INVALID_ARGUMENT, "out of range");
+    static const err_case bad[] = {
+        {"bool_val: yes", FRT_INVALID_ARGUMENT, "invalid bool value 'yes'"},
+        {"bool_val: 2", FRT_INVALID_ARGUMENT, "invalid bool value '2'"},
+        {"bool_val: TRUE", FRT_INVALID_ARGUMENT, "invalid bool value 'TRUE'"},
+        {"dtype: DT_FLAOT", FRT_INVALID_ARGUMENT,
+         "'t.pbtxt':1:8: unknown value 'DT_FLAOT' for enum field 'dtype' (tensorflow.DataType)"},
+        {"dtype: 2147483648", FRT_INVALID_ARGUMENT, "out of range"},
+    };
+    parse_errs(td, bad, FRT_COUNTOF(bad));
 }
 
 static void strings_and_escapes(void **state) {
@@ -188,45 +208,50 @@ static void strings_and_escapes(void **state) {
     FREE(a);
 
     const ProtobufCMessageDescriptor *ad = &tensorflow__attr_value__descriptor;
-    parse_err("s: 'a\\qb'", ad, FRT_INVALID_ARGUMENT, "'t.pbtxt':1:6: invalid escape '\\q'");
-    parse_err("s: \"abc", ad, FRT_INVALID_ARGUMENT, "'t.pbtxt':1:4: unterminated string");
-    parse_err("s: \"ab\nc\"", ad, FRT_INVALID_ARGUMENT, "unterminated string");
-    parse_err("s: '\\400'", ad, FRT_INVALID_ARGUMENT, "octal escape");
-    parse_err("s: '\\xZ'", ad, FRT_INVALID_ARGUMENT, "\\x escape needs a hex digit");
-    parse_err("s: '\\u12'", ad, FRT_INVALID_ARGUMENT, "needs 4 hex digits");
-    parse_err("s: '\\ud800x'", ad, FRT_INVALID_ARGUMENT, "U+D800");
-    parse_err("s: '\\U00110000'", ad, FRT_INVALID_ARGUMENT, "invalid unicode code point");
-    parse_err("s: abc", ad, FRT_INVALID_ARGUMENT, "expected a quoted string");
-    parse_err("placeholder: 'a\\0b'", ad, FRT_INVALID_ARGUMENT, "cannot hold a NUL byte");
+    static const err_case bad[] = {
+        {"s: 'a\\qb'", FRT_INVALID_ARGUMENT, "'t.pbtxt':1:6: invalid escape '\\q'"},
+        {"s: \"abc", FRT_INVALID_ARGUMENT, "'t.pbtxt':1:4: unterminated string"},
+        {"s: \"ab\nc\"", FRT_INVALID_ARGUMENT, "unterminated string"},
+        {"s: '\\400'", FRT_INVALID_ARGUMENT, "octal escape"},
+        {"s: '\\xZ'", FRT_INVALID_ARGUMENT, "\\x escape needs a hex digit"},
+        {"s: '\\u12'", FRT_INVALID_ARGUMENT, "needs 4 hex digits"},
+        {"s: '\\ud800x'", FRT_INVALID_ARGUMENT, "U+D800"},
+        {"s: '\\U00110000'", FRT_INVALID_ARGUMENT, "invalid unicode code point"},
+        {"s: abc", FRT_INVALID_ARGUMENT, "expected a quoted string"},
+        {"placeholder: 'a\\0b'", FRT_INVALID_ARGUMENT, "cannot hold a NUL byte"},
+    };
+    parse_errs(ad, bad, FRT_COUNTOF(bad));
 }
 
 static void errors_with_line_and_column(void **state) {
     (void)state;
     const ProtobufCMessageDescriptor *gd = &tensorflow__graph_def__descriptor;
-    parse_err("node {\n  name: 'a'\n}\nnode {\n  nodee: 'b'\n}\n", gd, FRT_INVALID_ARGUMENT,
-              "'t.pbtxt':5:3: unknown field 'nodee' in tensorflow.NodeDef");
-    parse_err("versions { producer: 1 }\nnodes {}", gd, FRT_INVALID_ARGUMENT,
-              "'t.pbtxt':2:1: unknown field 'nodes' in tensorflow.GraphDef");
-    parse_err("node { name 'a' }", gd, FRT_INVALID_ARGUMENT,
-              "'t.pbtxt':1:13: expected ':' after field 'name'");
-    parse_err("node { name: 'a' ", gd, FRT_INVALID_ARGUMENT, "missing '}' to close tensorflow.NodeDef");
-    parse_err("node { name: 'a' >", gd, FRT_INVALID_ARGUMENT, "1:18: expected a field name");
-    parse_err("node < name: 'a' }", gd, FRT_INVALID_ARGUMENT, "expected a field name");
-    parse_err("versions: 3", gd, FRT_INVALID_ARGUMENT, "expected '{' to open field 'versions'");
-    parse_err("node { name: 'a' name: 'b' }", gd, FRT_INVALID_ARGUMENT,
-              "1:18: non-repeated field 'name' of tensorflow.NodeDef is given more than once");
-    parse_err("versions {} versions {}", gd, FRT_INVALID_ARGUMENT, "given more than once");
-    parse_err("versions { producer: [1, 2] }", gd, FRT_INVALID_ARGUMENT,
-              "list value given for non-repeated field 'producer'");
-    parse_err("versions { bad_consumers: [1 2] }", gd, FRT_INVALID_ARGUMENT,
-              "expected ',' or ']'");
-    parse_err("node { attr { key: 'x' value { i: 1 f: 2 } } }", gd, FRT_INVALID_ARGUMENT,
-              "1:37: field 'f' of tensorflow.AttrValue is in the same oneof as 'i'");
-    parse_err("[type.googleapis.com/tensorflow.GraphDef] {}", gd, FRT_UNIMPLEMENTED,
-              "'t.pbtxt':1:1: extension or expanded Any syntax");
-    parse_err("node { name: 'a' }\n\x01", gd, FRT_INVALID_ARGUMENT,
-              "2:1: expected a field name in tensorflow.GraphDef, found byte 0x01");
-    parse_err("1: 2", gd, FRT_INVALID_ARGUMENT, "expected a field name");
+    static const err_case bad[] = {
+        {"node {\n  name: 'a'\n}\nnode {\n  nodee: 'b'\n}\n", FRT_INVALID_ARGUMENT,
+         "'t.pbtxt':5:3: unknown field 'nodee' in tensorflow.NodeDef"},
+        {"versions { producer: 1 }\nnodes {}", FRT_INVALID_ARGUMENT,
+         "'t.pbtxt':2:1: unknown field 'nodes' in tensorflow.GraphDef"},
+        {"node { name 'a' }", FRT_INVALID_ARGUMENT,
+         "'t.pbtxt':1:13: expected ':' after field 'name'"},
+        {"node { name: 'a' ", FRT_INVALID_ARGUMENT, "missing '}' to close tensorflow.NodeDef"},
+        {"node { name: 'a' >", FRT_INVALID_ARGUMENT, "1:18: expected a field name"},
+        {"node < name: 'a' }", FRT_INVALID_ARGUMENT, "expected a field name"},
+        {"versions: 3", FRT_INVALID_ARGUMENT, "expected '{' to open field 'versions'"},
+        {"node { name: 'a' name: 'b' }", FRT_INVALID_ARGUMENT,
+         "1:18: non-repeated field 'name' of tensorflow.NodeDef is given more than once"},
+        {"versions {} versions {}", FRT_INVALID_ARGUMENT, "given more than once"},
+        {"versions { producer: [1, 2] }", FRT_INVALID_ARGUMENT,
+         "list value given for non-repeated field 'producer'"},
+        {"versions { bad_consumers: [1 2] }", FRT_INVALID_ARGUMENT, "expected ',' or ']'"},
+        {"node { attr { key: 'x' value { i: 1 f: 2 } } }", FRT_INVALID_ARGUMENT,
+         "1:37: field 'f' of tensorflow.AttrValue is in the same oneof as 'i'"},
+        {"[type.googleapis.com/tensorflow.GraphDef] {}", FRT_UNIMPLEMENTED,
+         "'t.pbtxt':1:1: extension or expanded Any syntax"},
+        {"node { name: 'a' }\n\x01", FRT_INVALID_ARGUMENT,
+         "2:1: expected a field name in tensorflow.GraphDef, found byte 0x01"},
+        {"1: 2", FRT_INVALID_ARGUMENT, "expected a field name"},
+    };
+    parse_errs(gd, bad, FRT_COUNTOF(bad));
     /* deep nesting is an error, not a stack overflow */
     size_t n = 5000;
     char *deep = malloc(n * 30);
