@@ -57,6 +57,17 @@ static void infer_fails(frt_graph *g, const char *needle) {
     assert_null(m);
 }
 
+/* Like infer_fails, for graphs with several bad nodes: returns the error (the caller checks
+ * that its message names each of them, then frees it). */
+static frt_status *infer_error(frt_graph *g) {
+    TU_OK(frt_graph_finalize(g));
+    frt_shape_map *m = (frt_shape_map *)1;
+    frt_status *st = frt_graph_infer_shapes(g, NULL, NULL, NULL, 0, &m);
+    assert_non_null(st);
+    assert_null(m);
+    return st;
+}
+
 static void expect_shape(const frt_graph *g, const frt_shape_map *m, const char *tensor,
                          const char *want) {
     frt_edge e;
@@ -170,10 +181,7 @@ static void broadcasting(void **state) {
     /* Equal with incompatible_shape_error=false gives a scalar instead of failing. */
     int eq = fop(g, "eq", "Equal", "a,b");
     tu_attr_bool(tu_node_attrs(g, eq), "incompatible_shape_error", false);
-    TU_OK(frt_graph_finalize(g));
-    frt_shape_map *bad = NULL;
-    frt_status *st = frt_graph_infer_shapes(g, NULL, NULL, NULL, 0, &bad);
-    assert_null(bad);
+    frt_status *st = infer_error(g);
     const char *msg = frt_status_message(st);
     assert_non_null(strstr(msg, "node 'bad_add' (AddV2): Incompatible shapes: [2,3] vs. [4]"));
     assert_non_null(strstr(msg, "node 'bad_mul' (Mul): Incompatible shapes: [4] vs. [2,3]"));
@@ -181,6 +189,7 @@ static void broadcasting(void **state) {
     frt_status_free(st);
     /* Pruned away, the bad node is not inferred and nothing fails. */
     bool keep[6] = {true, true, true, false, false, true};
+    frt_shape_map *bad = NULL;
     TU_OK(frt_graph_infer_shapes(g, keep, NULL, NULL, 0, &bad));
     expect_shape(g, bad, "eq", "[]");
     assert_int_equal(frt_shape_map_get(bad, (frt_edge){frt_graph_find(g, "bad_add"), 0})->ndim, -1);
@@ -315,21 +324,24 @@ static void convolutions_and_pooling(void **state) {
                    "from 3");
     frt_graph_free(g);
 
-    g = frt_graph_new();
-    ph(g, "x", TU_DIMS(1, 5, 5, 3), 4);
-    const_t(g, "f", tu_f32(TU_DIMS(3, 3, 2, 8), 4, NULL));
-    conv(g, "c", "Conv2D", "x,f", TU_DIMS(1, 1, 1, 1), "SAME");
-    infer_fails(g, "node 'c' (Conv2D): Depth of input (3) is not a multiple of input depth of "
-                   "filter (2)");
-    frt_graph_free(g);
-
-    g = frt_graph_new();
-    ph(g, "x", TU_DIMS(1, 5, 5, 3), 4);
-    const_t(g, "f", tu_f32(TU_DIMS(3, 3, 1, 8), 4, NULL));
-    conv(g, "c", "Conv2D", "x,f", TU_DIMS(1, 1, 1, 1), "SAME");
-    infer_fails(g, "node 'c' (Conv2D): Depth of output (8) is not a multiple of the number of "
-                   "groups (3)");
-    frt_graph_free(g);
+    /* Filters that do not fit a 3-channel input. */
+    static const struct {
+        int64_t f[4];
+        const char *needle;
+    } bad_filters[] = {
+        {{3, 3, 2, 8}, "node 'c' (Conv2D): Depth of input (3) is not a multiple of input depth "
+                       "of filter (2)"},
+        {{3, 3, 1, 8}, "node 'c' (Conv2D): Depth of output (8) is not a multiple of the number "
+                       "of groups (3)"},
+    };
+    for (size_t i = 0; i < FRT_COUNTOF(bad_filters); i++) {
+        g = frt_graph_new();
+        ph(g, "x", TU_DIMS(1, 5, 5, 3), 4);
+        const_t(g, "f", tu_f32(bad_filters[i].f, 4, NULL));
+        conv(g, "c", "Conv2D", "x,f", TU_DIMS(1, 1, 1, 1), "SAME");
+        infer_fails(g, bad_filters[i].needle);
+        frt_graph_free(g);
+    }
 
     g = frt_graph_new();
     ph(g, "x", TU_DIMS(1, 5, 5, 3), 4);
@@ -474,9 +486,7 @@ static void reshape_squeeze_expand(void **state) {
     fop(g, "r_bad", "Reshape", "six,four");
     fop(g, "r_indiv", "Reshape", "six,m1_4");
     fop(g, "r_two", "Reshape", "six,m1_m1");
-    TU_OK(frt_graph_finalize(g));
-    frt_shape_map *bad = NULL;
-    frt_status *st = frt_graph_infer_shapes(g, NULL, NULL, NULL, 0, &bad);
+    frt_status *st = infer_error(g);
     const char *msg = frt_status_message(st);
     assert_non_null(strstr(msg, "node 'r_bad' (Reshape): Input to reshape is a tensor with 6 "
                                 "values, but the requested shape has 4"));
@@ -622,9 +632,7 @@ static void concat_pack_unpack(void **state) {
     CONCAT("bad", "a,c,one", 2);
     int bp = fop(g, "bad_pack", "Pack", "a,c");
     tu_attr_int(tu_node_attrs(g, bp), "N", 2);
-    TU_OK(frt_graph_finalize(g));
-    frt_shape_map *bad = NULL;
-    frt_status *st = frt_graph_infer_shapes(g, NULL, NULL, NULL, 0, &bad);
+    frt_status *st = infer_error(g);
     const char *msg = frt_status_message(st);
     assert_non_null(strstr(msg, "node 'bad' (ConcatV2): Dimension 0 in both shapes must be "
                                 "equal: shape[0] = [2,3] vs. shape[1] = [3,5]"));
