@@ -198,7 +198,8 @@ static frt_status *bi_seek_restart(block_iter *it, uint32_t r) {
 }
 
 static int key_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
-    int c = memcmp(a, b, an < bn ? an : bn);
+    size_t m = an < bn ? an : bn;
+    int c = m ? memcmp(a, b, m) : 0;
     if (c) return c;
     return an < bn ? -1 : an > bn;
 }
