@@ -2,11 +2,19 @@
 tests/graph/test_inline.c (tests/data/func/).
 
 Run with the TensorFlow venv: /work/main/.venv-tf/bin/python tools/gen_func_fixtures.py
-Made with TensorFlow 2.21. Each case writes <name>.pb (a GraphDef whose top level calls
-tf.functions through (Stateful)PartitionedCall, nested), input_0.npy and output_0.npy
-(the value TF computes for the fetch `out`).
+Made with TensorFlow 2.21. Cases:
+  nested/       model.pb: a GraphDef whose top level calls tf.functions through
+                PartitionedCall (nested, with a control input on the call); input_0.npy
+                (feed `x`), output_0.npy (TF's value of `out`).
+  tf2_module/   model.pb: the graph_def of a TF2 SavedModel (tf.Module with two resource
+                variables; serving, save and restore functions called through
+                StatefulPartitionedCall); vars/<VarHandleOp name>.npy: each variable's value
+                (read in TF after running the restore op); input_0.npy (feed
+                `serving_default_x`), output_0.npy (TF's value of `StatefulPartitionedCall:0`).
 """
 import os
+import shutil
+import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -50,10 +58,64 @@ def write(name, g, feed_value):
     print(name, "top-level ops:", ops, "functions:", [f.signature.name for f in gd.library.function])
 
 
+class Dense(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable([[1.0, -2.0, 0.5], [3.0, 4.0, -1.0]])
+        self.b = tf.Variable([0.5, -1.0, 2.0])
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+    def __call__(self, x):
+        return {"y": tf.nn.relu(tf.matmul(x, self.w) + self.b)}
+
+
+def tf2_module(rng):
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    m = Dense()
+    tmp = tempfile.mkdtemp()
+    try:
+        tf.saved_model.save(m, tmp, signatures=m.__call__)
+        sm = saved_model_pb2.SavedModel()
+        with open(os.path.join(tmp, "saved_model.pb"), "rb") as f:
+            sm.ParseFromString(f.read())
+        mg = sm.meta_graphs[0]
+        gd = mg.graph_def
+        sig = mg.signature_def["serving_default"]
+        x_name, y_name = sig.inputs["x"].name, sig.outputs["y"].name
+        assert (x_name, y_name) == ("serving_default_x:0", "StatefulPartitionedCall:0")
+        d = os.path.join(OUT, "tf2_module")
+        os.makedirs(os.path.join(d, "vars"), exist_ok=True)
+        with open(os.path.join(d, "model.pb"), "wb") as f:
+            f.write(gd.SerializeToString(deterministic=True))
+        x = rng.standard_normal((3, 2)).astype(np.float32)
+        g = tf.Graph()
+        with g.as_default():
+            tf.import_graph_def(gd, name="")
+            reads = {
+                n.name: tf.raw_ops.ReadVariableOp(
+                    resource=g.get_tensor_by_name(n.name + ":0"), dtype=n.attr["dtype"].type)
+                for n in gd.node if n.op == "VarHandleOp"
+            }
+        with tf.compat.v1.Session(graph=g) as s:
+            s.run(mg.saver_def.restore_op_name,
+                  {mg.saver_def.filename_tensor_name: os.path.join(tmp, "variables", "variables")})
+            for name, t in reads.items():
+                np.save(os.path.join(d, "vars", name + ".npy"), s.run(t))
+            y = s.run(y_name, {x_name: x})
+        np.save(os.path.join(d, "input_0.npy"), x)
+        np.save(os.path.join(d, "output_0.npy"), y)
+        print("tf2_module vars:", sorted(reads), "functions:",
+              [f.signature.name for f in gd.library.function])
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     rng = np.random.default_rng(7)
     g, _ = nested()
     write("nested", g, rng.standard_normal((2, 3)).astype(np.float32))
+    tf2_module(rng)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,13 @@
 
 #include <string.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "graph/freeze.h"
 #include "graph/function.h"
+#include "io/graphdef.h"
+#include "io/graphdef_write.h"
 #include "runtime/model.h"
 
 typedef struct vars {
@@ -234,12 +239,70 @@ static void outputs_depending_on_updates_are_refused(void **state) {
     frt_graph_free(g);
 }
 
+/* Variable values of a TF-made fixture: tests/data/func/tf2_module/vars/<node>.npy. */
+static frt_status *npy_lookup(void *ctx, const char *node, const char *op,
+                              const frt_attrs *attrs, frt_tensor **value) {
+    (void)attrs;
+    int *calls = ctx;
+    (*calls)++;
+    assert_string_equal(op, "VarHandleOp");
+    char rel[256], p[512];
+    snprintf(rel, sizeof rel, "func/tf2_module/vars/%s.npy", node);
+    return frt_npy_read(tu_data_path(p, sizeof p, rel), value);
+}
+
+/* A real TF2 SavedModel graph: inline the serving/save/restore functions, freeze the serving
+ * output, and get TF's values; the frozen graph writes and reloads without a library. */
+static void tf2_saved_model_graph_inlines_and_freezes(void **state) {
+    (void)state;
+    char p[512];
+    frt_graph *g = NULL;
+    TU_OK(frt_graphdef_load_file(tu_data_path(p, sizeof p, "func/tf2_module/model.pb"), &g));
+    TU_OK(frt_graph_inline_functions(g));
+    TU_OK(frt_graph_finalize(g));
+    frt_edge out;
+    TU_OK(frt_graph_resolve_tensor(g, "StatefulPartitionedCall:0", &out));
+    frt_graph *f = NULL;
+    int calls = 0;
+    TU_OK(frt_graph_freeze(g, &out, 1, npy_lookup, &calls, &f));
+    assert_int_equal(calls, 2);
+    for (int i = 0; i < f->n_nodes; i++) {
+        const char *op = f->nodes[i].op;
+        assert_true(strcmp(op, "VarHandleOp") && strcmp(op, "ReadVariableOp") &&
+                    strcmp(op, "RestoreV2") && strcmp(op, "SaveV2") &&
+                    strcmp(op, "StatefulPartitionedCall") && strcmp(op, "AssignVariableOp"));
+    }
+    assert_true(f->n_nodes < g->n_nodes / 2);
+    frt_graph_free(g);
+
+    void *buf;
+    size_t len;
+    TU_OK(frt_graphdef_write_buffer(f, &buf, &len));
+    frt_graph *h = NULL;
+    TU_OK(frt_graphdef_load_buffer(buf, len, false, "frozen", &h));
+    free(buf);
+    assert_null(frt_graph_library(h));
+    assert_int_equal(h->n_nodes, f->n_nodes);
+    frt_graph_free(f);
+    TU_OK(frt_graph_finalize(h));
+
+    frt_tensor *x = NULL, *want = NULL;
+    TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "func/tf2_module/input_0.npy"), &x));
+    TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "func/tf2_module/output_0.npy"), &want));
+    frt_tensor *y = run(h, "serving_default_x", x, "StatefulPartitionedCall:0");
+    tu_assert_close_f32(y, want, 1e-6f, 1e-6f);
+    frt_tensor_unref(x);
+    frt_tensor_unref(want);
+    frt_tensor_unref(y);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tf1_variables_become_consts),
         cmocka_unit_test(tf2_resource_reads_become_identities),
         cmocka_unit_test(lookup_errors_name_the_variable),
         cmocka_unit_test(outputs_depending_on_updates_are_refused),
+        cmocka_unit_test(tf2_saved_model_graph_inlines_and_freezes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
