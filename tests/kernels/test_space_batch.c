@@ -79,28 +79,30 @@ static void dilated_conv_round_trip(void **state) {
     frt_tensor_unref(x);
 }
 
+/* Bad block shapes, paddings and crops: TF's messages. */
 static void errors(void **state) {
     (void)state;
-    frt_tensor *x = tu_f32(TU_DIMS(1, 5, 1, 1), 4, NULL), *y;
-    tu_assert_error(sb("SpaceToBatchND", x, tu_i32(TU_DIMS(1), 1, TU_I32(2)),
-                       tu_i32(TU_DIMS(1, 2), 2, TU_I32(0, 0)), &y),
-                    FRT_INVALID_ARGUMENT, "padded_shape[0]=5 is not divisible by block_shape[0]=2");
-    tu_assert_error(sb("SpaceToBatchND", x, tu_i32(TU_DIMS(1), 1, TU_I32(0)),
-                       tu_i32(TU_DIMS(1, 2), 2, TU_I32(0, 0)), &y),
-                    FRT_INVALID_ARGUMENT,
-                    "All values in block_shape must be positive, got value, 0 at index 0.");
-    frt_tensor_unref(x);
-    x = tu_f32(TU_DIMS(3, 2, 1, 1), 4, NULL);
-    tu_assert_error(sb("BatchToSpaceND", x, tu_i32(TU_DIMS(1), 1, TU_I32(2)),
-                       tu_i32(TU_DIMS(1, 2), 2, TU_I32(0, 0)), &y),
-                    FRT_INVALID_ARGUMENT,
-                    "Input batch dimension (3) is not divisible by product of block sizes (2)");
-    frt_tensor_unref(x);
-    x = tu_f32(TU_DIMS(2, 2, 1, 1), 4, NULL);
-    tu_assert_error(sb("BatchToSpaceND", x, tu_i32(TU_DIMS(1), 1, TU_I32(2)),
-                       tu_i32(TU_DIMS(1, 2), 2, TU_I32(3, 3)), &y),
-                    FRT_INVALID_ARGUMENT, "cropped_shape[0]=-2 must be non-negative");
-    frt_tensor_unref(x);
+    static const struct {
+        const char *op;
+        int64_t x[4];
+        int32_t block, pc[2]; /* pc: paddings (SpaceToBatchND) or crops (BatchToSpaceND) */
+        const char *needle;
+    } cases[] = {
+        {"SpaceToBatchND", {1, 5, 1, 1}, 2, {0, 0},
+         "padded_shape[0]=5 is not divisible by block_shape[0]=2"},
+        {"SpaceToBatchND", {1, 5, 1, 1}, 0, {0, 0},
+         "All values in block_shape must be positive, got value, 0 at index 0."},
+        {"BatchToSpaceND", {3, 2, 1, 1}, 2, {0, 0},
+         "Input batch dimension (3) is not divisible by product of block sizes (2)"},
+        {"BatchToSpaceND", {2, 2, 1, 1}, 2, {3, 3}, "cropped_shape[0]=-2 must be non-negative"},
+    };
+    for (size_t i = 0; i < FRT_COUNTOF(cases); i++) {
+        frt_tensor *x = tu_f32(cases[i].x, 4, NULL), *y;
+        tu_assert_error(sb(cases[i].op, x, tu_i32(TU_DIMS(1), 1, &cases[i].block),
+                           tu_i32(TU_DIMS(1, 2), 2, cases[i].pc), &y),
+                        FRT_INVALID_ARGUMENT, cases[i].needle);
+        frt_tensor_unref(x);
+    }
 }
 
 int main(void) {

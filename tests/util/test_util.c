@@ -43,20 +43,26 @@ void tu_attr_str(frt_attrs *a, const char *key, const char *v) {
     x.v.s.len = strlen(v);
     frt_attrs_set(a, key, &x);
 }
+/* Makes x a list of n elements of kind elem and returns a heap copy of v (n elements of es
+ * bytes) for the caller to store in the list's matching union member. */
+static void *list_init(frt_attr_value *x, frt_attr_kind elem, const void *v, int n, size_t es) {
+    x->kind = FRT_ATTR_LIST;
+    x->v.list.elem = n ? elem : FRT_ATTR_NONE;
+    x->v.list.n = n;
+    void *p = frt_xmalloc((size_t)n * es);
+    if (n) memcpy(p, v, (size_t)n * es);
+    return p;
+}
 void tu_attr_ints(frt_attrs *a, const char *key, const int64_t *v, int n) {
     frt_attr_value x = {.kind = FRT_ATTR_LIST};
-    x.v.list.elem = n ? FRT_ATTR_I : FRT_ATTR_NONE;
-    x.v.list.n = n;
-    x.v.list.v.i = frt_xmalloc((size_t)n * sizeof(int64_t));
-    if (n) memcpy(x.v.list.v.i, v, (size_t)n * sizeof(int64_t));
+    int64_t *p = list_init(&x, FRT_ATTR_I, v, n, sizeof *v);
+    x.v.list.v.i = p;
     frt_attrs_set(a, key, &x);
 }
 void tu_attr_types(frt_attrs *a, const char *key, const frt_dtype *v, int n) {
     frt_attr_value x = {.kind = FRT_ATTR_LIST};
-    x.v.list.elem = n ? FRT_ATTR_TYPE : FRT_ATTR_NONE;
-    x.v.list.n = n;
-    x.v.list.v.type = frt_xmalloc((size_t)n * sizeof(frt_dtype));
-    if (n) memcpy(x.v.list.v.type, v, (size_t)n * sizeof(frt_dtype));
+    frt_dtype *p = list_init(&x, FRT_ATTR_TYPE, v, n, sizeof *v);
+    x.v.list.v.type = p;
     frt_attrs_set(a, key, &x);
 }
 void tu_attr_tensor(frt_attrs *a, const char *key, frt_tensor *t) {
