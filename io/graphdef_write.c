@@ -404,7 +404,7 @@ static bool library_needed(const frt_graph *g, const frt_function_lib *lib) {
     return false;
 }
 
-/* ---- entry points ----------------------------------------------------------------------------- */
+/* ---- entry points -------------------------------------------------------------------------- */
 
 static frt_status *build(wctx *w, const frt_graph *g, Tensorflow__GraphDef *gd) {
     gd->n_node = (size_t)g->n_nodes;

@@ -101,7 +101,8 @@ static const char k_lib[] =
     "  node_def { name: 'axis' op: 'Const' attr { key: 'dtype' value { type: DT_INT32 } }\n"
     "    attr { key: 'value' value { tensor { dtype: DT_INT32 int_val: 0 } } } }\n"
     "  node_def { name: 'add' op: 'ConcatV2' input: 'xs' input: 'axis:output:0'\n"
-    "    attr { key: 'T' value { placeholder: 'T' } } attr { key: 'N' value { placeholder: 'N' } } }\n"
+    "    attr { key: 'T' value { placeholder: 'T' } }\n"
+    "    attr { key: 'N' value { placeholder: 'N' } } }\n"
     "  node_def { name: 'nop' op: 'NoOp' }\n"
     "  ret { key: 'sum' value: 'add:output:0' } ret { key: 'first' value: 'xs:0' }\n"
     "  control_ret { key: 'side' value: 'nop' }\n"
@@ -240,7 +241,8 @@ static void errors_name_node_and_function(void **state) {
     g = load_text(
         "node { name: 'c' op: 'PartitionedCall'\n"
         "  attr { key: 'f' value { func { name: 'g' } } } }\n"
-        "library { function { signature { name: 'g' input_arg { name: 'x' type: DT_FLOAT } } } }\n");
+        "library { function { signature { name: 'g'\n"
+        "  input_arg { name: 'x' type: DT_FLOAT } } } }\n");
     tu_assert_error(frt_graph_inline_functions(g), FRT_INVALID_ARGUMENT, "0 data inputs");
     frt_graph_free(g);
     g = load_text(
