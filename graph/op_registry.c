@@ -272,6 +272,8 @@ static const op_spec specs[] = {
      "delete_old_dirs: bool = true; allow_missing_files: bool = false", STATEFUL, NULL},
     {"ShardedFilename", "basename: string; shard: int32; num_shards: int32",
      "filename: string", "", FRT_OP_PURE, SF(scalar)},
+    {"ShardedFilespec", "basename: string; num_shards: int32", "filename: string", "",
+     FRT_OP_PURE, SF(scalar)},
     {"StringJoin", "inputs: N * string", "output: string",
      "N: int >= 0; separator: string = ''", FRT_OP_PURE, NULL},
     {"StaticRegexFullMatch", "input: string", "output: bool", "pattern: string", ELEM,

@@ -1,20 +1,30 @@
-/* runtime/model.c: frt_model — loading a frozen GraphDef and read-only introspection for
- * tools (inspect). Owns: the model handle's lifetime. Does not own: file decoding (io/),
- * validation (graph/validate.c). Thread-safety: immutable after load. */
+/* runtime/model.c: frt_model — loading frozen GraphDefs, MetaGraphs and SavedModels, and
+ * read-only introspection for tools (inspect): nodes, signatures, tags.
+ * Owns: the model handle's lifetime and the choice of loader. Does not own: file decoding
+ * (io/), validation (graph/validate.c), restoring variables (session.c).
+ * Thread-safety: immutable after load. */
 #include "runtime/model.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "io/graphdef.h"
+#include "io/meta_graph.h"
+#include "io/saved_model.h"
 #include "runtime/kernel.h"
 
-frt_model *frt_model_from_graph(frt_graph *g, const char *path) {
+frt_model *frt_model_from_metagraph(frt_metagraph *mg, const char *path) {
     frt_model *m = frt_xcalloc(1, sizeof *m);
     atomic_init(&m->refs, 1);
-    m->g = g;
+    m->mg = mg;
+    m->g = mg->g;
     m->path = frt_xstrdup(path ? path : "");
     return m;
+}
+
+frt_model *frt_model_from_graph(frt_graph *g, const char *path) {
+    return frt_model_from_metagraph(frt_metagraph_new(g), path);
 }
 
 frt_model *frt_model_ref(frt_model *m) {
@@ -24,14 +34,23 @@ frt_model *frt_model_ref(frt_model *m) {
 
 void frt_model_free(frt_model *m) {
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1) return;
-    frt_graph_free(m->g);
+    frt_metagraph_free(m->mg);
     free(m->path);
     free(m);
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
 frt_status *frt_model_load(const char *path, frt_model **out) {
     *out = NULL;
     frt_init();
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return frt_model_load_saved_model(path, NULL, 0, out);
+    if (ends_with(path, ".meta")) return frt_model_load_meta(path, NULL, out);
     frt_graph *g = NULL;
     FRT_TRY(frt_graphdef_load_file(path, &g));
     frt_status *st = frt_graph_finalize(g);
@@ -42,6 +61,54 @@ frt_status *frt_model_load(const char *path, frt_model **out) {
     *out = frt_model_from_graph(g, path);
     return NULL;
 }
+
+frt_status *frt_model_load_saved_model(const char *dir, const char *const *tags, int ntags,
+                                       frt_model **out) {
+    *out = NULL;
+    frt_init();
+    static const char *const serve[] = {"serve"};
+    if (!tags || ntags <= 0) {
+        tags = serve;
+        ntags = 1;
+    }
+    frt_metagraph *mg = NULL;
+    FRT_TRY(frt_saved_model_load(dir, tags, ntags, &mg));
+    *out = frt_model_from_metagraph(mg, dir);
+    return NULL;
+}
+
+frt_status *frt_model_load_meta(const char *meta_path, const char *checkpoint,
+                                frt_model **out) {
+    *out = NULL;
+    frt_init();
+    char *prefix = NULL;
+    if (checkpoint) {
+        /* a directory means its `checkpoint` state file's latest checkpoint */
+        frt_checkpoint *c = NULL;
+        FRT_TRY(frt_checkpoint_open(checkpoint, &c));
+        prefix = frt_xstrdup(frt_checkpoint_prefix(c));
+        frt_checkpoint_close(c);
+    }
+    frt_metagraph *mg = NULL;
+    frt_status *st = frt_meta_graph_load_file(meta_path, &mg);
+    if (st) {
+        free(prefix);
+        return st;
+    }
+    if (prefix && !mg->saver_restore_op) {
+        free(prefix);
+        frt_metagraph_free(mg);
+        return frt_status_new(FRT_FAILED_PRECONDITION,
+                              "'%s' has no saver_def, so checkpoint '%s' cannot be restored",
+                              meta_path, checkpoint);
+    }
+    free(mg->checkpoint_prefix);
+    mg->checkpoint_prefix = prefix;
+    *out = frt_model_from_metagraph(mg, meta_path);
+    return NULL;
+}
+
+/* ---- nodes ---- */
 
 static const frt_node *node_at(const frt_model *m, int i) {
     return i >= 0 && i < m->g->n_nodes ? &m->g->nodes[i] : NULL;
@@ -57,6 +124,7 @@ int frt_model_find_node(const frt_model *m, const char *name) {
     if (!frt_parse_input_name(name, &nm, &len, &index, &ctrl)) return -1;
     return frt_graph_find_n(m->g, nm, len);
 }
+
 const char *frt_model_node_name(const frt_model *m, int i) {
     const frt_node *n = node_at(m, i);
     return n ? n->name : NULL;
@@ -108,3 +176,60 @@ const frt_tensor *frt_model_node_const_value(const frt_model *m, int i) {
     if (!n || strcmp(n->op, "Const") != 0) return NULL;
     return frt_attr_get_tensor(&n->attrs, "value");
 }
+
+/* ---- signatures and MetaGraph facts ---- */
+
+static const frt_signature *sig_at(const frt_model *m, int s) {
+    return s >= 0 && s < m->mg->n_signatures ? &m->mg->signatures[s] : NULL;
+}
+
+static const frt_tensor_info *arg_at(const frt_model *m, int s, int is_output, int i) {
+    const frt_signature *sig = sig_at(m, s);
+    if (!sig) return NULL;
+    int n = is_output ? sig->n_outputs : sig->n_inputs;
+    if (i < 0 || i >= n) return NULL;
+    return is_output ? &sig->outputs[i] : &sig->inputs[i];
+}
+
+int frt_model_num_signatures(const frt_model *m) { return m->mg->n_signatures; }
+const char *frt_model_signature_name(const frt_model *m, int s) {
+    const frt_signature *sig = sig_at(m, s);
+    return sig ? sig->name : NULL;
+}
+const char *frt_model_signature_method(const frt_model *m, int s) {
+    const frt_signature *sig = sig_at(m, s);
+    return sig ? (sig->method ? sig->method : "") : NULL;
+}
+int frt_model_find_signature(const frt_model *m, const char *name) {
+    for (int s = 0; s < m->mg->n_signatures; s++)
+        if (strcmp(m->mg->signatures[s].name, name) == 0) return s;
+    return -1;
+}
+int frt_model_signature_num_args(const frt_model *m, int s, int is_output) {
+    const frt_signature *sig = sig_at(m, s);
+    return !sig ? 0 : is_output ? sig->n_outputs : sig->n_inputs;
+}
+const char *frt_model_signature_arg_key(const frt_model *m, int s, int is_output, int i) {
+    const frt_tensor_info *a = arg_at(m, s, is_output, i);
+    return a ? a->key : NULL;
+}
+const char *frt_model_signature_arg_tensor(const frt_model *m, int s, int is_output, int i) {
+    const frt_tensor_info *a = arg_at(m, s, is_output, i);
+    return a ? a->tensor : NULL;
+}
+frt_dtype frt_model_signature_arg_dtype(const frt_model *m, int s, int is_output, int i) {
+    const frt_tensor_info *a = arg_at(m, s, is_output, i);
+    return a ? a->dtype : FRT_DTYPE_INVALID;
+}
+int frt_model_signature_arg_shape(const frt_model *m, int s, int is_output, int i,
+                                  int64_t *dims) {
+    const frt_tensor_info *a = arg_at(m, s, is_output, i);
+    if (!a) return -1;
+    for (int k = 0; k < a->ndim; k++) dims[k] = a->dims[k];
+    return a->ndim;
+}
+int frt_model_num_tags(const frt_model *m) { return m->mg->n_tags; }
+const char *frt_model_tag(const frt_model *m, int i) {
+    return i >= 0 && i < m->mg->n_tags ? m->mg->tags[i] : NULL;
+}
+const char *frt_model_checkpoint_prefix(const frt_model *m) { return m->mg->checkpoint_prefix; }

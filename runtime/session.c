@@ -1,12 +1,18 @@
-/* runtime/session.c: frt_session — options, the plan cache and frt_session_run.
- * Owns: the session's thread pool, allocator and cached plans (one per distinct
- * feeds/fetches/targets signature, as TF's DirectSession caches executors).
- * Does not own: planning and execution (executor.c).
+/* runtime/session.c: frt_session — options, the plan cache, frt_session_run, and what a
+ * session does with a MetaGraph: restoring variables through the graph's own saver, running
+ * init ops (with asset paths fed), running signatures by key, freezing.
+ * Owns: the session's thread pool, allocator, variable store and cached plans (one per
+ * distinct feeds/fetches/targets signature, as TF's DirectSession caches executors).
+ * Does not own: planning and execution (executor.c), checkpoint files (io/ kernels),
+ * the freeze rewrite (graph/freeze.c) and GraphDef writing (io/graphdef_write.c).
  * Thread-safety: frt_session_run is thread-safe; the plan cache is guarded by a mutex. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/freeze.h"
+#include "io/graphdef_write.h"
 #include "runtime/executor.h"
 #include "runtime/model.h"
 #include "runtime/resource.h"
@@ -42,6 +48,39 @@ void frt_session_options_set_intra_op_threads(frt_session_options *o, int n) {
     o->intra_op_threads = n < 0 ? 0 : n;
 }
 
+static frt_status *string_scalar(const char *v, frt_tensor **out) {
+    FRT_TRY(frt_tensor_new(FRT_DTYPE_STRING, NULL, 0, out));
+    frt_status *st = frt_tensor_set_string(*out, 0, v, strlen(v));
+    if (st) {
+        frt_tensor_unref(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+/* Runs the MetaGraph's init ops (main_op / legacy_init_op / __saved_model_init_op) as
+ * targets, feeding every asset tensor its file's full path. */
+static frt_status *run_init_ops(frt_session *s) {
+    const frt_metagraph *mg = s->model->mg;
+    if (mg->n_init_ops == 0) return NULL;
+    int na = mg->n_assets;
+    const char **names = frt_xcalloc((size_t)na + 1, sizeof *names);
+    frt_tensor **vals = frt_xcalloc((size_t)na + 1, sizeof *vals);
+    frt_status *st = NULL;
+    for (int i = 0; i < na && !st; i++) {
+        names[i] = mg->assets[i].tensor;
+        st = string_scalar(mg->assets[i].path, &vals[i]);
+    }
+    if (!st)
+        st = frt_session_run(s, names, vals, na, NULL, NULL, 0,
+                             (const char *const *)mg->init_ops, mg->n_init_ops);
+    for (int i = 0; i < na; i++) frt_tensor_unref(vals[i]);
+    free(names);
+    free(vals);
+    return st ? frt_status_annotate(st, " (running the model's init op '%s')", mg->init_ops[0])
+              : NULL;
+}
+
 frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
                             frt_session **out) {
     *out = NULL;
@@ -65,6 +104,14 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
     s->intra = intra;
     s->model = frt_model_ref((frt_model *)m);
     pthread_mutex_init(&s->mu, NULL);
+    /* Like TF's LoadSavedModel: restore the variables, then run the init ops. */
+    frt_status *st = NULL;
+    if (m->mg->checkpoint_prefix) st = frt_session_restore(s, m->mg->checkpoint_prefix);
+    if (!st) st = run_init_ops(s);
+    if (st) {
+        frt_session_free(s);
+        return st;
+    }
     *out = s;
     return NULL;
 }
@@ -159,4 +206,172 @@ size_t frt_session_peak_bytes(const frt_session *s) {
     frt_alloc_stats st;
     frt_allocator_stats(s->alloc, &st);
     return st.peak;
+}
+
+/* ---- MetaGraph operations ---------------------------------------------------------------- */
+
+frt_status *frt_session_restore(frt_session *s, const char *checkpoint) {
+    const frt_metagraph *mg = s->model->mg;
+    if (!mg->saver_restore_op || !mg->saver_filename_tensor)
+        return frt_status_new(FRT_FAILED_PRECONDITION,
+                              "model '%s' has no saver (saver_def), so it cannot restore '%s'",
+                              s->model->path, checkpoint);
+    if (mg->saver_version < 2)
+        return frt_status_new(FRT_UNIMPLEMENTED,
+                              "model '%s' uses the deprecated TF1 V1 checkpoint format "
+                              "(SaverDef.version=%d), which is not supported; re-save it with "
+                              "TensorFlow as a V2 checkpoint",
+                              s->model->path, mg->saver_version);
+    /* a directory means the latest checkpoint named by its `checkpoint` state file */
+    frt_checkpoint *c = NULL;
+    FRT_TRY(frt_checkpoint_open(checkpoint, &c));
+    frt_tensor *name = NULL;
+    frt_status *st = string_scalar(frt_checkpoint_prefix(c), &name);
+    const char *feed = mg->saver_filename_tensor, *target = mg->saver_restore_op;
+    if (!st) st = frt_session_run(s, &feed, &name, 1, NULL, NULL, 0, &target, 1);
+    if (st) st = frt_status_annotate(st, " (restoring checkpoint '%s')", frt_checkpoint_prefix(c));
+    frt_tensor_unref(name);
+    frt_checkpoint_close(c);
+    return st;
+}
+
+static frt_status *find_sig(const frt_session *s, const char *name, const frt_signature **out) {
+    const frt_metagraph *mg = s->model->mg;
+    if (!name) name = "serving_default";
+    *out = frt_metagraph_find_signature(mg, name);
+    if (*out) return NULL;
+    frt_status *st = frt_status_new(FRT_NOT_FOUND, "model '%s' has no signature '%s'; it has:",
+                                    s->model->path, name);
+    for (int i = 0; i < mg->n_signatures; i++)
+        st = frt_status_annotate(st, "%s '%s'", i ? "," : "", mg->signatures[i].name);
+    if (mg->n_signatures == 0) st = frt_status_annotate(st, " none");
+    return st;
+}
+
+static const frt_tensor_info *find_arg(const frt_tensor_info *args, int n, const char *key) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(args[i].key, key) == 0) return &args[i];
+    return NULL;
+}
+
+static frt_status *unknown_key(const frt_signature *sig, bool output, const char *key) {
+    const frt_tensor_info *args = output ? sig->outputs : sig->inputs;
+    int n = output ? sig->n_outputs : sig->n_inputs;
+    frt_status *st = frt_status_new(FRT_NOT_FOUND, "signature '%s' has no %s '%s'; its %ss:",
+                                    sig->name, output ? "output" : "input", key,
+                                    output ? "output" : "input");
+    for (int i = 0; i < n; i++) st = frt_status_annotate(st, "%s '%s'", i ? "," : "", args[i].key);
+    return st;
+}
+
+static frt_status *check_arg(const frt_signature *sig, const frt_tensor_info *a,
+                             const frt_tensor *t) {
+    if (a->dtype != FRT_DTYPE_INVALID && a->dtype != t->dtype)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "input '%s' of signature '%s' expects dtype %s, got %s", a->key,
+                              sig->name, frt_dtype_name(a->dtype), frt_dtype_name(t->dtype));
+    bool ok = a->ndim < 0 || a->ndim == t->ndim;
+    for (int i = 0; ok && a->ndim > 0 && i < a->ndim; i++) ok = a->dims[i] < 0 || a->dims[i] == t->dims[i];
+    if (!ok) {
+        char want[128] = "[", got[96];
+        size_t k = 1;
+        for (int i = 0; i < a->ndim && k < sizeof want; i++)
+            k += (size_t)snprintf(want + k, sizeof want - k, a->dims[i] < 0 ? "%s?" : "%s%lld",
+                                  i ? "," : "", (long long)a->dims[i]);
+        if (k < sizeof want) snprintf(want + k, sizeof want - k, "]");
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "input '%s' of signature '%s' expects shape %s, got %s", a->key,
+                              sig->name, want, frt_shape_str(t->dims, t->ndim, got, sizeof got));
+    }
+    return NULL;
+}
+
+frt_status *frt_session_run_signature(frt_session *s, const char *signature,
+                                      const char *const *input_keys, frt_tensor *const *inputs,
+                                      int ninputs, const char *const *output_keys,
+                                      frt_tensor **outputs, int noutputs) {
+    const frt_signature *sig;
+    int nout = noutputs > 0 ? noutputs : 0;
+    for (int i = 0; i < nout; i++) outputs[i] = NULL;
+    FRT_TRY(find_sig(s, signature, &sig));
+    if (noutputs <= 0) {
+        nout = sig->n_outputs;
+        for (int i = 0; i < nout; i++) outputs[i] = NULL;
+    }
+    const char **feeds = frt_xcalloc((size_t)ninputs + 1, sizeof *feeds);
+    const char **fetches = frt_xcalloc((size_t)nout + 1, sizeof *fetches);
+    frt_status *st = NULL;
+    /* a key names a signature input; anything else must be a tensor of the graph */
+    for (int i = 0; i < ninputs && !st; i++) {
+        const frt_tensor_info *a = find_arg(sig->inputs, sig->n_inputs, input_keys[i]);
+        if (a) {
+            feeds[i] = a->tensor;
+            st = check_arg(sig, a, inputs[i]);
+        } else if (frt_model_find_node(s->model, input_keys[i]) >= 0) {
+            feeds[i] = input_keys[i];
+        } else {
+            st = unknown_key(sig, false, input_keys[i]);
+        }
+    }
+    for (int i = 0; i < nout && !st; i++) {
+        if (noutputs <= 0) {
+            fetches[i] = sig->outputs[i].tensor;
+            continue;
+        }
+        const frt_tensor_info *a = find_arg(sig->outputs, sig->n_outputs, output_keys[i]);
+        if (a) fetches[i] = a->tensor;
+        else if (frt_model_find_node(s->model, output_keys[i]) >= 0) fetches[i] = output_keys[i];
+        else st = unknown_key(sig, true, output_keys[i]);
+    }
+    if (!st) st = frt_session_run(s, feeds, inputs, ninputs, fetches, outputs, nout, NULL, 0);
+    free(feeds);
+    free(fetches);
+    return st ? frt_status_annotate(st, " (signature '%s')", sig->name) : NULL;
+}
+
+/* Freeze: the lookup reads the session's variable a node refers to (same naming rule as the
+ * variable kernels). */
+static frt_status *freeze_lookup(void *ctx, const char *node_name, const char *op,
+                                 const frt_attrs *attrs, frt_tensor **out) {
+    frt_session *s = ctx;
+    (void)op;
+    const char *container = "";
+    frt_status_free(frt_attr_get_str(attrs, "container", "", &container));
+    frt_variable *v = NULL;
+    FRT_TRY(frt_resource_mgr_variable(s->resources, container,
+                                      frt_variable_name_for_node(attrs, node_name),
+                                      FRT_DTYPE_INVALID, NULL, &v));
+    frt_status *st = frt_variable_read(v, out);
+    frt_resource_unref(&v->base);
+    return st;
+}
+
+frt_status *frt_session_freeze(frt_session *s, const char *const *outputs, int noutputs,
+                               const char *path) {
+    const frt_graph *g = s->model->g;
+    const frt_metagraph *mg = s->model->mg;
+    const char **names = NULL;
+    int n = noutputs;
+    if (n <= 0) {
+        const frt_signature *sig = frt_metagraph_find_signature(mg, "serving_default");
+        if (!sig && mg->n_signatures > 0) sig = &mg->signatures[0];
+        if (!sig)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "model '%s' has no signature: name the outputs to freeze",
+                                  s->model->path);
+        n = sig->n_outputs;
+        names = frt_xcalloc((size_t)n + 1, sizeof *names);
+        for (int i = 0; i < n; i++) names[i] = sig->outputs[i].tensor;
+    }
+    frt_edge *edges = frt_xcalloc((size_t)n + 1, sizeof *edges);
+    frt_status *st = NULL;
+    for (int i = 0; i < n && !st; i++)
+        st = frt_graph_resolve_tensor(g, names ? names[i] : outputs[i], &edges[i]);
+    frt_graph *frozen = NULL;
+    if (!st) st = frt_graph_freeze(g, edges, n, freeze_lookup, s, &frozen);
+    if (!st) st = frt_graphdef_write_file(frozen, path);
+    frt_graph_free(frozen);
+    free(edges);
+    free(names);
+    return st;
 }

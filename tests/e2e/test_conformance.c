@@ -1,6 +1,8 @@
-/* tests/e2e/test_conformance.c: every case made by tools/gen_fixtures.py with real
- * TensorFlow (tests/data/<suite>/<case>/case.txt: the model, TF's inputs and TF's outputs)
- * runs through the public API and must match TF within the case's tolerance. */
+/* tests/e2e/test_conformance.c: every case made with real TensorFlow by the generators in
+ * tools/ (tests/data/<suite>/<case>/case.txt: the model — a frozen graph, a .meta with its
+ * checkpoint, or a SavedModel with tags and a signature —, TF's inputs and TF's outputs, or
+ * the error flowrt must report) runs through the public API and must match TF within the
+ * case's tolerance. Suites: ops, models, savedmodels. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +14,13 @@ enum { MAX_IO = 32 };
 
 typedef struct tcase {
     char dir[1024];
-    char model[256];
+    char model[256];       /* `model`, `savedmodel` or `meta` path, relative to dir */
+    char kind[32];         /* which of the three */
+    char checkpoint[256];
+    char signature[128];
+    char error[256];       /* expected error substring; empty: must succeed */
+    char tags[4][64];
+    int ntags, repeat;
     int nin, nout;
     char in_names[MAX_IO][256], in_files[MAX_IO][256];
     char out_names[MAX_IO][256], out_files[MAX_IO][256];
@@ -29,8 +37,25 @@ static void parse_case(tcase *c) {
         if (line[0] == '#' || line[0] == '\n') continue;
         char kw[32];
         if (sscanf(line, "%31s", kw) != 1) continue;
-        if (strcmp(kw, "model") == 0) {
+        if (strcmp(kw, "model") == 0 || strcmp(kw, "savedmodel") == 0 || strcmp(kw, "meta") == 0) {
             if (sscanf(line, "%*s %255s", c->model) != 1) fail_msg("%s: bad model line", path);
+            snprintf(c->kind, sizeof c->kind, "%s", kw);
+        } else if (strcmp(kw, "checkpoint") == 0) {
+            if (sscanf(line, "%*s %255s", c->checkpoint) != 1) fail_msg("%s: bad checkpoint", path);
+        } else if (strcmp(kw, "signature") == 0) {
+            if (sscanf(line, "%*s %127s", c->signature) != 1) fail_msg("%s: bad signature", path);
+        } else if (strcmp(kw, "tag") == 0 && c->ntags < 4) {
+            if (sscanf(line, "%*s %63s", c->tags[c->ntags++]) != 1) fail_msg("%s: bad tag", path);
+        } else if (strcmp(kw, "repeat") == 0) {
+            if (sscanf(line, "%*s %d", &c->repeat) != 1 || c->repeat < 1)
+                fail_msg("%s: bad repeat", path);
+        } else if (strcmp(kw, "error") == 0) {
+            const char *e = line + strlen("error");
+            while (*e == ' ') e++;
+            size_t len = strcspn(e, "\r\n");
+            if (len >= sizeof c->error) len = sizeof c->error - 1;
+            memcpy(c->error, e, len);
+            c->error[len] = 0;
         } else if (strcmp(kw, "input") == 0 && c->nin < MAX_IO) {
             if (sscanf(line, "%*s %255s %255s", c->in_names[c->nin], c->in_files[c->nin]) != 2)
                 fail_msg("%s: bad input line", path);
@@ -100,36 +125,72 @@ static void compare(const tcase *c, int k, const frt_tensor *got, const frt_tens
     }
 }
 
+static frt_status *load(const tcase *c, frt_model **m) {
+    char path[1400], ckpt[1400];
+    snprintf(path, sizeof path, "%s/%s", c->dir, c->model);
+    if (strcmp(c->kind, "savedmodel") == 0) {
+        const char *tags[4];
+        for (int i = 0; i < c->ntags; i++) tags[i] = c->tags[i];
+        return frt_model_load_saved_model(path, tags, c->ntags, m);
+    }
+    if (strcmp(c->kind, "meta") == 0) {
+        snprintf(ckpt, sizeof ckpt, "%s/%s", c->dir, c->checkpoint);
+        return frt_model_load_meta(path, c->checkpoint[0] ? ckpt : NULL, m);
+    }
+    return frt_model_load(path, m);
+}
+
+/* Loads, creates a session (restoring variables) and runs `repeat` times; fetches hold the
+ * last run's outputs. Any failure is returned. */
+static frt_status *run_model(const tcase *c, frt_tensor **feeds, frt_tensor **fetches) {
+    frt_model *m = NULL;
+    frt_session *s = NULL;
+    const char *in_names[MAX_IO], *out_names[MAX_IO];
+    for (int i = 0; i < c->nin; i++) in_names[i] = c->in_names[i];
+    for (int i = 0; i < c->nout; i++) out_names[i] = c->out_names[i];
+    frt_status *st = load(c, &m);
+    if (!st) st = frt_session_new(NULL, m, &s);
+    /* frozen graphs run twice (the second run reuses the cached plan); stateful models run
+     * exactly `repeat` times */
+    int repeat = c->repeat ? c->repeat : strcmp(c->kind, "model") == 0 ? 2 : 1;
+    bool by_signature = strcmp(c->kind, "savedmodel") == 0;
+    for (int rep = 0; rep < repeat && !st; rep++) {
+        for (int k = 0; k < c->nout; k++) {
+            frt_tensor_unref(fetches[k]);
+            fetches[k] = NULL;
+        }
+        st = by_signature ? frt_session_run_signature(s, c->signature[0] ? c->signature : NULL,
+                                                      in_names, feeds, c->nin, out_names,
+                                                      fetches, c->nout)
+                          : frt_session_run(s, in_names, feeds, c->nin, out_names, fetches,
+                                            c->nout, NULL, 0);
+    }
+    frt_session_free(s);
+    frt_model_free(m);
+    return st;
+}
+
 static void run_case(void **state) {
     tcase *c = *state;
     parse_case(c);
-    char path[1400];
-    snprintf(path, sizeof path, "%s/%s", c->dir, c->model);
-    frt_model *m = NULL;
-    TU_OK(frt_model_load(path, &m));
-    frt_session *s = NULL;
-    TU_OK(frt_session_new(NULL, m, &s));
     frt_tensor *feeds[MAX_IO], *fetches[MAX_IO] = {0};
-    const char *in_names[MAX_IO], *out_names[MAX_IO];
-    for (int i = 0; i < c->nin; i++) {
-        feeds[i] = load_npy(c, c->in_files[i]);
-        in_names[i] = c->in_names[i];
-    }
-    for (int i = 0; i < c->nout; i++) out_names[i] = c->out_names[i];
-    /* twice: the second run reuses the cached plan and must give the same answer */
-    for (int rep = 0; rep < 2; rep++) {
-        frt_status *st = frt_session_run(s, in_names, feeds, c->nin, out_names, fetches, c->nout, NULL, 0);
+    for (int i = 0; i < c->nin; i++) feeds[i] = load_npy(c, c->in_files[i]);
+    frt_status *st = run_model(c, feeds, fetches);
+    if (c->error[0]) {
+        if (!st) fail_msg("%s: expected an error containing '%s', but it ran", c->dir, c->error);
+        if (!strstr(frt_status_message(st), c->error))
+            fail_msg("%s: error '%s' lacks '%s'", c->dir, frt_status_message(st), c->error);
+        frt_status_free(st);
+    } else {
         if (st) fail_msg("%s: %s", c->dir, frt_status_message(st));
         for (int k = 0; k < c->nout; k++) {
             frt_tensor *want = load_npy(c, c->out_files[k]);
             compare(c, k, fetches[k], want);
             frt_tensor_unref(want);
-            frt_tensor_unref(fetches[k]);
         }
     }
+    for (int k = 0; k < c->nout; k++) frt_tensor_unref(fetches[k]);
     for (int i = 0; i < c->nin; i++) frt_tensor_unref(feeds[i]);
-    frt_session_free(s);
-    frt_model_free(m);
 }
 
 static int run_suite(const char *suite) {
@@ -174,5 +235,6 @@ static int run_suite(const char *suite) {
 int main(void) {
     int failed = run_suite("ops");
     failed += run_suite("models");
+    failed += run_suite("savedmodels");
     return failed ? 1 : 0;
 }

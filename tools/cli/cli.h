@@ -7,6 +7,12 @@
 
 int cli_run(int argc, char **argv);
 int cli_inspect(int argc, char **argv);
+int cli_freeze(int argc, char **argv);
+
+/* Loads MODEL: a SavedModel directory (tags; none = serve), a .meta (with an optional
+ * checkpoint prefix or directory) or a frozen GraphDef. */
+frt_status *cli_load_model(const char *path, const char *const *tags, int ntags,
+                           const char *checkpoint, frt_model **out);
 
 /* Prints "flowrt: error: <message>" on one line (newlines folded) and returns 1. */
 int cli_fail(frt_status *st);

@@ -1,9 +1,16 @@
-/* tools/cli/inspect.c: `flowrt inspect MODEL [--nodes]` — a summary in the spirit of TF's
- * summarize_graph: inputs, likely outputs, op histogram, node and parameter counts, ops that
- * have no kernel, and optionally every node. */
+/* tools/cli/inspect.c: `flowrt inspect PATH` —
+ * - a graph (.pb/.pbtxt/.meta): a summary in the spirit of TF's summarize_graph (inputs, likely
+ *   outputs, op histogram, node and parameter counts, ops without a kernel, with --nodes every
+ *   node);
+ * - a SavedModel directory: tags, signatures with inputs and outputs, variables (like
+ *   `saved_model_cli show --all`);
+ * - a checkpoint prefix or directory: every tensor's name, dtype and shape, and with
+ *   --tensor NAME or --values their values (like inspect_checkpoint). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -35,18 +42,157 @@ static void print_shape_attr(const frt_model *m, int i) {
     printf("]");
 }
 
+static void print_dims(int ndim, const int64_t *dims) {
+    if (ndim < 0) {
+        printf("unknown");
+        return;
+    }
+    printf("[");
+    for (int k = 0; k < ndim; k++) {
+        if (dims[k] < 0) printf(k ? ",?" : "?");
+        else printf(k ? ",%lld" : "%lld", (long long)dims[k]);
+    }
+    printf("]");
+}
+
+static void print_tensor_values(const frt_tensor *t) {
+    int64_t n = frt_tensor_num_elements(t), show = n < 1000 ? n : 1000;
+    const void *d = frt_tensor_data(t);
+    printf("    [");
+    for (int64_t i = 0; i < show; i++) {
+        if (i) printf(i % 10 ? ", " : ",\n     ");
+        switch (frt_tensor_dtype(t)) {
+        case FRT_DTYPE_FLOAT: printf("%.7g", ((const float *)d)[i]); break;
+        case FRT_DTYPE_DOUBLE: printf("%.15g", ((const double *)d)[i]); break;
+        case FRT_DTYPE_INT32: printf("%d", ((const int32_t *)d)[i]); break;
+        case FRT_DTYPE_INT64: printf("%lld", (long long)((const int64_t *)d)[i]); break;
+        case FRT_DTYPE_BOOL: printf("%s", ((const uint8_t *)d)[i] ? "true" : "false"); break;
+        case FRT_DTYPE_STRING: {
+            size_t len;
+            const char *s = frt_tensor_string(t, i, &len);
+            printf("\"");
+            for (size_t k = 0; k < len && k < 200; k++)
+                printf((unsigned char)s[k] >= 32 && s[k] != '"' && (unsigned char)s[k] < 127 ? "%c" : "\\x%02x",
+                       (unsigned char)s[k]);
+            printf(len > 200 ? "...\"" : "\"");
+            break;
+        }
+        default: printf("?"); break;
+        }
+    }
+    printf("%s]\n", n > show ? ", ..." : "");
+}
+
+static int inspect_checkpoint(const char *path, const char *tensor, bool values) {
+    frt_checkpoint *c;
+    frt_status *st = frt_checkpoint_open(path, &c);
+    if (st) return cli_fail(st);
+    int n = frt_checkpoint_num_tensors(c), found = 0, rc = 0;
+    printf("checkpoint: %s\ntensors: %d\n", frt_checkpoint_prefix(c), n);
+    for (int i = 0; i < n; i++) {
+        const char *name = frt_checkpoint_tensor_name(c, i);
+        if (tensor && strcmp(name, tensor) != 0) continue;
+        found++;
+        int64_t dims[FRT_MAX_DIMS];
+        int nd = frt_checkpoint_tensor_shape(c, i, dims);
+        printf("  %s: %s ", name, frt_dtype_name(frt_checkpoint_tensor_dtype(c, i)));
+        print_dims(nd, dims);
+        printf("\n");
+        if (tensor || values) {
+            frt_tensor *t = NULL;
+            if ((st = frt_checkpoint_read(c, name, &t))) {
+                rc = cli_fail(st);
+                break;
+            }
+            print_tensor_values(t);
+            frt_tensor_unref(t);
+        }
+    }
+    if (!rc && tensor && !found)
+        rc = cli_failf("checkpoint '%s' has no tensor '%s'", frt_checkpoint_prefix(c), tensor);
+    frt_checkpoint_close(c);
+    return rc;
+}
+
+static int inspect_saved_model(const char *dir, const char *const *tags, int ntags) {
+    frt_model *m;
+    frt_status *st = frt_model_load_saved_model(dir, tags, ntags, &m);
+    if (st) return cli_fail(st);
+    printf("SavedModel: %s\ntags:", dir);
+    for (int i = 0; i < frt_model_num_tags(m); i++) printf(" %s", frt_model_tag(m, i));
+    printf("\n");
+    for (int s = 0; s < frt_model_num_signatures(m); s++) {
+        printf("signature '%s' (method %s):\n", frt_model_signature_name(m, s),
+               frt_model_signature_method(m, s));
+        for (int io = 0; io < 2; io++) {
+            printf("  %s:\n", io ? "outputs" : "inputs");
+            for (int i = 0; i < frt_model_signature_num_args(m, s, io); i++) {
+                int64_t dims[FRT_MAX_DIMS];
+                int nd = frt_model_signature_arg_shape(m, s, io, i, dims);
+                printf("    %s: %s ", frt_model_signature_arg_key(m, s, io, i),
+                       frt_dtype_name(frt_model_signature_arg_dtype(m, s, io, i)));
+                print_dims(nd, dims);
+                printf(" (tensor %s)\n", frt_model_signature_arg_tensor(m, s, io, i));
+            }
+        }
+    }
+    const char *prefix = frt_model_checkpoint_prefix(m);
+    int rc = 0;
+    if (prefix) {
+        printf("variables (");
+        fflush(stdout);
+        frt_checkpoint *c;
+        if ((st = frt_checkpoint_open(prefix, &c))) {
+            printf(")\n");
+            rc = cli_fail(st);
+        } else {
+            printf("checkpoint %s):\n", prefix);
+            for (int i = 0; i < frt_checkpoint_num_tensors(c); i++) {
+                int64_t dims[FRT_MAX_DIMS];
+                int nd = frt_checkpoint_tensor_shape(c, i, dims);
+                printf("  %s: %s ", frt_checkpoint_tensor_name(c, i),
+                       frt_dtype_name(frt_checkpoint_tensor_dtype(c, i)));
+                print_dims(nd, dims);
+                printf("\n");
+            }
+            frt_checkpoint_close(c);
+        }
+    } else {
+        printf("variables: none\n");
+    }
+    frt_model_free(m);
+    return rc;
+}
+
+static bool file_exists(const char *dir, const char *name) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
 int cli_inspect(int argc, char **argv) {
-    const char *path = NULL;
-    bool nodes = false;
+    const char *path = NULL, *tensor = NULL;
+    const char *tags[16];
+    int ntags = 0;
+    bool nodes = false, values = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--nodes") == 0) nodes = true;
+        else if (strcmp(argv[i], "--values") == 0) values = true;
+        else if (strcmp(argv[i], "--tensor") == 0 && i + 1 < argc) tensor = argv[++i];
+        else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc && ntags < 16) tags[ntags++] = argv[++i];
         else if (argv[i][0] == '-') return cli_failf("unknown option '%s' for inspect", argv[i]);
         else if (!path) path = argv[i];
         else return cli_failf("unexpected argument '%s'", argv[i]);
     }
-    if (!path) return cli_failf("inspect: missing MODEL");
+    if (!path) return cli_failf("inspect: missing MODEL or CHECKPOINT");
+    struct stat sb;
+    bool dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (dir && (file_exists(path, "/saved_model.pb") || file_exists(path, "/saved_model.pbtxt")))
+        return inspect_saved_model(path, tags, ntags);
+    if ((dir && file_exists(path, "/checkpoint")) || file_exists(path, ".index") || tensor || values)
+        return inspect_checkpoint(path, tensor, values);
     frt_model *m;
-    frt_status *st = frt_model_load(path, &m);
+    frt_status *st = cli_load_model(path, NULL, 0, NULL, &m);
     if (st) return cli_fail(st);
     int n = frt_model_num_nodes(m);
 

@@ -11,11 +11,18 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: flowrt <command> [args]\n"
             "  run MODEL --input NAME=VALUE ... [--output NAME ...] [--out-dir DIR]\n"
-            "            [--threads N] [--repeat N]\n"
-            "      MODEL: frozen GraphDef (.pb or .pbtxt). NAME: tensor name (node or node:k).\n"
+            "            [--threads N] [--repeat N] [--checkpoint PREFIX]\n"
+            "            [--tag TAG ...] [--signature NAME]\n"
+            "      MODEL: frozen GraphDef (.pb/.pbtxt), MetaGraph (.meta, restored from\n"
+            "      --checkpoint) or SavedModel directory. NAME: a tensor name (node or\n"
+            "      node:k), or for a SavedModel a signature key.\n"
             "      VALUE: a .npy file or a literal such as 3.5 or [[1,2],[3,4]].\n"
-            "  inspect MODEL [--nodes]\n"
-            "      inputs, likely outputs, op histogram, node and parameter counts.\n");
+            "  inspect MODEL|CHECKPOINT [--nodes] [--tensor NAME] [--values]\n"
+            "      a graph: inputs, likely outputs, op histogram, node and parameter counts;\n"
+            "      a SavedModel: tags, signatures, variables; a checkpoint: its tensors.\n"
+            "  freeze (SAVEDMODEL_DIR [--signature NAME] | MODEL.meta --checkpoint PREFIX)\n"
+            "         [--tag TAG ...] [--outputs a,b] -o frozen.pb\n"
+            "      variables become constants, pruned to the outputs.\n");
 }
 
 /* Multi-line messages (lists of problems) become one line: "a:\n  b\n  c" -> "a: b; c". */
@@ -57,6 +64,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "run") == 0) return cli_run(argc - 2, argv + 2);
     if (strcmp(argv[1], "inspect") == 0) return cli_inspect(argc - 2, argv + 2);
+    if (strcmp(argv[1], "freeze") == 0) return cli_freeze(argc - 2, argv + 2);
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);

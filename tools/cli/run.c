@@ -1,5 +1,7 @@
 /* tools/cli/run.c: `flowrt run MODEL --input NAME=VALUE ... [--output NAME ...]
- * [--out-dir DIR] [--threads N] [--repeat N]` — feeds, runs, prints and saves outputs. */
+ * [--out-dir DIR] [--threads N] [--repeat N]` — feeds, runs, prints and saves outputs.
+ * MODEL is a frozen GraphDef (.pb/.pbtxt), a MetaGraph (.meta, with --checkpoint), or a
+ * SavedModel directory ([--tag T]... [--signature NAME]; NAME is then a signature key). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,14 +35,23 @@ static frt_dtype literal_dtype(const frt_model *m, const char *name) {
     return dt;
 }
 
-static frt_status *load_value(const frt_model *m, const char *name, const char *value,
+/* For a SavedModel, a signature key's dtype comes from the signature. */
+static frt_dtype key_dtype(const frt_model *m, int sig, const char *key) {
+    for (int i = 0; sig >= 0 && i < frt_model_signature_num_args(m, sig, 0); i++)
+        if (strcmp(frt_model_signature_arg_key(m, sig, 0, i), key) == 0)
+            return frt_model_signature_arg_dtype(m, sig, 0, i);
+    return FRT_DTYPE_INVALID;
+}
+
+static frt_status *load_value(const frt_model *m, int sig, const char *name, const char *value,
                               frt_tensor **out) {
     struct stat sb;
     if (ends_with(value, ".npy") || (stat(value, &sb) == 0 && S_ISREG(sb.st_mode))) {
         frt_status *st = frt_npy_read(value, out);
         return st ? frt_status_annotate(st, " (input '%s')", name) : NULL;
     }
-    frt_status *st = cli_parse_literal(value, literal_dtype(m, name), out);
+    frt_dtype dt = key_dtype(m, sig, name);
+    frt_status *st = cli_parse_literal(value, dt != FRT_DTYPE_INVALID ? dt : literal_dtype(m, name), out);
     return st ? frt_status_annotate(st, " (input '%s')", name) : NULL;
 }
 
@@ -85,7 +96,9 @@ static frt_status *save_output(const char *dir, const char *name, const frt_tens
 }
 
 int cli_run(int argc, char **argv) {
-    const char *model_path = NULL, *out_dir = NULL;
+    const char *model_path = NULL, *out_dir = NULL, *checkpoint = NULL, *signature = NULL;
+    const char *tags[16];
+    int ntags = 0;
     const char *in_names[MAX_IO], *in_values[MAX_IO], *out_names[MAX_IO];
     char *name_bufs[MAX_IO];
     int nin = 0, nout = 0, threads = 0, repeat = 1;
@@ -102,6 +115,13 @@ int cli_run(int argc, char **argv) {
         } else if (strcmp(a, "--output") == 0 && has_val) {
             if (nout == MAX_IO) return cli_failf("too many --output");
             out_names[nout++] = argv[++i];
+        } else if (strcmp(a, "--checkpoint") == 0 && has_val) {
+            checkpoint = argv[++i];
+        } else if (strcmp(a, "--signature") == 0 && has_val) {
+            signature = argv[++i];
+        } else if (strcmp(a, "--tag") == 0 && has_val) {
+            if (ntags == 16) return cli_failf("too many --tag");
+            tags[ntags++] = argv[++i];
         } else if (strcmp(a, "--out-dir") == 0 && has_val) {
             out_dir = argv[++i];
         } else if (strcmp(a, "--threads") == 0 && has_val) {
@@ -123,16 +143,39 @@ int cli_run(int argc, char **argv) {
     frt_session *s = NULL;
     frt_tensor *feeds[MAX_IO] = {0}, *fetches[MAX_IO] = {0};
     int rc = 0;
-    frt_status *st = frt_model_load(model_path, &m);
+    frt_status *st = cli_load_model(model_path, tags, ntags, checkpoint, &m);
     if (st) {
         rc = cli_fail(st);
         goto done;
     }
+    /* a model with signatures (SavedModel) runs one by key; others run tensors by name */
+    int sig = -1;
+    if (frt_model_num_signatures(m) > 0) {
+        const char *want = signature ? signature : "serving_default";
+        sig = frt_model_find_signature(m, want);
+        if (sig < 0) {
+            char have[1024] = "";
+            size_t k = 0;
+            for (int i = 0; i < frt_model_num_signatures(m) && k < sizeof have; i++)
+                k += (size_t)snprintf(have + k, sizeof have - k, "%s'%s'", i ? ", " : "",
+                                      frt_model_signature_name(m, i));
+            rc = cli_failf("'%s' has no signature '%s'; it has: %s", model_path, want, have);
+            goto done;
+        }
+    } else if (signature) {
+        rc = cli_failf("'%s' has no signatures; --signature needs a SavedModel", model_path);
+        goto done;
+    }
     for (int i = 0; i < nin; i++) {
-        if ((st = load_value(m, in_names[i], in_values[i], &feeds[i]))) {
+        if ((st = load_value(m, sig, in_names[i], in_values[i], &feeds[i]))) {
             rc = cli_fail(st);
             goto done;
         }
+    }
+    if (nout == 0 && sig >= 0) {
+        nout = frt_model_signature_num_args(m, sig, 1);
+        if (nout > MAX_IO) nout = MAX_IO;
+        for (int i = 0; i < nout; i++) out_names[i] = frt_model_signature_arg_key(m, sig, 1, i);
     }
     if (nout == 0) {
         int *sinks = calloc((size_t)frt_model_num_nodes(m) + 1, sizeof *sinks);
@@ -160,7 +203,9 @@ int cli_run(int argc, char **argv) {
             frt_tensor_unref(fetches[i]);
             fetches[i] = NULL;
         }
-        st = frt_session_run(s, in_names, feeds, nin, out_names, fetches, nout, NULL, 0);
+        st = sig >= 0 ? frt_session_run_signature(s, frt_model_signature_name(m, sig), in_names,
+                                                  feeds, nin, out_names, fetches, nout)
+                      : frt_session_run(s, in_names, feeds, nin, out_names, fetches, nout, NULL, 0);
         if (st) {
             rc = cli_fail(st);
             goto done;
