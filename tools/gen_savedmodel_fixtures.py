@@ -813,9 +813,17 @@ def freeze_with_flowrt(flowrt, case_dir, spec, out_names, frozen):
     cmd += ["-o", frozen]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
+        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
         raise RuntimeError("%s failed (rc %d): %s" % (" ".join(cmd), r.returncode,
-                                                      (r.stderr or r.stdout).strip()))
-    return " ".join(os.path.relpath(a, ROOT) if os.path.isabs(a) else a for a in cmd)
+                                                      " | ".join(tail)))
+
+    def show(a):
+        if a == frozen:
+            return "frozen.pb"
+        if os.path.isabs(a) and a.startswith(ROOT + os.sep):
+            return os.path.relpath(a, ROOT)
+        return a
+    return " ".join(show(a) for a in cmd)
 
 
 def freeze_with_tf(case_dir, spec, out_names, frozen):
@@ -865,7 +873,7 @@ def freeze_proof(args):
             with V1.Session(graph=g, config=session_config()) as sess:
                 got = sess.run(out_names, {n: a for n, (_, a) in zip(in_names, spec["inputs"])})
         except Exception as e:  # noqa: BLE001
-            print("FAIL %s: %s" % (name, e))
+            print("FAIL %s: %s" % (name, tf_error(lambda: (_ for _ in ()).throw(e))))
             shutil.rmtree(tmp)
             failures += 1
             continue
@@ -909,6 +917,10 @@ def freeze_proof(args):
                     % (tf.__version__, "SavedModel" if spec["kind"] == "savedmodel"
                        else ".meta + checkpoint"))
             f.write("frozen by: %s\n" % how)
+            if args.freezer == "flowrt":
+                rev = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                                     capture_output=True, text=True).stdout.strip()
+                f.write("flowrt built from the working tree at %s\n" % (rev or "?"))
             f.write("\n".join(lines) + "\nresult: PASS\n")
         if os.path.isdir(dst):
             shutil.rmtree(dst)
