@@ -10,7 +10,8 @@ Run from the repository root with the TF venv:
     .venv-tf/bin/python tools/gen_savedmodel_fixtures.py --freeze-proof --freezer tf --out /tmp/x
 The first form always rebuilds every case (TF2 function names carry process-wide counters,
 so building a subset would rename functions); it rewrites index.txt and removes stale case
-folders, but leaves the frozen_* folders of the freeze proof alone.
+folders, but leaves the frozen_* folders of the freeze proof alone (index.txt lists the
+generated cases, then every frozen_* folder that has a case.txt).
 
 Case format (tests/data/savedmodels/<case>/case.txt):
     savedmodel <dir>  |  meta <file.meta>          paths relative to the case folder
