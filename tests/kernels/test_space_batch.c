@@ -23,37 +23,33 @@ static frt_tensor *iota1(const int64_t *dims, int nd) {
     return t;
 }
 
+/* SpaceToBatchND of iota(x_dims) with block [2,2] and paddings pads (2x2) gives want;
+ * BatchToSpaceND with the same block, pads as crops, gives the input back. */
+static void round_trip(const int64_t *x_dims, const int32_t *pads, const int64_t *want_dims,
+                       const float *want_v) {
+    frt_tensor *x = iota1(x_dims, 4), *y, *back;
+    TU_OK(sb("SpaceToBatchND", x, tu_i32(TU_DIMS(2), 1, TU_I32(2, 2)),
+             tu_i32(TU_DIMS(2, 2), 2, pads), &y));
+    frt_tensor *want = tu_f32(want_dims, 4, want_v);
+    tu_assert_equal(y, want);
+    TU_OK(sb("BatchToSpaceND", y, tu_i32(TU_DIMS(2), 1, TU_I32(2, 2)),
+             tu_i32(TU_DIMS(2, 2), 2, pads), &back));
+    tu_assert_equal(back, x);
+    frt_tensor_unref(back);
+    frt_tensor_unref(want);
+    frt_tensor_unref(y);
+    frt_tensor_unref(x);
+}
+
 static void documented_examples(void **state) {
     (void)state;
     /* tf.space_to_batch_nd docs, example 3: [1,4,4,1], block [2,2]. */
-    frt_tensor *x = iota1(TU_DIMS(1, 4, 4, 1), 4), *y, *back;
-    TU_OK(sb("SpaceToBatchND", x, tu_i32(TU_DIMS(2), 1, TU_I32(2, 2)),
-             tu_i32(TU_DIMS(2, 2), 2, TU_I32(0, 0, 0, 0)), &y));
-    frt_tensor *want = tu_f32(TU_DIMS(4, 2, 2, 1), 4,
-                              TU_F32(1, 3, 9, 11, 2, 4, 10, 12, 5, 7, 13, 15, 6, 8, 14, 16));
-    tu_assert_equal(y, want);
-    TU_OK(sb("BatchToSpaceND", y, tu_i32(TU_DIMS(2), 1, TU_I32(2, 2)),
-             tu_i32(TU_DIMS(2, 2), 2, TU_I32(0, 0, 0, 0)), &back));
-    tu_assert_equal(back, x);
-    frt_tensor_unref(back);
-    frt_tensor_unref(want);
-    frt_tensor_unref(y);
-    frt_tensor_unref(x);
+    round_trip(TU_DIMS(1, 4, 4, 1), TU_I32(0, 0, 0, 0), TU_DIMS(4, 2, 2, 1),
+               TU_F32(1, 3, 9, 11, 2, 4, 10, 12, 5, 7, 13, 15, 6, 8, 14, 16));
     /* Example 4: [2,2,4,1], block [2,2], paddings [[0,0],[2,0]] -> [8,1,3,1]. */
-    x = iota1(TU_DIMS(2, 2, 4, 1), 4);
-    TU_OK(sb("SpaceToBatchND", x, tu_i32(TU_DIMS(2), 1, TU_I32(2, 2)),
-             tu_i32(TU_DIMS(2, 2), 2, TU_I32(0, 0, 2, 0)), &y));
-    want = tu_f32(TU_DIMS(8, 1, 3, 1), 4,
-                  TU_F32(0, 1, 3, 0, 9, 11, 0, 2, 4, 0, 10, 12, 0, 5, 7, 0, 13, 15, 0, 6, 8, 0, 14,
-                         16));
-    tu_assert_equal(y, want);
-    TU_OK(sb("BatchToSpaceND", y, tu_i32(TU_DIMS(2), 1, TU_I32(2, 2)),
-             tu_i32(TU_DIMS(2, 2), 2, TU_I32(0, 0, 2, 0)), &back));
-    tu_assert_equal(back, x);
-    frt_tensor_unref(back);
-    frt_tensor_unref(want);
-    frt_tensor_unref(y);
-    frt_tensor_unref(x);
+    round_trip(TU_DIMS(2, 2, 4, 1), TU_I32(0, 0, 2, 0), TU_DIMS(8, 1, 3, 1),
+               TU_F32(0, 1, 3, 0, 9, 11, 0, 2, 4, 0, 10, 12, 0, 5, 7, 0, 13, 15, 0, 6, 8, 0, 14,
+                      16));
 }
 
 static void dilated_conv_round_trip(void **state) {
