@@ -369,6 +369,8 @@ frt_status *frt_session_freeze(frt_session *s, const char *const *outputs, int n
         st = frt_graph_resolve_tensor(g, names ? names[i] : outputs[i], &edges[i]);
     frt_graph *frozen = NULL;
     if (!st) st = frt_graph_freeze(g, edges, n, freeze_lookup, s, &frozen);
+    /* As TF's freeze_graph (clear_devices): a frozen graph runs wherever it is loaded. */
+    for (int i = 0; !st && i < frozen->n_nodes; i++) frozen->nodes[i].device[0] = 0;
     if (!st) st = frt_graphdef_write_file(frozen, path);
     frt_graph_free(frozen);
     free(edges);

@@ -245,7 +245,8 @@ FRT_MUST_USE frt_status *frt_session_run_signature(frt_session *s, const char *s
 FRT_MUST_USE frt_status *frt_session_restore(frt_session *s, const char *checkpoint);
 /* Writes a frozen GraphDef to path: variables become Consts holding the session's current
  * values, the graph is pruned to `outputs` (tensor names; NULL/0 = the serving_default
- * signature's outputs, or the graph's sink nodes), training-only nodes go. */
+ * signature's outputs), training-only nodes go, and device placements are cleared (as
+ * TF's freeze_graph does by default). */
 FRT_MUST_USE frt_status *frt_session_freeze(frt_session *s, const char *const *outputs,
                                             int noutputs, const char *path);
 
