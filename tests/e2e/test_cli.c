@@ -168,6 +168,99 @@ static void bad_feeds_and_fetches(void **state) {
     expect_error("run", "missing MODEL", NULL);
 }
 
+/* ---- checkpoints, MetaGraphs, SavedModels ---- */
+
+static void saved_model_state_persists_across_repeats(void **state) {
+    (void)state;
+    /* the counter was saved at 10; five increments in one session give 15 */
+    result *r = run("run savedmodels/tf2_counter_increment/model --signature increment --repeat 5");
+    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    assert_non_null(strstr(r->out, "count: int32 []"));
+    assert_non_null(strstr(r->out, "[15]"));
+}
+
+static void saved_model_outputs_by_key(void **state) {
+    (void)state;
+    char args[1024];
+    snprintf(args, sizeof args,
+             "run savedmodels/tf2_counter_scale/model --signature scale "
+             "--input x=savedmodels/tf2_counter_scale/input_0.npy --out-dir '%s/sm'", tmpdir);
+    result *r = run(args);
+    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    char path[512];
+    snprintf(path, sizeof path, "%s/sm/y.npy", tmpdir); /* KEY.npy */
+    frt_tensor *got, *want;
+    TU_OK(frt_npy_read(path, &got));
+    TU_OK(frt_npy_read(FRT_TEST_DATA "/savedmodels/tf2_counter_scale/output_0.npy", &want));
+    tu_assert_close_f32(got, want, 1e-5f, 1e-5f);
+    frt_tensor_unref(got);
+    frt_tensor_unref(want);
+    expect_error("run savedmodels/tf2_counter_scale/model --signature nope", "no signature 'nope'",
+                 "'serving_default'");
+    expect_error("run savedmodels/tf2_counter_scale/model --tag gpu", "gpu", NULL);
+    expect_error("run savedmodels/tf2_counter_scale/model --input nokey=1", "'nokey'",
+                 "signature 'serving_default'");
+}
+
+static void meta_with_checkpoint_and_freeze(void **state) {
+    (void)state;
+    char args[1024];
+    const char *c = "savedmodels/tf1_mlp_ckpt";
+    snprintf(args, sizeof args,
+             "run %s/model.ckpt.meta --checkpoint %s --input x=%s/input_0.npy --output probs "
+             "--out-dir '%s/meta'", c, c, c, tmpdir);
+    result *r = run(args);
+    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    char path[512];
+    snprintf(path, sizeof path, "%s/meta/probs.npy", tmpdir);
+    frt_tensor *got, *want;
+    TU_OK(frt_npy_read(path, &got));
+    TU_OK(frt_npy_read(FRT_TEST_DATA "/savedmodels/tf1_mlp_ckpt/output_1.npy", &want));
+    tu_assert_close_f32(got, want, 1e-6f, 1e-5f);
+    frt_tensor_unref(got);
+    /* freeze, then run the frozen graph: no variables left, same answer */
+    snprintf(args, sizeof args, "freeze %s/model.ckpt.meta --checkpoint %s/model.ckpt --outputs probs -o '%s/f.pb'",
+             c, c, tmpdir);
+    r = run(args);
+    if (r->rc != 0) fail_msg("freeze exit %d: %s", r->rc, r->err);
+    snprintf(args, sizeof args, "inspect '%s/f.pb'", tmpdir);
+    r = run(args);
+    assert_null(strstr(r->out, "Variable"));
+    assert_null(strstr(r->out, "RestoreV2"));
+    snprintf(args, sizeof args, "run '%s/f.pb' --input x=%s/input_0.npy --output probs --out-dir '%s/frozen'",
+             tmpdir, c, tmpdir);
+    r = run(args);
+    if (r->rc != 0) fail_msg("frozen run exit %d: %s", r->rc, r->err);
+    snprintf(path, sizeof path, "%s/frozen/probs.npy", tmpdir);
+    TU_OK(frt_npy_read(path, &got));
+    tu_assert_close_f32(got, want, 1e-6f, 1e-5f);
+    frt_tensor_unref(got);
+    frt_tensor_unref(want);
+    snprintf(args, sizeof args, "freeze %s/model.ckpt.meta --outputs probs -o '%s/g.pb'", c, tmpdir);
+    expect_error(args, "uninitialized", NULL); /* no checkpoint: nothing to freeze */
+    expect_error("freeze savedmodels/tf2_counter/model", "missing -o", NULL);
+}
+
+static void inspect_checkpoints_and_saved_models(void **state) {
+    (void)state;
+    result *r = run("inspect ckpt/tf1_basic --tensor counts");
+    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    assert_non_null(strstr(r->out, "counts: int32 [4]"));
+    assert_non_null(strstr(r->out, "[1, -2, 2147483647, 0]"));
+    r = run("inspect ckpt/tf1_basic/model.ckpt");
+    assert_int_equal(r->rc, 0);
+    assert_non_null(strstr(r->out, "dense/kernel: float32 [3,4]"));
+    assert_non_null(strstr(r->out, "tensors: 9"));
+    r = run("inspect savedmodels/tf2_counter/model");
+    assert_int_equal(r->rc, 0);
+    assert_non_null(strstr(r->out, "signature 'scale'"));
+    assert_non_null(strstr(r->out, "x: float32 [?,3] (tensor scale_x:0)"));
+    assert_non_null(strstr(r->out, "count/.ATTRIBUTES/VARIABLE_VALUE: int32 []"));
+    expect_error("inspect ckpt/tf1_v1/model.ckpt", "V1", "not supported");
+    expect_error("inspect ckpt/tf1_basic/model.ckpt --tensor nope", "no tensor 'nope'", NULL);
+    expect_error("inspect ckpt/no_such_prefix", "no_such_prefix", NULL);
+}
+
 static int setup(void **state) {
     (void)state;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/flowrt_cli_test_XXXXXX");
@@ -190,6 +283,10 @@ int main(void) {
         cmocka_unit_test(corrupt_files),
         cmocka_unit_test(truncated_at_every_cut_never_crashes),
         cmocka_unit_test(bad_feeds_and_fetches),
+        cmocka_unit_test(saved_model_state_persists_across_repeats),
+        cmocka_unit_test(saved_model_outputs_by_key),
+        cmocka_unit_test(meta_with_checkpoint_and_freeze),
+        cmocka_unit_test(inspect_checkpoints_and_saved_models),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

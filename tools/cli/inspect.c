@@ -189,7 +189,14 @@ int cli_inspect(int argc, char **argv) {
     bool dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
     if (dir && (file_exists(path, "/saved_model.pb") || file_exists(path, "/saved_model.pbtxt")))
         return inspect_saved_model(path, tags, ntags);
-    if ((dir && file_exists(path, "/checkpoint")) || file_exists(path, ".index") || tensor || values)
+    /* graphs are .pb/.pbtxt/.meta files; anything else is taken as a checkpoint prefix, so
+     * that an old V1 checkpoint file gets the checkpoint reader's "not supported" message */
+    size_t len = strlen(path);
+    bool graph_file = !dir && ((len > 3 && strcmp(path + len - 3, ".pb") == 0) ||
+                               (len > 6 && strcmp(path + len - 6, ".pbtxt") == 0) ||
+                               (len > 5 && strcmp(path + len - 5, ".meta") == 0));
+    if ((dir && file_exists(path, "/checkpoint")) || file_exists(path, ".index") || tensor ||
+        values || (!dir && !graph_file))
         return inspect_checkpoint(path, tensor, values);
     frt_model *m;
     frt_status *st = cli_load_model(path, NULL, 0, NULL, &m);

@@ -1,0 +1,97 @@
+/* tests/e2e/test_sessions.c: several models in one process, each session with its own
+ * variables (no name clashes: two sessions of one SavedModel count independently), sessions
+ * used from several threads at once, and a model freed while its session lives on. */
+#include <pthread.h>
+#include <string.h>
+
+#include "util/test_util.h"
+
+static frt_model *load_saved(const char *rel) {
+    char path[1024];
+    frt_model *m = NULL;
+    TU_OK(frt_model_load_saved_model(tu_data_path(path, sizeof path, rel), NULL, 0, &m));
+    return m;
+}
+
+static int32_t increment(frt_session *s) {
+    const char *key = "count";
+    frt_tensor *out = NULL;
+    TU_OK(frt_session_run_signature(s, "increment", NULL, NULL, 0, &key, &out, 1));
+    int32_t v = *(int32_t *)frt_tensor_data(out);
+    frt_tensor_unref(out);
+    return v;
+}
+
+static void sessions_have_their_own_variables(void **state) {
+    (void)state;
+    frt_model *counter = load_saved("savedmodels/tf2_counter/model");
+    frt_model *tf1 = load_saved("savedmodels/tf1_savedmodel/model");
+    frt_session *a, *b, *c;
+    TU_OK(frt_session_new(NULL, counter, &a));
+    TU_OK(frt_session_new(NULL, counter, &b));
+    TU_OK(frt_session_new(NULL, tf1, &c));
+    frt_model_free(counter); /* sessions keep what they need */
+    /* saved at 10 */
+    assert_int_equal(increment(a), 11);
+    assert_int_equal(increment(a), 12);
+    assert_int_equal(increment(b), 11);
+    assert_int_equal(increment(a), 13);
+    /* the TF1 model in the same process still gives TF's answer */
+    frt_tensor *x, *want, *y = NULL;
+    char p[1024];
+    TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "savedmodels/tf1_savedmodel/input_0.npy"), &x));
+    TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "savedmodels/tf1_savedmodel/output_1.npy"), &want));
+    const char *in = "x", *out = "y";
+    TU_OK(frt_session_run_signature(c, NULL, &in, &x, 1, &out, &y, 1));
+    tu_assert_close_f32(y, want, 1e-5f, 1e-5f);
+    frt_tensor_unref(x);
+    frt_tensor_unref(y);
+    frt_tensor_unref(want);
+    frt_session_free(a);
+    frt_session_free(b);
+    frt_session_free(c);
+    frt_model_free(tf1);
+}
+
+typedef struct job {
+    frt_session *s;
+    int n;
+} job;
+
+static void *incrementer(void *p) {
+    job *j = p;
+    for (int i = 0; i < j->n; i++) {
+        const char *key = "count";
+        frt_tensor *out = NULL;
+        frt_status *st = frt_session_run_signature(j->s, "increment", NULL, NULL, 0, &key, &out, 1);
+        frt_status_free(st);
+        frt_tensor_unref(out);
+    }
+    return NULL;
+}
+
+static void concurrent_increments_are_not_lost(void **state) {
+    (void)state;
+    frt_model *m = load_saved("savedmodels/tf2_counter/model");
+    frt_session *s;
+    TU_OK(frt_session_new(NULL, m, &s));
+    pthread_t th[4];
+    job j = {s, 50};
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, incrementer, &j);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    const char *key = "count";
+    frt_tensor *out = NULL;
+    TU_OK(frt_session_run_signature(s, "read", NULL, NULL, 0, &key, &out, 1));
+    assert_int_equal(*(int32_t *)frt_tensor_data(out), 10 + 4 * 50);
+    frt_tensor_unref(out);
+    frt_session_free(s);
+    frt_model_free(m);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sessions_have_their_own_variables),
+        cmocka_unit_test(concurrent_increments_are_not_lost),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
