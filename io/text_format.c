@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/proto/meta_graph.pb-c.h"
+#include "io/proto/saver.pb-c.h"
+#include "io/proto/wrappers.pb-c.h"
+
 #define MAX_DEPTH 200 /* nesting limit, so hostile input cannot exhaust the stack */
 
 typedef struct parser {
@@ -572,6 +576,73 @@ static frt_status *parse_value(parser *p, size_t name_pos, ProtobufCMessage *m,
     return parse_scalar(p, f, slot);
 }
 
+static frt_status *parse_body(parser *p, ProtobufCMessage *m, int close);
+
+/* Message types an expanded Any may hold in the files we read (Python's text format prints
+ * the assets collection's AssetFileDefs as `[type.googleapis.com/tensorflow.AssetFileDef]
+ * { ... }`). */
+static const ProtobufCMessageDescriptor *any_payload_type(const char *name) {
+    static const ProtobufCMessageDescriptor *const known[] = {
+        &tensorflow__asset_file_def__descriptor, &tensorflow__tensor_info__descriptor,
+        &tensorflow__signature_def__descriptor, &tensorflow__saver_def__descriptor,
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(known[i]->name, name) == 0) return known[i];
+    return NULL;
+}
+
+/* `[type.googleapis.com/pkg.Type] { fields }` inside a google.protobuf.Any: parses the
+ * payload as that type and stores it packed, as the binary form would hold it. */
+static frt_status *parse_expanded_any(parser *p, ProtobufCMessage *m) {
+    Google__Protobuf__Any *any = (Google__Protobuf__Any *)m;
+    size_t start = p->pos;
+    advance(p); /* '[' */
+    char url[512];
+    size_t n = 0;
+    while (peek(p) != -1 && peek(p) != ']' && n + 1 < sizeof url) {
+        url[n++] = (char)peek(p);
+        advance(p);
+    }
+    url[n] = 0;
+    if (!accept(p, ']'))
+        return err_at(p, start, FRT_INVALID_ARGUMENT, "unterminated '[' in Any type URL");
+    const char *slash = strrchr(url, '/');
+    const ProtobufCMessageDescriptor *d = any_payload_type(slash ? slash + 1 : url);
+    if (!d)
+        return err_at(p, start, FRT_UNIMPLEMENTED,
+                      "expanded Any of type '%s' is not supported", url);
+    accept(p, ':');
+    skip_ws(p);
+    int open = peek(p);
+    if (open != '{' && open != '<')
+        return err_at(p, p->pos, FRT_INVALID_ARGUMENT, "expected '{' after Any type '%s'", url);
+    advance(p);
+    ProtobufCMessage *payload = new_message(d);
+    if (!payload) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    p->depth++;
+    frt_status *st = parse_body(p, payload, open == '{' ? '}' : '>');
+    p->depth--;
+    if (!st) {
+        size_t len = protobuf_c_message_get_packed_size(payload);
+        uint8_t *bytes = malloc(len ? len : 1);
+        char *u = strdup(url);
+        if (!bytes || !u) {
+            free(bytes);
+            free(u);
+            st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+        } else {
+            protobuf_c_message_pack(payload, bytes);
+            if (any->type_url && any->type_url != protobuf_c_empty_string) free(any->type_url);
+            free(any->value.data);
+            any->type_url = u;
+            any->value.data = bytes;
+            any->value.len = len;
+        }
+    }
+    protobuf_c_message_free_unpacked(payload, NULL);
+    return st;
+}
+
 /* Fields until `close` ('}' or '>'), or end of input when close is 0. */
 static frt_status *parse_body(parser *p, ProtobufCMessage *m, int close) {
     const ProtobufCMessageDescriptor *d = m->descriptor;
@@ -594,9 +665,13 @@ static frt_status *parse_body(parser *p, ProtobufCMessage *m, int close) {
             break;
         }
         if (c == '[') {
+            if (d == &google__protobuf__any__descriptor) {
+                if ((st = parse_expanded_any(p, m))) break;
+                if (!accept(p, ',')) accept(p, ';');
+                continue;
+            }
             st = err_at(p, name_pos, FRT_UNIMPLEMENTED,
-                        "extension or expanded Any syntax '[...]' is not supported in %s",
-                        d->name);
+                        "extension syntax '[...]' is not supported in %s", d->name);
             break;
         }
         char name[256];

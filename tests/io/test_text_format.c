@@ -10,6 +10,7 @@
 #include "io/proto/function.pb-c.h"
 #include "io/proto/checkpoint_state.pb-c.h"
 #include "io/proto/graph.pb-c.h"
+#include "io/proto/meta_graph.pb-c.h"
 #include "io/proto/saved_model.pb-c.h"
 #include "io/proto/tensor_bundle.pb-c.h"
 #include "io/text_format.h"
@@ -246,7 +247,7 @@ static void errors_with_line_and_column(void **state) {
         {"node { attr { key: 'x' value { i: 1 f: 2 } } }", FRT_INVALID_ARGUMENT,
          "1:37: field 'f' of tensorflow.AttrValue is in the same oneof as 'i'"},
         {"[type.googleapis.com/tensorflow.GraphDef] {}", FRT_UNIMPLEMENTED,
-         "'t.pbtxt':1:1: extension or expanded Any syntax"},
+         "'t.pbtxt':1:1: extension syntax '[...]' is not supported in tensorflow.GraphDef"},
         {"node { name: 'a' }\n\x01", FRT_INVALID_ARGUMENT,
          "2:1: expected a field name in tensorflow.GraphDef, found byte 0x01"},
         {"1: 2", FRT_INVALID_ARGUMENT, "expected a field name"},
@@ -385,6 +386,41 @@ static void text_matches_binary(void **state) {
     FREE(b);
 }
 
+/* Python's text format prints the assets collection's Any values expanded. */
+static void expanded_any(void **state) {
+    (void)state;
+    const char *text =
+        "collection_def { key: 'saved_model_assets' value { any_list { value {\n"
+        "  [type.googleapis.com/tensorflow.AssetFileDef] {\n"
+        "    tensor_info { name: 'Const:0' }\n    filename: 'vocab.txt'\n  }\n"
+        "} } } }\n";
+    ProtobufCMessage *m = NULL;
+    TU_OK(frt_text_format_parse(text, strlen(text), &tensorflow__meta_graph_def__descriptor,
+                                "m.pbtxt", &m));
+    Tensorflow__MetaGraphDef *mg = (Tensorflow__MetaGraphDef *)m;
+    assert_int_equal(mg->n_collection_def, 1);
+    Tensorflow__CollectionDef__AnyList *al = mg->collection_def[0]->value->any_list;
+    assert_non_null(al);
+    assert_int_equal(al->n_value, 1);
+    assert_string_equal(al->value[0]->type_url, "type.googleapis.com/tensorflow.AssetFileDef");
+    Tensorflow__AssetFileDef *a = tensorflow__asset_file_def__unpack(
+        NULL, al->value[0]->value.len, al->value[0]->value.data);
+    assert_non_null(a);
+    assert_string_equal(a->filename, "vocab.txt");
+    assert_string_equal(a->tensor_info->name, "Const:0");
+    tensorflow__asset_file_def__free_unpacked(a, NULL);
+    protobuf_c_message_free_unpacked(m, NULL);
+    /* an Any of a type we do not know, and a broken one */
+    const char *unknown = "any_info { [type.googleapis.com/foo.Bar] { x: 1 } }";
+    tu_assert_error(frt_text_format_parse(unknown, strlen(unknown),
+                                          &tensorflow__meta_graph_def__meta_info_def__descriptor, "m.pbtxt", &m),
+                    FRT_UNIMPLEMENTED, "expanded Any of type 'type.googleapis.com/foo.Bar'");
+    const char *broken = "any_info { [type.googleapis.com/tensorflow.AssetFileDef { } }";
+    tu_assert_error(frt_text_format_parse(broken, strlen(broken),
+                                          &tensorflow__meta_graph_def__meta_info_def__descriptor, "m.pbtxt", &m),
+                    FRT_INVALID_ARGUMENT, "'m.pbtxt':1:12: unterminated '[' in Any type URL");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(syntax_superset),
@@ -396,6 +432,7 @@ int main(void) {
         cmocka_unit_test(maps),
         cmocka_unit_test(other_messages),
         cmocka_unit_test(text_matches_binary),
+        cmocka_unit_test(expanded_any),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
