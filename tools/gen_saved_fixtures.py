@@ -102,13 +102,10 @@ def gen_tf1_pbtxt(src):
     d = fresh("tf1_pbtxt")
     sm = serve_only(src)
     os.makedirs(d)
-    # TF's writer (str(proto)) prints the saved_model_assets Any in the expanded form
-    # `[type.googleapis.com/tensorflow.AssetFileDef] { ... }`, which io/text_format.c does
-    # not parse yet; an empty descriptor pool keeps the plain form (type_url + value bytes),
-    # which is equally valid text format.
-    from google.protobuf import descriptor_pool
+    # As TF's writer (str(proto)) does: the saved_model_assets Any is printed in the expanded
+    # form `[type.googleapis.com/tensorflow.AssetFileDef] { ... }`.
     with open(os.path.join(d, "saved_model.pbtxt"), "w") as f:
-        f.write(text_format.MessageToString(sm, descriptor_pool=descriptor_pool.DescriptorPool()))
+        f.write(text_format.MessageToString(sm))
     shutil.copytree(os.path.join(src, "variables"), os.path.join(d, "variables"))
     shutil.copytree(os.path.join(src, "assets"), os.path.join(d, "assets"))
 
