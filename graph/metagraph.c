@@ -45,6 +45,11 @@ void frt_metagraph_free(frt_metagraph *mg) {
         free(mg->assets[i].path);
     }
     free(mg->assets);
+    for (int i = 0; i < mg->n_var_bindings; i++) {
+        free(mg->var_bindings[i].node);
+        free(mg->var_bindings[i].checkpoint_key);
+    }
+    free(mg->var_bindings);
     free(mg);
 }
 

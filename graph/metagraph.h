@@ -26,6 +26,16 @@ typedef struct frt_asset {
     char *path;           /* full path of the file (export_dir/assets/<filename>) */
 } frt_asset;
 
+/* A TF2 SavedModel variable bound through the object graph (io/object_graph.h): the
+ * top-level VarHandleOp a signature function captures, and the checkpoint key holding its
+ * value. Needed because the saver's restore function may fill other VarHandleOps (other
+ * shared_names) than the ones the signatures read, as tf.saved_model.save of Keras 3
+ * models does; the session assigns these after restoring (runtime/var_binding.h). */
+typedef struct frt_var_binding {
+    char *node;            /* VarHandleOp node name in g */
+    char *checkpoint_key;  /* "<object path>/.ATTRIBUTES/VARIABLE_VALUE" */
+} frt_var_binding;
+
 typedef struct frt_metagraph {
     frt_graph *g;                 /* finalized, functions inlined; owned */
     char **tags;
@@ -42,6 +52,8 @@ typedef struct frt_metagraph {
     int n_init_ops;
     frt_asset *assets;            /* fed while the init ops run */
     int n_assets;
+    frt_var_binding *var_bindings;  /* TF2 object-graph bindings (sorted by node); may be empty */
+    int n_var_bindings;
 } frt_metagraph;
 
 frt_metagraph *frt_metagraph_new(frt_graph *g);   /* takes ownership of g */

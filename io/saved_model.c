@@ -1,7 +1,8 @@
 /* io/saved_model.c: SavedModel directories → frt_metagraph.
  * Owns: finding saved_model.pb/.pbtxt, choosing the MetaGraph by tag set (TF's
- * FindMetaGraphDef), the variables/ checkpoint prefix. Does not own: the MetaGraph's
- * contents (meta_graph.c), restoring or initialising (the session).
+ * FindMetaGraphDef), the variables/ checkpoint prefix, asking object_graph.c for the TF2
+ * variable bindings. Does not own: the MetaGraph's contents (meta_graph.c), restoring or
+ * initialising (the session).
  * Thread-safety: reentrant. */
 #include "io/saved_model.h"
 
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "io/meta_graph.h"
+#include "io/object_graph.h"
 #include "io/proto/saved_model.pb-c.h"
 #include "io/text_format.h"
 
@@ -181,12 +183,22 @@ frt_status *frt_saved_model_load(const char *dir, const char *const *tags, int n
         st = frt_meta_graph_from_proto(chosen, dir, &mg);
         if (st) st = frt_status_annotate(st, " in '%s'", file);
     }
+    if (!st) {
+        char *index = path_join(dir, "variables/variables.index");
+        if (is_file(index)) mg->checkpoint_prefix = path_join(dir, "variables/variables");
+        free(index);
+        /* TF2: variables the signatures capture, bound through the object graph */
+        st = frt_object_graph_var_bindings(chosen, mg->g, mg->checkpoint_prefix,
+                                           &mg->var_bindings, &mg->n_var_bindings);
+        if (st) st = frt_status_annotate(st, " (binding the variables of '%s' through its "
+                                         "object graph)", file);
+    }
     tensorflow__saved_model__free_unpacked(sm, NULL);
     free(file);
-    if (st) return st;
-    char *index = path_join(dir, "variables/variables.index");
-    if (is_file(index)) mg->checkpoint_prefix = path_join(dir, "variables/variables");
-    free(index);
+    if (st) {
+        frt_metagraph_free(mg);
+        return st;
+    }
     *out = mg;
     return NULL;
 }

@@ -9,7 +9,9 @@
  * ntags == 0 (tags may be NULL) means {"serve"}. Reads saved_model.pb, else
  * saved_model.pbtxt (text format). On top of frt_meta_graph_from_proto (io/meta_graph.h):
  * asset paths are dir/assets/<filename>, and checkpoint_prefix is dir/variables/variables
- * when dir/variables/variables.index exists (else NULL: nothing to restore).
+ * when dir/variables/variables.index exists (else NULL: nothing to restore). With both an
+ * object_graph_def and that checkpoint, var_bindings holds the TF2 object-graph variable
+ * bindings (io/object_graph.h frt_object_graph_var_bindings; its errors name the file).
  * Errors name the directory or file: NOT_FOUND when dir does not exist, holds neither file,
  * or has no MetaGraph with the requested tags (the message lists the available tag sets);
  * UNIMPLEMENTED for a chunked saved_model.cpb alone; DATA_LOSS for a corrupt or truncated

@@ -16,6 +16,7 @@
 #include "runtime/executor.h"
 #include "runtime/model.h"
 #include "runtime/resource.h"
+#include "runtime/var_binding.h"
 
 struct frt_session_options {
     int inter_op_threads, intra_op_threads;
@@ -107,6 +108,7 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
     /* Like TF's LoadSavedModel: restore the variables, then run the init ops. */
     frt_status *st = NULL;
     if (m->mg->checkpoint_prefix) st = frt_session_restore(s, m->mg->checkpoint_prefix);
+    if (!st) st = frt_metagraph_bind_variables(m->mg, s->resources);
     if (!st) st = run_init_ops(s);
     if (st) {
         frt_session_free(s);
