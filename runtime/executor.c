@@ -65,12 +65,8 @@ static char *placeholder_desc(const frt_node *n, char *buf, size_t cap) {
     frt_status_free(frt_attr_get_shape(&n->attrs, "shape", &sh, &found));
     size_t k = (size_t)snprintf(buf, cap, "%s", frt_dtype_name(dt));
     if (found && !sh.unknown_rank && k < cap) {
-        k += (size_t)snprintf(buf + k, cap - k, ", shape [");
-        for (int i = 0; i < sh.ndim && k < cap; i++) {
-            if (sh.dims[i] < 0) k += (size_t)snprintf(buf + k, cap - k, i ? ",?" : "?");
-            else k += (size_t)snprintf(buf + k, cap - k, i ? ",%lld" : "%lld", (long long)sh.dims[i]);
-        }
-        if (k < cap) snprintf(buf + k, cap - k, "]");
+        frt_shape s = frt_shape_make(sh.dims, sh.ndim);
+        snprintf(buf + k, cap - k, ", shape %s", frt_shape_fmt(&s, (char[128]){0}, 128));
     }
     return buf;
 }
@@ -509,15 +505,11 @@ static frt_status *check_feed(const frt_node *n, int index, const frt_tensor *t)
     for (int i = 0; ok && i < sh.ndim; i++) ok = sh.dims[i] < 0 || sh.dims[i] == t->dims[i];
     if (!ok) {
         char want[128], got[96];
-        size_t k = (size_t)snprintf(want, sizeof want, "[");
-        for (int i = 0; i < sh.ndim && k < sizeof want; i++) {
-            if (sh.dims[i] < 0) k += (size_t)snprintf(want + k, sizeof want - k, i ? ",?" : "?");
-            else k += (size_t)snprintf(want + k, sizeof want - k, i ? ",%lld" : "%lld", (long long)sh.dims[i]);
-        }
-        if (k < sizeof want) snprintf(want + k, sizeof want - k, "]");
+        frt_shape s = frt_shape_make(sh.dims, sh.ndim);
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "feed '%s': placeholder '%s' expects shape %s, got %s", what,
-                              n->name, want, frt_shape_str(t->dims, t->ndim, got, sizeof got));
+                              n->name, frt_shape_fmt(&s, want, sizeof want),
+                              frt_shape_str(t->dims, t->ndim, got, sizeof got));
     }
     return NULL;
 }

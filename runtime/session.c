@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "graph/freeze.h"
+#include "graph/shape_infer.h"
 #include "io/graphdef_write.h"
 #include "runtime/executor.h"
 #include "runtime/model.h"
@@ -275,15 +276,12 @@ static frt_status *check_arg(const frt_signature *sig, const frt_tensor_info *a,
     bool ok = a->ndim < 0 || a->ndim == t->ndim;
     for (int i = 0; ok && a->ndim > 0 && i < a->ndim; i++) ok = a->dims[i] < 0 || a->dims[i] == t->dims[i];
     if (!ok) {
-        char want[128] = "[", got[96];
-        size_t k = 1;
-        for (int i = 0; i < a->ndim && k < sizeof want; i++)
-            k += (size_t)snprintf(want + k, sizeof want - k, a->dims[i] < 0 ? "%s?" : "%s%lld",
-                                  i ? "," : "", (long long)a->dims[i]);
-        if (k < sizeof want) snprintf(want + k, sizeof want - k, "]");
+        char want[128], got[96];
+        frt_shape s = frt_shape_make(a->dims, a->ndim);
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "input '%s' of signature '%s' expects shape %s, got %s", a->key,
-                              sig->name, want, frt_shape_str(t->dims, t->ndim, got, sizeof got));
+                              sig->name, frt_shape_fmt(&s, want, sizeof want),
+                              frt_shape_str(t->dims, t->ndim, got, sizeof got));
     }
     return NULL;
 }

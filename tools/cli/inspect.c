@@ -25,23 +25,6 @@ static int by_count(const void *a, const void *b) {
     return strcmp(x->op, y->op);
 }
 
-static void print_shape_attr(const frt_model *m, int i) {
-    int ndim;
-    int64_t dims[FRT_MAX_DIMS];
-    frt_status *st = frt_model_node_shape_attr(m, i, "shape", &ndim, dims);
-    if (st || ndim < 0) {
-        frt_status_free(st);
-        printf("unknown");
-        return;
-    }
-    printf("[");
-    for (int k = 0; k < ndim; k++) {
-        if (dims[k] < 0) printf(k ? ",?" : "?");
-        else printf(k ? ",%lld" : "%lld", (long long)dims[k]);
-    }
-    printf("]");
-}
-
 static void print_dims(int ndim, const int64_t *dims) {
     if (ndim < 0) {
         printf("unknown");
@@ -168,6 +151,17 @@ static bool file_exists(const char *dir, const char *name) {
     char p[4096];
     snprintf(p, sizeof p, "%s%s", dir, name);
     return access(p, F_OK) == 0;
+}
+
+static void print_shape_attr(const frt_model *m, int i) {
+    int ndim;
+    int64_t dims[FRT_MAX_DIMS];
+    frt_status *st = frt_model_node_shape_attr(m, i, "shape", &ndim, dims);
+    if (st) {
+        frt_status_free(st);
+        ndim = -1;
+    }
+    print_dims(ndim, dims);
 }
 
 int cli_inspect(int argc, char **argv) {
