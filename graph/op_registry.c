@@ -44,6 +44,8 @@ typedef struct op_spec {
 #define CONV_ATTRS                                                                         \
     "padding: string; explicit_paddings: list(int) = []; data_format: string = 'NHWC'; "   \
     "dilations: list(int) = [1, 1, 1, 1]"
+#define FUSED_ATTRS                                                                        \
+    "fused_ops: list(string) = []; epsilon: float = 0.0001; leakyrelu_alpha: float = 0.2"
 #define FBN_ATTRS                                                                          \
     "epsilon: float = 0.0001; exponential_avg_factor: float = 1.0; "                       \
     "data_format: string = 'NHWC'; is_training: bool = true"
@@ -95,6 +97,21 @@ static const op_spec specs[] = {
      SF(conv2d)},
     {"DepthwiseConv2dNative", "input: T; filter: T", "output: T",
      "T: type; strides: list(int); " CONV_ATTRS, FRT_OP_PURE, SF(depthwise)},
+    /* Grappler's remapper fusions (TF 2.21 OpDefs); graph/optimize.c makes them too. */
+    {"_FusedConv2D", "input: T; filter: T; args: TArgs; host_args: num_host_args * float",
+     "output: T",
+     "T: type; TArgs: list(type) >= 1; num_args: int >= 0; num_host_args: int >= 0 = 0; "
+     "strides: list(int); " CONV_ATTRS "; filter_format: string = 'HWIO'; "
+     "use_cudnn_on_gpu: bool = true; " FUSED_ATTRS,
+     FRT_OP_PURE, SF(conv2d)},
+    {"_FusedDepthwiseConv2dNative", "input: T; filter: T; args: num_args * T", "output: T",
+     "T: type; num_args: int >= 0; strides: list(int); padding: string; "
+     "data_format: string = 'NHWC'; dilations: list(int) = [1, 1, 1, 1]; " FUSED_ATTRS,
+     FRT_OP_PURE, SF(depthwise)},
+    {"_FusedMatMul", "a: T; b: T; args: num_args * T", "product: T",
+     "transpose_a: bool = false; transpose_b: bool = false; T: type; num_args: int >= 0; "
+     FUSED_ATTRS,
+     FRT_OP_PURE, SF(matmul)},
     {"MaxPool", "input: T", "output: T",
      "T: type = float; ksize: list(int) >= 4; strides: list(int) >= 4; padding: string; "
      "explicit_paddings: list(int) = []; data_format: string = 'NHWC'",

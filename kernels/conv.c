@@ -1,9 +1,14 @@
-/* kernels/conv.c: Conv2D and DepthwiseConv2dNative on the CPU (float32).
+/* kernels/conv.c: Conv2D and DepthwiseConv2dNative on the CPU (float32), and TF's fused
+ * forms _FusedConv2D / _FusedDepthwiseConv2dNative (Grappler's remapper output; our graph
+ * optimizer makes them too) whose bias + activation run on each output tile while it is in
+ * cache: after each im2col tile's GEMM, after each row block of a 1x1 GEMM, and on the
+ * accumulators of the depthwise loop. The unfused ops are the fused ones with no epilogue.
  * Owns: conv attrs (strides, dilations, data_format; TF's error texts for them) and filter
  * checks; 1x1 convs as one GEMM, general convs as im2col over tiles of output pixels + GEMM
  * (grouped convs too), depthwise as a direct loop vectorised over channels.
  * Does not own: padding attrs, output-size rule and the NCHW<->NHWC boundary (shared with
- * pool.c in window_impl.h / runtime/shape.c), bias/activation (separate ops), pooling.
+ * pool.c in window_impl.h / runtime/shape.c), the epilogue's attrs and formulas
+ * (fused_impl.h), pooling.
  * Threading: work is split over the session's pool; OpenBLAS runs single-threaded inside
  * each chunk (matmul.c sets that up at registration). Kernel state is read-only in compute. */
 #include <cblas.h>
@@ -11,12 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/fused_impl.h"
 #include "kernels/window_impl.h"
 #include "runtime/kernel.h"
 
 typedef struct conv_state {
     frt_window_attrs w;
     int64_t sh, sw, dh, dw;
+    bool fused;          /* _Fused*: args from input 2 on, epilogue in `ops` */
+    frt_fused_ops ops;
 } conv_state;
 
 static int ctx_threads(const frt_kernel_ctx *c) {
@@ -74,6 +82,20 @@ static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
                               (long long)s.dh, (long long)s.dw);
     FRT_TRY(frt_window_parse_padding(ic->op, padding, true, &s.w.padding));
     FRT_TRY(frt_window_explicit_pads(&s.w, pads, np));
+    s.fused = strncmp(ic->op, "_Fused", 6) == 0;
+    if (s.fused) {
+        const char *ff = NULL;
+        FRT_TRY(frt_attr_get_str(a, "filter_format", "HWIO", &ff));
+        if (strcmp(ff, "HWIO") != 0)
+            return frt_status_new(FRT_UNIMPLEMENTED, "%s: filter_format '%s' (only HWIO)",
+                                  ic->op, ff);
+        int64_t nh = 0;
+        FRT_TRY(frt_attr_get_int(a, "num_host_args", 0, &nh));
+        if (nh != 0)
+            return frt_status_new(FRT_UNIMPLEMENTED, "%s: num_host_args = %lld (only 0)",
+                                  ic->op, (long long)nh);
+        FRT_TRY(frt_fused_ops_parse(ic->op, a, &s.ops));
+    }
     conv_state *p = malloc(sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = s;
@@ -104,6 +126,7 @@ typedef struct conv_call {
     frt_kernel_ctx *ctx;
     const geom *g;
     const float *filter;
+    frt_fused_epilogue ep; /* inactive for the unfused ops */
 } conv_call;
 
 static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, frt_window_nhwc_fn fn) {
@@ -151,14 +174,20 @@ static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, frt_window_n
     FRT_TRY(window_dim("cols", g.W, g.KW, g.dw, g.sw, w->padding, w->pl, w->pr, &g.OW, &g.pl));
     int64_t odims[4];
     frt_window_out_dims(&g, w->nchw, odims);
+    frt_fused_epilogue ep;
+    FRT_TRY(frt_fused_bind(ctx, s->fused ? &s->ops : NULL, 2, g.OC, &ep));
     frt_tensor *out;
     FRT_TRY(frt_kernel_output(ctx, 0, FRT_DTYPE_FLOAT, odims, 4, &out));
     if (out->n == 0) return NULL;
-    if (x->n == 0 || f->n == 0) { /* empty reduction: zeros */
-        memset(frt_tensor_f32(out), 0, (size_t)out->n * sizeof(float));
+    if (x->n == 0 || f->n == 0) { /* empty reduction: zeros, then the epilogue */
+        float *o = frt_tensor_f32(out);
+        memset(o, 0, (size_t)out->n * sizeof(float));
+        for (int64_t i = 0; i < out->n && frt_fused_active(&ep); i++)
+            frt_fused_apply(&ep, o + i, 1, 1, 1,
+                            w->nchw ? (i / (g.OH * g.OW)) % g.OC : i % g.OC);
         return NULL;
     }
-    conv_call call = {.ctx = ctx, .g = &g, .filter = frt_tensor_f32(f)};
+    conv_call call = {.ctx = ctx, .g = &g, .filter = frt_tensor_f32(f), .ep = ep};
     return frt_window_run_nhwc(op, w->nchw, &g, x, out, fn, &call);
 }
 
@@ -168,6 +197,7 @@ typedef struct conv_job {
     const geom *g;
     const float *in, *filter;
     float *out;
+    const frt_fused_epilogue *ep;
     int64_t tile;   /* output pixels per im2col tile */
     int64_t cin_g;  /* input channels per group */
     int64_t groups;
@@ -226,6 +256,7 @@ static void conv_tiles(void *arg, int64_t lo, int64_t hi) {
                         j->filter + gi * og, (blasint)g->OC, 0.0f,
                         j->out + p0 * g->OC + gi * og, (blasint)g->OC);
         }
+        frt_fused_apply(j->ep, j->out + p0 * g->OC, p1 - p0, g->OC, g->OC, 0);
     }
     free(col);
 }
@@ -234,13 +265,26 @@ typedef struct gemm_rows {
     const float *a, *b;
     float *c;
     int64_t K, N;
+    const frt_fused_epilogue *ep;
 } gemm_rows;
 
+/* With an epilogue the rows go in blocks of about 128 KiB of output (at least 64 rows, so
+ * OpenBLAS's packing of the filter stays cheap next to the product), each finished (bias,
+ * activation) right after its GEMM while it is in L2; without one, one GEMM per range. */
 static void gemm_rows_range(void *arg, int64_t lo, int64_t hi) {
     const gemm_rows *j = arg;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)(hi - lo), (blasint)j->N,
-                (blasint)j->K, 1.0f, j->a + lo * j->K, (blasint)j->K, j->b, (blasint)j->N, 0.0f,
-                j->c + lo * j->N, (blasint)j->N);
+    int64_t block = hi - lo;
+    if (frt_fused_active(j->ep)) {
+        block = (128 * 1024 / (int64_t)sizeof(float)) / (j->N > 0 ? j->N : 1);
+        if (block < 64) block = 64;
+    }
+    for (int64_t r0 = lo; r0 < hi; r0 += block) {
+        int64_t r1 = r0 + block < hi ? r0 + block : hi;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)(r1 - r0),
+                    (blasint)j->N, (blasint)j->K, 1.0f, j->a + r0 * j->K, (blasint)j->K, j->b,
+                    (blasint)j->N, 0.0f, j->c + r0 * j->N, (blasint)j->N);
+        frt_fused_apply(j->ep, j->c + r0 * j->N, r1 - r0, j->N, j->N, 0);
+    }
 }
 
 static frt_status *conv2d_nhwc(void *arg, const void *in_, void *out_) {
@@ -256,7 +300,7 @@ static frt_status *conv2d_nhwc(void *arg, const void *in_, void *out_) {
     /* 1x1, stride 1, no padding: the input already is the [P, C] matrix. */
     if (g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 && groups == 1 && g->pt == 0 &&
         g->pl == 0 && g->OH == g->H && g->OW == g->W) {
-        gemm_rows j = {.a = in, .b = filter, .c = out, .K = g->C, .N = g->OC};
+        gemm_rows j = {.a = in, .b = filter, .c = out, .K = g->C, .N = g->OC, .ep = &c->ep};
         int64_t grain = (P + threads - 1) / threads;
         if ((double)P * (double)g->C * (double)g->OC < 1e5) grain = P;
         frt_kernel_parallel_for(ctx, P, grain, gemm_rows_range, &j);
@@ -273,7 +317,7 @@ static frt_status *conv2d_nhwc(void *arg, const void *in_, void *out_) {
         tile = (P + threads - 1) / threads;
         ntiles = (P + tile - 1) / tile;
     }
-    conv_job j = {.g = g, .in = in, .filter = filter, .out = out, .tile = tile,
+    conv_job j = {.g = g, .in = in, .filter = filter, .out = out, .ep = &c->ep, .tile = tile,
                   .cin_g = cin_g, .groups = groups};
     frt_kernel_parallel_for(ctx, ntiles, 1, conv_tiles, &j);
     if (j.oom)
@@ -292,6 +336,7 @@ typedef struct dw_job {
     const float *in, *filter;
     float *out;
     int64_t mult;
+    const frt_fused_epilogue *ep;
 } dw_job;
 
 /* Channel multiplier 1: out[c] = sum over taps in[c] * f[tap][c]; channels are contiguous in
@@ -371,6 +416,9 @@ static void dw_rows_m1(void *arg, int64_t lo, int64_t hi) {
             }
         }
         for (; ox < g->OW; ox++) dw_pixel_m1(j, img, iy0, ky0, ky1, ox, orow + ox * C);
+        /* The epilogue on the finished output row, still in L1/L2: applying it to the
+         * accumulators instead would spill them. */
+        frt_fused_apply(j->ep, orow, g->OW, C, C, 0);
     }
 }
 
@@ -400,6 +448,7 @@ static void dw_rows_general(void *arg, int64_t lo, int64_t hi) {
                 }
             }
         }
+        frt_fused_apply(j->ep, j->out + r * g->OW * OC, g->OW, OC, OC, 0);
     }
 }
 
@@ -408,7 +457,8 @@ static frt_status *depthwise_nhwc(void *arg, const void *in, void *out) {
     frt_kernel_ctx *ctx = c->ctx;
     const geom *g = c->g;
     const float *filter = c->filter;
-    dw_job j = {.g = g, .in = in, .filter = filter, .out = out, .mult = g->OC / g->C};
+    dw_job j = {.g = g, .in = in, .filter = filter, .out = out, .mult = g->OC / g->C,
+                .ep = &c->ep};
     int64_t rows = g->N * g->OH;
     /* ~32k multiply-adds per chunk at least. */
     int64_t per_row = g->OW * g->OC * g->KH * g->KW;
@@ -426,6 +476,9 @@ static const frt_kernel_def defs[] = {
     {"Conv2D", FRT_DEVICE_CPU, FRT_DTYPE_FLOAT, conv2d, conv_init, free, 0, NULL},
     {"DepthwiseConv2dNative", FRT_DEVICE_CPU, FRT_DTYPE_FLOAT, depthwise, conv_init, free, 0,
      NULL},
+    {"_FusedConv2D", FRT_DEVICE_CPU, FRT_DTYPE_FLOAT, conv2d, conv_init, free, 0, NULL},
+    {"_FusedDepthwiseConv2dNative", FRT_DEVICE_CPU, FRT_DTYPE_FLOAT, depthwise, conv_init, free,
+     0, NULL},
 };
 
 void frt_kernels_register_conv(frt_kernel_registry *r);

@@ -1,7 +1,10 @@
-/* kernels/matmul.c: MatMul and BatchMatMul/V2/V3 on the CPU.
+/* kernels/matmul.c: MatMul and BatchMatMul/V2/V3 on the CPU, and TF's _FusedMatMul (float:
+ * MatMul + BiasAdd + optional activation, the epilogue applied to each thread's block of the
+ * product right after its GEMM; MatMul is the same code with no epilogue).
  * Owns: matrix-product shape rules (TF's MatMul/BatchMatMul shape functions and error texts),
  * float/double GEMM through OpenBLAS split over the session's intra-op pool, naive integer
- * products. Does not own: convolutions (conv.c, which has its own GEMM calls).
+ * products. Does not own: convolutions (conv.c, which has its own GEMM calls), the
+ * epilogue's attrs and formulas (fused_impl.h).
  * Threading: OpenBLAS is put in single-threaded mode at registration (frt_init) so that the
  * session's pool, not OpenBLAS's own threads, decides the parallelism; every call below is
  * re-entrant. Kernel state: none. */
@@ -9,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/fused_impl.h"
 #include "runtime/kernel.h"
 
 /* ---- threads ------------------------------------------------------------------------ */
@@ -28,7 +32,16 @@ typedef struct gemm_job {
     void *C;
     int64_t lda, ldb, ldc;
     bool split_n; /* chunks are column ranges of C (else row ranges) */
+    const frt_fused_epilogue *ep; /* float only; NULL or inactive: plain product */
 } gemm_job;
+
+/* The epilogue on a finished block of C: rows x cols starting at column c0. */
+static void epilogue_s(const gemm_job *j, float *C, int64_t rows, int64_t cols, int64_t c0) {
+    frt_fused_apply(j->ep, C, rows, cols, j->ldc, c0);
+}
+static void epilogue_d(const gemm_job *j, double *C, int64_t rows, int64_t cols, int64_t c0) {
+    (void)j, (void)C, (void)rows, (void)cols, (void)c0;
+}
 
 #define DEFINE_GEMM(PFX, T)                                                                 \
     static void gemm_##PFX##_block(const gemm_job *j, int64_t lo, int64_t hi) {            \
@@ -48,6 +61,7 @@ typedef struct gemm_job {
                           j->tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N,       \
                           (blasint)j->K, 1, A, (blasint)j->lda, B, (blasint)j->ldb, 0, C,  \
                           (blasint)j->ldc);                                                \
+        epilogue_##PFX(j, C, M, N, j->split_n ? lo : 0);                                   \
     }                                                                                      \
     static void gemm_##PFX##_range(void *arg, int64_t lo, int64_t hi) {                    \
         gemm_##PFX##_block(arg, lo, hi);                                                   \
@@ -62,6 +76,7 @@ static void gemm_run(frt_kernel_ctx *ctx, int threads, gemm_job *j, bool dbl) {
         size_t es = dbl ? sizeof(double) : sizeof(float);
         for (int64_t i = 0; i < j->M; i++)
             memset((char *)j->C + (size_t)(i * j->ldc) * es, 0, (size_t)j->N * es);
+        if (!dbl) epilogue_s(j, j->C, j->M, j->N, 0);
         return;
     }
     double flops = 2.0 * (double)j->M * (double)j->N * (double)j->K;
@@ -102,7 +117,7 @@ static frt_status *product(frt_kernel_ctx *ctx, int threads, frt_dtype dt, bool 
                            int64_t M, int64_t N, int64_t K, const void *A, const void *B,
                            void *C) {
     gemm_job j = {.ta = ta, .tb = tb, .M = M, .N = N, .K = K, .A = A, .B = B, .C = C,
-                  .lda = ta ? M : K, .ldb = tb ? K : N, .ldc = N};
+                  .lda = ta ? M : K, .ldb = tb ? K : N, .ldc = N, .ep = NULL};
     switch (dt) {
     case FRT_DTYPE_FLOAT: gemm_run(ctx, threads, &j, false); return NULL;
     case FRT_DTYPE_DOUBLE: gemm_run(ctx, threads, &j, true); return NULL;
@@ -116,7 +131,8 @@ static frt_status *product(frt_kernel_ctx *ctx, int threads, frt_dtype dt, bool 
 
 /* ---- MatMul ------------------------------------------------------------------------ */
 
-static frt_status *matmul(frt_kernel_ctx *ctx) {
+/* MatMul, and _FusedMatMul when ops is non-NULL (bias = input 2; float only). */
+static frt_status *matmul_common(frt_kernel_ctx *ctx, const frt_fused_ops *ops) {
     const frt_tensor *a = frt_kernel_input(ctx, 0), *b = frt_kernel_input(ctx, 1);
     bool ta, tb;
     FRT_TRY(frt_attr_get_bool(ctx->attrs, "transpose_a", false, &ta));
@@ -136,10 +152,38 @@ static frt_status *matmul(frt_kernel_ctx *ctx) {
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "Matrix size-incompatible: In[0]: %s, In[1]: %s",
                               FRT_SHAPE_STR(a), FRT_SHAPE_STR(b));
+    frt_fused_epilogue ep;
+    FRT_TRY(frt_fused_bind(ctx, ops, 2, N, &ep));
     frt_tensor *out;
     FRT_TRY(frt_kernel_output(ctx, 0, a->dtype, (int64_t[]){M, N}, 2, &out));
-    return product(ctx, ctx_threads(ctx), a->dtype, ta, tb, M, N, K, frt_tensor_data(a),
-                   frt_tensor_data(b), frt_tensor_data(out));
+    if (!frt_fused_active(&ep))
+        return product(ctx, ctx_threads(ctx), a->dtype, ta, tb, M, N, K, frt_tensor_data(a),
+                       frt_tensor_data(b), frt_tensor_data(out));
+    if (a->dtype != FRT_DTYPE_FLOAT)
+        return frt_status_new(FRT_UNIMPLEMENTED, "%s: only float32 is implemented, got %s",
+                              ctx->def->op, frt_dtype_name(a->dtype));
+    gemm_job j = {.ta = ta, .tb = tb, .M = M, .N = N, .K = K, .A = frt_tensor_data(a),
+                  .B = frt_tensor_data(b), .C = frt_tensor_data(out), .lda = ta ? M : K,
+                  .ldb = tb ? K : N, .ldc = N, .ep = &ep};
+    gemm_run(ctx, ctx_threads(ctx), &j, false);
+    return NULL;
+}
+
+static frt_status *matmul(frt_kernel_ctx *ctx) { return matmul_common(ctx, NULL); }
+
+static frt_status *fused_matmul_init(frt_kernel_init_ctx *ic, void **state) {
+    *state = NULL;
+    frt_fused_ops ops;
+    FRT_TRY(frt_fused_ops_parse(ic->op, ic->attrs, &ops));
+    frt_fused_ops *p = malloc(sizeof *p);
+    if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
+    *p = ops;
+    *state = p;
+    return NULL;
+}
+
+static frt_status *fused_matmul(frt_kernel_ctx *ctx) {
+    return matmul_common(ctx, frt_kernel_state(ctx));
 }
 
 /* ---- BatchMatMul, V2, V3 ------------------------------------------------------------ */
@@ -284,6 +328,8 @@ static const frt_kernel_def defs[] = {
     MATMUL_TYPES(ROW, BatchMatMul, batch_matmul_v1)
     MATMUL_TYPES(ROW, BatchMatMulV2, batch_matmul_v2)
     MATMUL_TYPES(ROW_V3, BatchMatMulV3, batch_matmul_v2)
+    {"_FusedMatMul", FRT_DEVICE_CPU, FRT_DTYPE_FLOAT, fused_matmul, fused_matmul_init, free, 0,
+     NULL},
 };
 
 void frt_kernels_register_matmul(frt_kernel_registry *r);

@@ -1,0 +1,378 @@
+/* graph/fuse.c: TF Grappler remapper-style fusions on the working graph.
+ *  - Conv2D / DepthwiseConv2dNative (float, Const filter) followed by any run of
+ *      Mul by a Const scalar or per-output-channel vector  (folded into a new, scaled filter),
+ *      BiasAdd / Add / AddV2 of such a Const, Sub of one (either side: K - x negates the scale),
+ *    then optionally Relu / Relu6 / Elu / LeakyRelu, becomes one node named like the chain's
+ *    last node: _FusedConv2D / _FusedDepthwiseConv2dNative (fused_ops ["BiasAdd"(, act)],
+ *    TF 2.21's attrs) when there is a bias or an activation, else the plain conv with the
+ *    scaled filter. The per-channel scales and shifts of Keras 3's unfused batch norms
+ *    (x * scale + shift after constant folding) vanish this way.
+ *  - MatMul (float) + BiasAdd / Add / AddV2 of a Const vector over columns (+ activation)
+ *    becomes _FusedMatMul.
+ * A chain grows only through tensors used by exactly one node and not fetched, fed or
+ * targeted, whose producers have no control successors; control inputs of the chain's nodes
+ * move to the fused node. Rewrites change results only by float reassociation (the scale is
+ * applied to the filter instead of the product).
+ * Owns: the patterns and the attrs of the fused nodes. Does not own: the fused kernels
+ * (kernels/conv.c, kernels/matmul.c), the working graph (optimize.c).
+ * Thread-safety: one working graph per call. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/optimize_impl.h"
+#include "runtime/alloc.h"
+
+#define MAX_CHAIN 16
+
+static frt_dtype type_of(const frt_opt_node *n) {
+    const frt_attr_value *v = frt_attrs_find(&n->attrs, "T");
+    return v && v->kind == FRT_ATTR_TYPE ? v->v.type : FRT_DTYPE_INVALID;
+}
+
+static const char *str_attr(const frt_opt_node *n, const char *key, const char *def) {
+    const frt_attr_value *v = frt_attrs_find(&n->attrs, key);
+    return v && v->kind == FRT_ATTR_S && v->v.s.ptr ? v->v.s.ptr : def;
+}
+
+static bool is_activation(const char *op) {
+    return !strcmp(op, "Relu") || !strcmp(op, "Relu6") || !strcmp(op, "Elu") ||
+           !strcmp(op, "LeakyRelu");
+}
+
+/* The only consumer of output 0 of node i (and its input slot), or -1 when that tensor has
+ * other uses, is fetched or fed, or i is pinned or has control successors. */
+static int sole_consumer(const frt_opt_graph *w, int i, int *slot) {
+    const frt_opt_node *n = &w->nodes[i];
+    frt_edge e = {i, 0};
+    int cuses = 0;
+    if (n->n_outputs != 1 || frt_opt_pinned(w, i) || frt_opt_edge_fed(w, e) ||
+        frt_opt_uses(w, e, &cuses) != 1 || cuses != 0)
+        return -1;
+    for (int j = 0; j < w->n; j++) {
+        const frt_opt_node *m = &w->nodes[j];
+        for (int k = 0; m->live && k < m->n_data; k++)
+            if (m->data[k].node == i && m->data[k].index == 0) {
+                *slot = k;
+                return j;
+            }
+    }
+    return -1; /* the one use is a fetch */
+}
+
+/* A float Const broadcast along the channel axis only: a scalar (any rank up to out_rank
+ * with every dim 1) or, for channels-last layouts, [..., 1, oc]. */
+static bool channel_const(const frt_tensor *k, int64_t oc, int out_rank, bool channels_last) {
+    if (k->dtype != FRT_DTYPE_FLOAT || k->ndim > out_rank) return false;
+    for (int d = 0; d + 1 < k->ndim; d++)
+        if (k->dims[d] != 1) return false;
+    if (k->n == 1) return true;
+    return channels_last && k->ndim >= 1 && k->dims[k->ndim - 1] == oc;
+}
+
+static float channel_at(const frt_tensor *k, int64_t c) {
+    return frt_tensor_f32(k)[k->n == 1 ? 0 : c];
+}
+
+typedef struct chain {
+    int nodes[MAX_CHAIN];
+    int len;
+    const char *act;   /* activation op, or NULL */
+    float alpha;       /* LeakyRelu's alpha */
+    bool has_bias, scaled;
+    float *scale, *bias; /* conv: oc each */
+    const frt_tensor *kbias; /* MatMul: the bias Const */
+} chain;
+
+/* One step of a conv chain through consumer u (input slot `slot`) of the chain's end.
+ * false: u does not fit; the chain ends before it. */
+static bool conv_step(const frt_opt_graph *w, chain *ch, int u, int slot, int64_t oc,
+                      bool nchw) {
+    const frt_opt_node *un = &w->nodes[u];
+    if (!un->region || type_of(un) != FRT_DTYPE_FLOAT) return false;
+    if (is_activation(un->op)) {
+        if (slot != 0 || un->n_data != 1) return false;
+        ch->act = un->op;
+        ch->alpha = 0.2f;
+        const frt_attr_value *a = frt_attrs_find(&un->attrs, "alpha");
+        if (a && a->kind == FRT_ATTR_F) ch->alpha = a->v.f;
+        return true;
+    }
+    if (un->n_data != 2) return false;
+    const frt_tensor *k = frt_opt_const_value(w, un->data[1 - slot]);
+    if (!k) return false;
+    if (!strcmp(un->op, "BiasAdd")) {
+        if (slot != 0 || k->dtype != FRT_DTYPE_FLOAT || k->ndim != 1 || k->dims[0] != oc ||
+            strcmp(str_attr(un, "data_format", "NHWC"), nchw ? "NCHW" : "NHWC"))
+            return false;
+        for (int64_t c = 0; c < oc; c++) ch->bias[c] += frt_tensor_f32(k)[c];
+        ch->has_bias = true;
+        return true;
+    }
+    if (!channel_const(k, oc, 4, !nchw)) return false;
+    if (!strcmp(un->op, "Mul")) {
+        for (int64_t c = 0; c < oc; c++) {
+            ch->scale[c] *= channel_at(k, c);
+            ch->bias[c] *= channel_at(k, c);
+        }
+        ch->scaled = true;
+    } else if (!strcmp(un->op, "Add") || !strcmp(un->op, "AddV2")) {
+        for (int64_t c = 0; c < oc; c++) ch->bias[c] += channel_at(k, c);
+        ch->has_bias = true;
+    } else if (!strcmp(un->op, "Sub") && slot == 0) {
+        for (int64_t c = 0; c < oc; c++) ch->bias[c] -= channel_at(k, c);
+        ch->has_bias = true;
+    } else if (!strcmp(un->op, "Sub")) { /* K - x */
+        for (int64_t c = 0; c < oc; c++) {
+            ch->scale[c] = -ch->scale[c];
+            ch->bias[c] = channel_at(k, c) - ch->bias[c];
+        }
+        ch->scaled = ch->has_bias = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Grows a chain from node `start` with conv_step (step == NULL: MatMul's bias steps). */
+static void grow(const frt_opt_graph *w, chain *ch, int start,
+                 bool (*step)(const frt_opt_graph *, chain *, int, int, int64_t, bool),
+                 int64_t oc, bool nchw) {
+    ch->nodes[0] = start;
+    ch->len = 1;
+    int cur = start, slot = 0;
+    while (ch->len < MAX_CHAIN && !ch->act) {
+        int u = sole_consumer(w, cur, &slot);
+        if (u < 0 || !step(w, ch, u, slot, oc, nchw)) break;
+        ch->nodes[ch->len++] = u;
+        cur = u;
+    }
+}
+
+static frt_tensor *f32_tensor(const int64_t *dims, int ndim) {
+    frt_tensor *t = NULL;
+    frt_status *st = frt_tensor_alloc(frt_cpu_allocator_default(), FRT_DTYPE_FLOAT, dims, ndim,
+                                      &t);
+    if (st) { /* out of memory: the fusion is skipped */
+        frt_status_free(st);
+        return NULL;
+    }
+    return t;
+}
+
+static void copy_attr(frt_attrs *dst, const frt_attrs *src, const char *key) {
+    const frt_attr_value *v = frt_attrs_find(src, key);
+    if (!v) return;
+    frt_attr_value c;
+    frt_attr_value_copy(&c, v);
+    frt_attrs_set(dst, key, &c);
+}
+
+static void set_int(frt_attrs *a, const char *key, int64_t i) {
+    frt_attr_value v = {.kind = FRT_ATTR_I, .v.i = i};
+    frt_attrs_set(a, key, &v);
+}
+
+static void set_float(frt_attrs *a, const char *key, float f) {
+    frt_attr_value v = {.kind = FRT_ATTR_F, .v.f = f};
+    frt_attrs_set(a, key, &v);
+}
+
+/* fused_ops = ["BiasAdd"(, act)], num_args = 1, epsilon and leakyrelu_alpha. */
+static void set_fused_attrs(frt_attrs *a, const chain *ch) {
+    frt_attr_value v = {.kind = FRT_ATTR_LIST};
+    v.v.list.elem = FRT_ATTR_S;
+    v.v.list.n = ch->act ? 2 : 1;
+    v.v.list.v.s = frt_xcalloc(2, sizeof(frt_string));
+    const char *ops[2] = {"BiasAdd", ch->act};
+    for (int i = 0; i < v.v.list.n; i++) {
+        v.v.list.v.s[i].ptr = frt_xstrdup(ops[i]);
+        v.v.list.v.s[i].len = strlen(ops[i]);
+    }
+    frt_attrs_set(a, "fused_ops", &v);
+    set_int(a, "num_args", 1);
+    set_float(a, "epsilon", 0.0001f);
+    set_float(a, "leakyrelu_alpha", ch->act && !strcmp(ch->act, "LeakyRelu") ? ch->alpha : 0.2f);
+}
+
+/* Rewrites the chain's last node into op(inputs, attrs), moves the chain's control inputs
+ * to it, and drops the other chain nodes. attrs are moved in. */
+static void replace_chain(frt_opt_graph *w, const chain *ch, const char *op,
+                          const frt_edge *inputs, int nin, frt_attrs *attrs) {
+    int last = ch->nodes[ch->len - 1];
+    int nctrl = 0;
+    for (int i = 0; i < ch->len; i++) nctrl += w->nodes[ch->nodes[i]].n_ctrl;
+    int *ctrl = frt_xmalloc((size_t)nctrl * sizeof *ctrl + 1), nc = 0;
+    for (int i = 0; i < ch->len; i++) {
+        const frt_opt_node *n = &w->nodes[ch->nodes[i]];
+        for (int k = 0; k < n->n_ctrl; k++) {
+            bool dup = false;
+            for (int j = 0; j < nc; j++) dup = dup || ctrl[j] == n->ctrl[k];
+            if (!dup) ctrl[nc++] = n->ctrl[k];
+        }
+    }
+    frt_opt_node *l = &w->nodes[last];
+    l->device = w->nodes[ch->nodes[0]].device;
+    free(l->op);
+    l->op = frt_xstrdup(op);
+    frt_attrs_deinit(&l->attrs);
+    l->attrs = *attrs;
+    free(l->data);
+    l->data = frt_xmalloc((size_t)nin * sizeof *l->data);
+    memcpy(l->data, inputs, (size_t)nin * sizeof *l->data);
+    l->n_data = nin;
+    free(l->ctrl);
+    l->ctrl = ctrl;
+    l->n_ctrl = nc;
+    l->n_outputs = 1;
+    l->is_const = false;
+    for (int i = 0; i + 1 < ch->len; i++) w->nodes[ch->nodes[i]].live = false;
+}
+
+static void fuse_conv(frt_opt_graph *w, int c) {
+    const frt_opt_node *cn = &w->nodes[c];
+    bool dw = !strcmp(cn->op, "DepthwiseConv2dNative");
+    if (!dw && strcmp(cn->op, "Conv2D")) return;
+    if (type_of(cn) != FRT_DTYPE_FLOAT || cn->n_data != 2) return;
+    const frt_tensor *f = frt_opt_const_value(w, cn->data[1]);
+    if (!f || f->dtype != FRT_DTYPE_FLOAT || f->ndim != 4) return;
+    const char *fmt = str_attr(cn, "data_format", "NHWC");
+    bool nchw = !strcmp(fmt, "NCHW");
+    if (!nchw && strcmp(fmt, "NHWC")) return;
+    int64_t oc = dw ? f->dims[2] * f->dims[3] : f->dims[3];
+    if (oc <= 0) return;
+    chain ch = {.scale = frt_xmalloc((size_t)oc * sizeof(float)),
+                .bias = frt_xcalloc((size_t)oc, sizeof(float))};
+    for (int64_t i = 0; i < oc; i++) ch.scale[i] = 1.0f;
+    grow(w, &ch, c, conv_step, oc, nchw);
+    bool fused = ch.has_bias || ch.act;
+    /* TF's _FusedDepthwiseConv2dNative has no EXPLICIT padding. */
+    if (fused && dw && !strcmp(str_attr(cn, "padding", ""), "EXPLICIT")) ch.len = 1;
+    frt_tensor *nf = NULL, *nb = NULL;
+    if (ch.len > 1 && ch.scaled) {
+        nf = f32_tensor(f->dims, 4);
+        if (nf)
+            for (int64_t i = 0; i < f->n; i++)
+                frt_tensor_f32(nf)[i] = frt_tensor_f32(f)[i] * ch.scale[i % oc];
+        else ch.len = 1;
+    }
+    if (ch.len > 1 && fused) {
+        nb = f32_tensor(&oc, 1);
+        if (nb) memcpy(frt_tensor_f32(nb), ch.bias, (size_t)oc * sizeof(float));
+        else ch.len = 1;
+    }
+    if (ch.len > 1) {
+        char *base = frt_xstrdup(w->nodes[ch.nodes[ch.len - 1]].name);
+        frt_edge in[3] = {w->nodes[c].data[0], w->nodes[c].data[1], {0, 0}};
+        if (nf) in[1] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_filter", nf), 0};
+        if (nb) in[2] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_bias", nb), 0};
+        free(base);
+        cn = &w->nodes[c]; /* add_const may have moved the nodes */
+        frt_attrs attrs;
+        frt_attrs_init(&attrs);
+        const char *op = cn->op;
+        if (!fused) {
+            frt_attrs_copy(&attrs, &cn->attrs);
+        } else {
+            static const char *conv_keys[] = {"T", "strides", "padding", "explicit_paddings",
+                                              "data_format", "dilations", "use_cudnn_on_gpu"};
+            static const char *dw_keys[] = {"T", "strides", "padding", "data_format",
+                                            "dilations"};
+            const char **keys = dw ? dw_keys : conv_keys;
+            int nkeys = dw ? (int)FRT_COUNTOF(dw_keys) : (int)FRT_COUNTOF(conv_keys);
+            for (int i = 0; i < nkeys; i++) copy_attr(&attrs, &cn->attrs, keys[i]);
+            if (!dw) {
+                frt_attr_value targs = {.kind = FRT_ATTR_LIST};
+                targs.v.list.elem = FRT_ATTR_TYPE;
+                targs.v.list.n = 1;
+                targs.v.list.v.type = frt_xcalloc(1, sizeof(frt_dtype));
+                targs.v.list.v.type[0] = FRT_DTYPE_FLOAT;
+                frt_attrs_set(&attrs, "TArgs", &targs);
+            }
+            set_fused_attrs(&attrs, &ch);
+            op = dw ? "_FusedDepthwiseConv2dNative" : "_FusedConv2D";
+        }
+        char *op_copy = frt_xstrdup(op); /* op may point into cn, which replace_chain frees */
+        replace_chain(w, &ch, op_copy, in, fused ? 3 : 2, &attrs);
+        free(op_copy);
+    }
+    frt_tensor_unref(nf);
+    frt_tensor_unref(nb);
+    free(ch.scale);
+    free(ch.bias);
+}
+
+/* MatMul's steps: one bias (BiasAdd, or Add/AddV2 of a [n] / [1, n] / scalar Const when n is
+ * known), then optionally an activation. */
+static bool matmul_step(const frt_opt_graph *w, chain *ch, int u, int slot, int64_t n,
+                        bool unused) {
+    (void)unused;
+    const frt_opt_node *un = &w->nodes[u];
+    if (!un->region || type_of(un) != FRT_DTYPE_FLOAT) return false;
+    if (is_activation(un->op)) {
+        if (!ch->has_bias || slot != 0 || un->n_data != 1) return false;
+        ch->act = un->op;
+        ch->alpha = 0.2f;
+        const frt_attr_value *a = frt_attrs_find(&un->attrs, "alpha");
+        if (a && a->kind == FRT_ATTR_F) ch->alpha = a->v.f;
+        return true;
+    }
+    if (ch->has_bias || un->n_data != 2) return false;
+    const frt_tensor *k = frt_opt_const_value(w, un->data[1 - slot]);
+    if (!k || k->dtype != FRT_DTYPE_FLOAT) return false;
+    if (!strcmp(un->op, "BiasAdd")) {
+        if (slot != 0 || k->ndim != 1 || (n >= 0 && k->dims[0] != n)) return false;
+    } else if (!strcmp(un->op, "Add") || !strcmp(un->op, "AddV2")) {
+        if (n < 0 || !channel_const(k, n, 2, true)) return false;
+    } else {
+        return false;
+    }
+    ch->has_bias = true;
+    ch->kbias = k;
+    return true;
+}
+
+static void fuse_matmul(frt_opt_graph *w, int m) {
+    const frt_opt_node *mn = &w->nodes[m];
+    if (strcmp(mn->op, "MatMul") || type_of(mn) != FRT_DTYPE_FLOAT || mn->n_data != 2) return;
+    const frt_tensor *b = frt_opt_const_value(w, mn->data[1]);
+    const frt_attr_value *tb = frt_attrs_find(&mn->attrs, "transpose_b");
+    bool transb = tb && tb->kind == FRT_ATTR_B && tb->v.b;
+    int64_t n = b && b->ndim == 2 ? b->dims[transb ? 0 : 1] : -1;
+    chain ch = {0};
+    grow(w, &ch, m, matmul_step, n, false);
+    if (ch.len < 2) return;
+    const frt_tensor *k = ch.kbias;
+    frt_edge in[3] = {mn->data[0], mn->data[1], {0, 0}};
+    const frt_opt_node *bn = &w->nodes[ch.nodes[1]];
+    int kslot = bn->data[0].node == ch.nodes[0] ? 1 : 0;
+    if (k->ndim == 1 && (n < 0 || k->dims[0] == n)) {
+        in[2] = bn->data[kslot]; /* already the bias vector */
+    } else {
+        int64_t len = n;
+        frt_tensor *nb = f32_tensor(&len, 1);
+        if (!nb) return;
+        for (int64_t c = 0; c < n; c++) frt_tensor_f32(nb)[c] = channel_at(k, c);
+        char *base = frt_xstrdup(w->nodes[ch.nodes[ch.len - 1]].name);
+        in[2] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_bias", nb), 0};
+        free(base);
+        frt_tensor_unref(nb);
+        mn = &w->nodes[m];
+    }
+    frt_attrs attrs;
+    frt_attrs_init(&attrs);
+    copy_attr(&attrs, &mn->attrs, "transpose_a");
+    copy_attr(&attrs, &mn->attrs, "transpose_b");
+    copy_attr(&attrs, &mn->attrs, "T");
+    set_fused_attrs(&attrs, &ch);
+    replace_chain(w, &ch, "_FusedMatMul", in, 3, &attrs);
+}
+
+void frt_opt_fuse(frt_opt_graph *w) {
+    for (int k = 0; k < w->g->n_nodes; k++) {
+        int i = w->order[k];
+        const frt_opt_node *n = &w->nodes[i];
+        if (!n->live || !n->region) continue;
+        if (!strcmp(n->op, "MatMul")) fuse_matmul(w, i);
+        else fuse_conv(w, i);
+    }
+}

@@ -1,0 +1,281 @@
+/* graph/optimize.c: the optimizer's driver: which nodes a step needs (prune), the working
+ * graph (optimize_impl.h), removing Consts nobody uses any more, and writing the result as a
+ * new finalized graph with the original names.
+ * Owns: the working graph's helpers (fed/fetched/pinned edges, uses, new Consts with unique
+ * names). Does not own: the passes (const_fold.c, fuse.c), reachability (prune.c), kernels.
+ * Thread-safety: only reads g. */
+#include "graph/optimize.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/function.h"
+#include "graph/optimize_impl.h"
+#include "graph/prune.h"
+
+/* ---- working-graph helpers ---------------------------------------------------------- */
+
+static bool edge_in(const frt_edge *es, int n, frt_edge e) {
+    for (int i = 0; i < n; i++)
+        if (es[i].node == e.node && es[i].index == e.index) return true;
+    return false;
+}
+
+bool frt_opt_edge_fed(const frt_opt_graph *w, frt_edge e) {
+    return edge_in(w->feeds, w->nfeeds, e);
+}
+
+bool frt_opt_edge_fetched(const frt_opt_graph *w, frt_edge e) {
+    return edge_in(w->fetches, w->nfetches, e);
+}
+
+bool frt_opt_pinned(const frt_opt_graph *w, int i) {
+    if (i < w->g->n_nodes && w->target[i]) return true;
+    for (int k = 0; k < w->nfetches; k++)
+        if (w->fetches[k].node == i) return true;
+    for (int k = 0; k < w->nfeeds; k++)
+        if (w->feeds[k].node == i) return true;
+    return false;
+}
+
+const frt_tensor *frt_opt_const_value(const frt_opt_graph *w, frt_edge e) {
+    const frt_opt_node *n = &w->nodes[e.node];
+    if (!n->live || !n->is_const || e.index != 0 || frt_opt_edge_fed(w, e)) return NULL;
+    return frt_attr_get_tensor(&n->attrs, "value");
+}
+
+int frt_opt_uses(const frt_opt_graph *w, frt_edge e, int *ctrl_uses) {
+    int uses = 0, cuses = 0;
+    for (int i = 0; i < w->n; i++) {
+        const frt_opt_node *n = &w->nodes[i];
+        if (!n->live) continue;
+        for (int k = 0; k < n->n_data; k++)
+            uses += n->data[k].node == e.node && n->data[k].index == e.index;
+        for (int k = 0; k < n->n_ctrl; k++) cuses += n->ctrl[k] == e.node;
+    }
+    for (int k = 0; k < w->nfetches; k++)
+        uses += w->fetches[k].node == e.node && w->fetches[k].index == e.index;
+    if (ctrl_uses) *ctrl_uses = cuses;
+    return uses;
+}
+
+static frt_opt_node *add_node(frt_opt_graph *w) {
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 64;
+        w->nodes = frt_xrealloc(w->nodes, (size_t)w->cap * sizeof *w->nodes);
+    }
+    frt_opt_node *n = &w->nodes[w->n++];
+    memset(n, 0, sizeof *n);
+    frt_attrs_init(&n->attrs);
+    n->device = "";
+    return n;
+}
+
+static bool name_taken(const frt_opt_graph *w, const char *name) {
+    if (frt_graph_find(w->g, name) >= 0) return true;
+    for (int i = w->g->n_nodes; i < w->n; i++)
+        if (strcmp(w->nodes[i].name, name) == 0) return true;
+    return false;
+}
+
+static void set_const_attrs(frt_attrs *a, frt_tensor *t) {
+    frt_attr_value dt = {.kind = FRT_ATTR_TYPE, .v.type = t->dtype};
+    frt_attrs_set(a, "dtype", &dt);
+    frt_attr_value v = {.kind = FRT_ATTR_TENSOR, .v.tensor = frt_tensor_ref(t)};
+    frt_attrs_set(a, "value", &v);
+}
+
+int frt_opt_add_const(frt_opt_graph *w, const char *base, const char *suffix, frt_tensor *t) {
+    size_t len = strlen(base) + strlen(suffix) + 32;
+    char *name = frt_xmalloc(len);
+    snprintf(name, len, "%s/%s", base, suffix);
+    for (int k = 1; name_taken(w, name); k++) snprintf(name, len, "%s/%s_%d", base, suffix, k);
+    frt_opt_node *n = add_node(w);
+    n->name = name;
+    n->op = frt_xstrdup("Const");
+    n->n_outputs = 1;
+    n->live = n->region = n->is_const = true;
+    set_const_attrs(&n->attrs, t);
+    return w->n - 1;
+}
+
+void frt_opt_make_const(frt_opt_graph *w, int i, frt_tensor *t) {
+    frt_opt_node *n = &w->nodes[i];
+    free(n->op);
+    n->op = frt_xstrdup("Const");
+    frt_attrs_deinit(&n->attrs);
+    frt_attrs_init(&n->attrs);
+    set_const_attrs(&n->attrs, t);
+    free(n->data);
+    free(n->ctrl);
+    n->data = NULL;
+    n->ctrl = NULL;
+    n->n_data = n->n_ctrl = 0;
+    n->n_outputs = 1;
+    n->is_const = true;
+}
+
+/* ---- building and writing ---------------------------------------------------------------- */
+
+static void working_free(frt_opt_graph *w) {
+    for (int i = 0; i < w->n; i++) {
+        frt_opt_node *n = &w->nodes[i];
+        free(n->name);
+        free(n->op);
+        frt_attrs_deinit(&n->attrs);
+        free(n->data);
+        free(n->ctrl);
+    }
+    free(w->nodes);
+    free(w->target);
+    free(w->order);
+}
+
+/* Region = what the step needs; live = region plus what the fed tensors' names need. */
+static frt_status *working_init(frt_opt_graph *w, const frt_graph *g) {
+    int n = g->n_nodes;
+    bool *region = frt_xcalloc((size_t)n + 1, sizeof *region);
+    bool *named = frt_xcalloc((size_t)n + 1, sizeof *named);
+    w->order = frt_xcalloc((size_t)n + 1, sizeof *w->order);
+    int ntargets = 0;
+    int *targets = frt_xcalloc((size_t)n + 1, sizeof *targets);
+    for (int i = 0; i < n; i++)
+        if (w->target[i]) targets[ntargets++] = i;
+    frt_status *st = frt_graph_prune(g, w->feeds, w->nfeeds, w->fetches, w->nfetches, targets,
+                                     ntargets, region);
+    if (!st) st = frt_graph_prune(g, NULL, 0, w->feeds, w->nfeeds, NULL, 0, named);
+    if (!st) st = frt_graph_topo_order(g, w->order);
+    free(targets);
+    for (int i = 0; i < n && !st; i++) {
+        frt_opt_node *m = add_node(w);
+        const frt_node *s = &g->nodes[i];
+        m->name = frt_xstrdup(s->name);
+        m->op = frt_xstrdup(s->op);
+        m->device = s->device;
+        frt_attrs_copy(&m->attrs, &s->attrs);
+        m->n_data = s->n_data;
+        m->data = frt_xmalloc((size_t)s->n_data * sizeof *m->data + 1);
+        if (s->n_data) memcpy(m->data, s->data, (size_t)s->n_data * sizeof *m->data);
+        m->n_ctrl = s->n_ctrl;
+        m->ctrl = frt_xmalloc((size_t)s->n_ctrl * sizeof *m->ctrl + 1);
+        if (s->n_ctrl) memcpy(m->ctrl, s->ctrl, (size_t)s->n_ctrl * sizeof *m->ctrl);
+        m->n_outputs = s->n_outputs;
+        m->region = region[i];
+        m->live = m->region || named[i];
+        m->is_const = strcmp(s->op, "Const") == 0 && s->n_ctrl == 0 &&
+                      frt_attr_get_tensor(&s->attrs, "value") != NULL;
+    }
+    free(region);
+    free(named);
+    return st;
+}
+
+/* A control edge from a Const without control inputs orders nothing (the Const has no
+ * effects and no prerequisites): dropped, as TF's dependency optimizer does. Keras' frozen
+ * functions hang every variable read off a NoOp this way. */
+static void drop_const_control_edges(frt_opt_graph *w) {
+    for (int i = 0; i < w->n; i++) {
+        frt_opt_node *n = &w->nodes[i];
+        if (!n->live || !n->region) continue;
+        int k = 0;
+        for (int j = 0; j < n->n_ctrl; j++)
+            if (!w->nodes[n->ctrl[j]].is_const) n->ctrl[k++] = n->ctrl[j];
+        n->n_ctrl = k;
+    }
+}
+
+/* Region Consts that nothing uses any more (their consumers were folded or fused away). */
+static void remove_dead_consts(frt_opt_graph *w) {
+    for (int i = 0; i < w->n; i++) {
+        frt_opt_node *n = &w->nodes[i];
+        if (!n->live || !n->region || !n->is_const || frt_opt_pinned(w, i)) continue;
+        int cuses = 0;
+        if (frt_opt_uses(w, (frt_edge){i, 0}, &cuses) == 0 && cuses == 0) n->live = false;
+    }
+}
+
+static char *input_name(const frt_opt_graph *w, int node, int index, bool ctrl) {
+    const char *nm = w->nodes[node].name;
+    size_t len = strlen(nm) + 16;
+    char *s = frt_xmalloc(len);
+    if (ctrl) snprintf(s, len, "^%s", nm);
+    else if (index == 0) snprintf(s, len, "%s", nm);
+    else snprintf(s, len, "%s:%d", nm, index);
+    return s;
+}
+
+static frt_status *write_graph(const frt_opt_graph *w, frt_graph **out) {
+    frt_graph *h = frt_graph_new();
+    h->producer = w->g->producer;
+    h->min_consumer = w->g->min_consumer;
+    for (int i = 0; i < w->n; i++) {
+        const frt_opt_node *n = &w->nodes[i];
+        if (!n->live) continue;
+        int idx = frt_graph_add_node(h, n->name, n->op, n->device);
+        frt_node *m = frt_graph_node(h, idx);
+        frt_attrs_copy(&m->attrs, &n->attrs);
+        for (int k = 0; k < n->n_data; k++) {
+            char *s = input_name(w, n->data[k].node, n->data[k].index, false);
+            frt_node_add_input(m, s);
+            free(s);
+        }
+        for (int k = 0; k < n->n_ctrl; k++) {
+            char *s = input_name(w, n->ctrl[k], 0, true);
+            frt_node_add_input(m, s);
+            free(s);
+        }
+        /* Passes only drop nodes nobody uses (data or control). */
+        for (int k = 0; k < n->n_data; k++)
+            FRT_ASSERT(w->nodes[n->data[k].node].live && "optimizer dropped a used node");
+        for (int k = 0; k < n->n_ctrl; k++)
+            FRT_ASSERT(w->nodes[n->ctrl[k]].live && "optimizer dropped a control input");
+    }
+    const frt_function_lib *lib = frt_graph_library(w->g);
+    if (lib) frt_graph_set_library(h, frt_function_lib_copy(lib));
+    frt_status *st = frt_graph_finalize(h);
+    if (st) {
+        frt_graph_free(h);
+        return frt_status_new(FRT_INTERNAL, "graph optimizer: the rewritten graph is invalid: %s",
+                              frt_status_message(st));
+    }
+    *out = h;
+    return NULL;
+}
+
+frt_status *frt_graph_optimize_opts(const frt_graph *g, const frt_edge *feeds, int nfeeds,
+                                    const frt_edge *fetches, int nfetches, const int *targets,
+                                    int ntargets, const frt_optimize_options *opts,
+                                    frt_graph **out) {
+    *out = NULL;
+    if (!g->finalized)
+        return frt_status_new(FRT_FAILED_PRECONDITION, "optimizing needs a finalized graph");
+    for (int i = 0; i < ntargets; i++)
+        if (targets[i] < 0 || targets[i] >= g->n_nodes)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "target %d: node index %d is outside the graph (%d nodes)", i,
+                                  targets[i], g->n_nodes);
+    frt_opt_graph w = {.g = g, .feeds = feeds, .nfeeds = nfeeds, .fetches = fetches,
+                       .nfetches = nfetches};
+    if (opts) w.opts = *opts;
+    if (w.opts.max_fold_bytes <= 0) w.opts.max_fold_bytes = 10 << 20;
+    w.target = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *w.target);
+    for (int i = 0; i < ntargets; i++) w.target[targets[i]] = true;
+    frt_status *st = working_init(&w, g);
+    if (!st) {
+        if (!w.opts.no_fold) frt_opt_fold_constants(&w);
+        if (!w.opts.no_fuse) frt_opt_fuse(&w);
+        if (!w.opts.no_fold) drop_const_control_edges(&w);
+        remove_dead_consts(&w);
+        st = write_graph(&w, out);
+    }
+    working_free(&w);
+    return st;
+}
+
+frt_status *frt_graph_optimize(const frt_graph *g, const frt_edge *feeds, int nfeeds,
+                               const frt_edge *fetches, int nfetches, const int *targets,
+                               int ntargets, frt_graph **out) {
+    return frt_graph_optimize_opts(g, feeds, nfeeds, fetches, nfetches, targets, ntargets, NULL,
+                                   out);
+}
