@@ -1089,6 +1089,14 @@ frt_status *frt_shape_fn_strided_slice(frt_shape_ctx *c) {
     FRT_TRY(frt_attr_get_int(c->attrs, "ellipsis_mask", 0, &elm));
     FRT_TRY(frt_attr_get_int(c->attrs, "new_axis_mask", 0, &nam));
     FRT_TRY(frt_attr_get_int(c->attrs, "shrink_axis_mask", 0, &sam));
+    /* TF reads the masks as int32 and rejects other values */
+    const int64_t masks[5] = {bm, em, elm, nam, sam};
+    static const char *const mask_names[5] = {"begin_mask", "end_mask", "ellipsis_mask",
+                                              "new_axis_mask", "shrink_axis_mask"};
+    for (int k = 0; k < 5; k++)
+        if (masks[k] < INT32_MIN || masks[k] > INT32_MAX)
+            return bad("Attr %s has value %lld out of range for an int32", mask_names[k],
+                       (long long)masks[k]);
     if (x->ndim < 0 || !const_ints(c, 1, begin, 31, &nb) || !const_ints(c, 2, end, 31, &ne) ||
         !const_ints(c, 3, strides, 31, &nst))
         return NULL;

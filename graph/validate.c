@@ -133,6 +133,96 @@ static void report_cycles(const frt_graph *g, const int *indeg, problems *p) {
     free(pos);
 }
 
+/* The flat output (or input) dtypes of a node from its op definition and attrs, as a new
+ * array of *n entries (FRT_DTYPE_INVALID where unknown); NULL when they cannot be told
+ * (unknown op, unresolved attrs: reported elsewhere or left to the kernel). */
+static frt_dtype *node_types(const frt_node *nd, bool outputs, int *n) {
+    const frt_op_def *d = frt_op_find(nd->op);
+    int max = outputs ? nd->n_outputs : nd->n_data;
+    if (!d || max < 0) return NULL;
+    frt_dtype *t = frt_xmalloc((size_t)max * sizeof *t + 1);
+    frt_status *st = outputs ? frt_op_output_types(d, &nd->attrs, t, max, n)
+                             : frt_op_input_types(d, &nd->attrs, t, max, n);
+    if (st || *n != max) {
+        frt_status_free(st);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Pass 2b: every data edge carries the dtype its consumer's op definition expects (TF's
+ * graph import checks the same), so no kernel ever reads a tensor of another dtype than
+ * its type attrs say. Edges with an unknown type on either side are left alone. */
+static void check_edge_types(const frt_graph *g, problems *p) {
+    int n = g->n_nodes;
+    frt_dtype **out = frt_xcalloc((size_t)n + 1, sizeof *out);
+    int *n_out = frt_xcalloc((size_t)n + 1, sizeof *n_out);
+    bool *done = frt_xcalloc((size_t)n + 1, sizeof *done);
+    for (int i = 0; i < n; i++) {
+        const frt_node *nd = &g->nodes[i];
+        int nt = 0;
+        frt_dtype *want = node_types(nd, false, &nt);
+        for (int k = 0; want && k < nd->n_data; k++) {
+            int src = nd->data[k].node, idx = nd->data[k].index;
+            if (src < 0 || want[k] == FRT_DTYPE_INVALID) continue;
+            if (!done[src]) {
+                done[src] = true;
+                out[src] = node_types(&g->nodes[src], true, &n_out[src]);
+            }
+            if (!out[src] || idx < 0 || idx >= n_out[src]) continue;
+            frt_dtype have = out[src][idx];
+            if (have == FRT_DTYPE_INVALID || have == want[k]) continue;
+            add_problem(p, nd, "input %d '%s' is %s (output %d of '%s' (%s)), but the op "
+                        "expects %s here",
+                        k, nd->inputs[k], frt_dtype_name(have), idx, g->nodes[src].name,
+                        g->nodes[src].op, frt_dtype_name(want[k]));
+        }
+        free(want);
+    }
+    for (int i = 0; i < n; i++) free(out[i]);
+    free(out);
+    free(n_out);
+    free(done);
+}
+
+/* The attrs the op definition declares have the declared kind, hold valid dtypes and meet
+ * their minimums (TF's ValidateAttrValue at graph import), so kernels never see an int
+ * where a type belongs, DT_INVALID, or a list shorter than the op allows. */
+static void check_attrs(const frt_node *nd, const frt_op_def *d, problems *p) {
+    for (int k = 0; k < nd->attrs.n; k++) {
+        const frt_op_attr *a = frt_op_find_attr(d, nd->attrs.keys[k]);
+        const frt_attr_value *v = &nd->attrs.vals[k];
+        if (!a) continue; /* undeclared ("_output_shapes", "_class"): TF keeps them too */
+        bool empty_list = v->kind == FRT_ATTR_LIST && v->v.list.n == 0;
+        if (v->kind != a->kind ||
+            (a->kind == FRT_ATTR_LIST && !empty_list && v->v.list.elem != a->elem)) {
+            if (v->kind == FRT_ATTR_PLACEHOLDER) continue; /* function bodies: bound later */
+            add_problem(p, nd, "attr '%s' must be of type '%s'", a->name, a->type);
+            continue;
+        }
+        if (v->kind == FRT_ATTR_TYPE &&
+            (v->v.type == FRT_DTYPE_INVALID || !frt_dtype_is_valid((int)v->v.type)))
+            add_problem(p, nd, "attr '%s' has an invalid DataType (%d)", a->name,
+                        (int)v->v.type);
+        if (v->kind == FRT_ATTR_LIST && v->v.list.elem == FRT_ATTR_TYPE)
+            for (int e = 0; e < v->v.list.n; e++)
+                if (v->v.list.v.type[e] == FRT_DTYPE_INVALID ||
+                    !frt_dtype_is_valid((int)v->v.list.v.type[e])) {
+                    add_problem(p, nd, "attr '%s' has an invalid DataType (%d) in its list",
+                                a->name, (int)v->v.list.v.type[e]);
+                    break;
+                }
+        if (!a->has_minimum) continue;
+        if (v->kind == FRT_ATTR_I && v->v.i < a->minimum)
+            add_problem(p, nd, "attr '%s' has value %lld, less than the minimum %lld", a->name,
+                        (long long)v->v.i, (long long)a->minimum);
+        if (v->kind == FRT_ATTR_LIST && v->v.list.n < a->minimum)
+            add_problem(p, nd, "attr '%s' has a list of length %d, less than the minimum %lld",
+                        a->name, v->v.list.n, (long long)a->minimum);
+    }
+}
+
 frt_status *frt_graph_finalize(frt_graph *g) {
     problems p = {0};
     int n = g->n_nodes;
@@ -155,6 +245,7 @@ frt_status *frt_graph_finalize(frt_graph *g) {
         const frt_op_def *d = frt_op_find(nd->op);
         if (!d) continue; /* unknown ops are fine until someone needs to run them */
         frt_op_fill_defaults(d, &nd->attrs);
+        check_attrs(nd, d, &p);
         frt_status *st = frt_op_arity(d, &nd->attrs, &n_in[i], &nd->n_outputs);
         if (st) {
             add_problem(&p, nd, "%s", frt_status_message(st));
@@ -208,6 +299,8 @@ frt_status *frt_graph_finalize(frt_graph *g) {
                         nd->n_data == 1 ? "" : "s", n_in[i]);
     }
     free(n_in);
+
+    check_edge_types(g, &p);
 
     /* Pass 3: cycles (only over resolved edges). */
     int *order = frt_xmalloc((size_t)n * sizeof *order + 1);

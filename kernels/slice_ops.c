@@ -135,7 +135,13 @@ static frt_status *strided_slice_compute(frt_kernel_ctx *c) {
     int64_t m[5];
     static const char *mask_names[5] = {"begin_mask", "end_mask", "ellipsis_mask",
                                         "new_axis_mask", "shrink_axis_mask"};
-    for (int i = 0; i < 5; i++) FRT_TRY(frt_attr_get_int(c->attrs, mask_names[i], 0, &m[i]));
+    for (int i = 0; i < 5; i++) {
+        FRT_TRY(frt_attr_get_int(c->attrs, mask_names[i], 0, &m[i]));
+        if (m[i] < INT32_MIN || m[i] > INT32_MAX) /* TF reads them as int32 */
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "Attr %s has value %lld out of range for an int32",
+                                  mask_names[i], (long long)m[i]);
+    }
     uint32_t begin_mask = (uint32_t)m[0], end_mask = (uint32_t)m[1], ellipsis = (uint32_t)m[2],
              new_axis = (uint32_t)m[3], shrink = (uint32_t)m[4];
     if (ellipsis & (ellipsis - 1))

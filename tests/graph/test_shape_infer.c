@@ -26,6 +26,13 @@ static int ph(frt_graph *g, const char *name, const int64_t *dims, int ndim) {
     return i;
 }
 
+/* Placeholder of another dtype (index and shape inputs, half data). */
+static int ph_of(frt_graph *g, const char *name, frt_dtype dt, const int64_t *dims, int ndim) {
+    int i = ph(g, name, dims, ndim);
+    tu_attr_type(tu_node_attrs(g, i), "dtype", dt);
+    return i;
+}
+
 /* Const node from a fresh tensor t, which it consumes (keeps the builders one-liners). */
 static int const_t(frt_graph *g, const char *name, frt_tensor *t) {
     int i = tu_add_const(g, name, t);
@@ -356,7 +363,7 @@ static void convolutions_and_pooling(void **state) {
 static void fused_batch_norm(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
-    ph(g, "x", TU_DIMS(2, 4, 4, 3), 4);
+    ph_of(g, "x", FRT_DTYPE_HALF, TU_DIMS(2, 4, 4, 3), 4);
     ph(g, "xu", TU_DIMS(2, 4, 4, -1), 4);
     ph(g, "v", TU_DIMS(3), 1);
     int bn = tu_add_node(g, "bn", "FusedBatchNormV3", "x,v,v,v,v");
@@ -393,7 +400,7 @@ static void reductions(void **state) {
     ivec(g, "ax_neg", (const int32_t[]){-1, 0}, 2);
     ivec(g, "none", NULL, 0);
     iscalar(g, "s2", 2);
-    ph(g, "dyn", TU_DIMS(1), 1);
+    ph_of(g, "dyn", FRT_DTYPE_INT32, TU_DIMS(1), 1);
     fop(g, "mean", "Mean", "x,ax1");
     int k = fop(g, "mean_keep", "Mean", "x,ax1");
     tu_attr_bool(tu_node_attrs(g, k), "keep_dims", true);
@@ -443,7 +450,7 @@ static void reshape_squeeze_expand(void **state) {
     iscalar(g, "d0", 0);
     iscalar(g, "dm1", -1);
     ph(g, "one", TU_DIMS(1), 1);
-    ph(g, "dyn3", TU_DIMS(3), 1);
+    ph_of(g, "dyn3", FRT_DTYPE_INT32, TU_DIMS(3), 1);
     int r = fop(g, "r1", "Reshape", "x,m1_4");
     (void)r;
     fop(g, "r2", "Reshape", "six,2_m1");
@@ -552,7 +559,8 @@ static void shape_tensors_feed_reshape(void **state) {
     tu_attr_int(tu_node_attrs(g, cc), "N", 2);
     tu_attr_type(tu_node_attrs(g, cc), "T", FRT_DTYPE_INT32);
     fop(g, "r3", "Reshape", "x,newshape");
-    fop(g, "fill", "Fill", "kshape,twelve");
+    int fill = tu_add_node(g, "fill", "Fill", "kshape,twelve");
+    tu_attr_type(tu_node_attrs(g, fill), "T", FRT_DTYPE_INT32);
     frt_shape_map *m = infer_ok(g);
     EXPECT("shape", "[3]");
     EXPECT("batch", "[]");
@@ -582,7 +590,7 @@ static void concat_pack_unpack(void **state) {
     iscalar(g, "one", 1);
     iscalar(g, "m1", -1);
     iscalar(g, "zero", 0);
-    ph(g, "dyn_axis", NULL, 0);
+    ph_of(g, "dyn_axis", FRT_DTYPE_INT32, NULL, 0);
 #define CONCAT(name, in, n)                                                                \
     do {                                                                                   \
         int c_ = fop(g, name, "ConcatV2", in);                                             \
@@ -679,7 +687,7 @@ static void shape_transpose_pad_and_friends(void **state) {
     ivec(g, "bshape", (const int32_t[]){4, 2, 3}, 3);
     fop(g, "bcast_to", "BroadcastTo", "m,bshape");
     const_t(g, "params", tu_f32(TU_DIMS(10, 5), 2, NULL));
-    ph(g, "idx", TU_DIMS(2, 7), 2);
+    ph_of(g, "idx", FRT_DTYPE_INT32, TU_DIMS(2, 7), 2);
     iscalar(g, "zero", 0);
     int gv = tu_add_node(g, "gather", "GatherV2", "params,idx,zero");
     tu_attr_type(tu_node_attrs(g, gv), "Tparams", FRT_DTYPE_FLOAT);
@@ -765,6 +773,14 @@ static void strided_slice(void **state) {
     ph(g, "x", TU_DIMS(4, 5), 2);
     SS("oob", "x", TU_I32(4), TU_I32(5), TU_I32(1), 1, 0, 0, 0, 0, 1);
     infer_fails(g, "node 'oob' (StridedSlice): slice index 4 of dimension 0 out of bounds");
+    frt_graph_free(g);
+
+    /* masks outside int32 (INT64_MIN overflowed `m & (m - 1)`, found by test_mutations) */
+    g = frt_graph_new();
+    ph(g, "x", TU_DIMS(4, 5), 2);
+    SS("wide", "x", TU_I32(0), TU_I32(1), TU_I32(1), 1, 0, 0, INT64_MIN, 0, 0);
+    infer_fails(g, "node 'wide' (StridedSlice): Attr ellipsis_mask has value "
+                   "-9223372036854775808 out of range for an int32");
     frt_graph_free(g);
 #undef SS
 }

@@ -171,6 +171,42 @@ static void noop_has_no_data_output(void **state) {
     frt_graph_free(g);
 }
 
+/* Edges carry the dtype the consumer expects, and declared attrs have their kind, a valid
+ * dtype and their minimum (found by tests/e2e/test_mutations: a MaxPool whose T disagreed
+ * with its input read 8-byte elements from a 4-byte buffer). */
+static void type_problems_reported(void **state) {
+    (void)state;
+    frt_graph *g = frt_graph_new();
+    int x = tu_add_node(g, "x", "Placeholder", NULL);
+    tu_attr_type(tu_node_attrs(g, x), "dtype", FRT_DTYPE_FLOAT);
+    int mp = tu_add_node(g, "pool", "MaxPool", "x");
+    tu_attr_type(tu_node_attrs(g, mp), "T", FRT_DTYPE_INT64);
+    tu_attr_ints(tu_node_attrs(g, mp), "ksize", (const int64_t[]){1, 2}, 2);
+    tu_attr_ints(tu_node_attrs(g, mp), "strides", (const int64_t[]){1, 1, 1, 1}, 4);
+    tu_attr_str(tu_node_attrs(g, mp), "padding", "SAME");
+    int kind = tu_add_node(g, "kind", "Identity", "x");
+    tu_attr_int(tu_node_attrs(g, kind), "T", 1);
+    int inv = tu_add_node(g, "inv", "Identity", "x");
+    tu_attr_type(tu_node_attrs(g, inv), "T", FRT_DTYPE_INVALID);
+    int ok = tu_add_node(g, "ok", "Relu", "x");
+    tu_attr_type(tu_node_attrs(g, ok), "T", FRT_DTYPE_FLOAT);
+    frt_status *st = frt_graph_finalize(g);
+    assert_non_null(st);
+    const char *m = frt_status_message(st);
+    const char *want[] = {
+        "node 'pool' (MaxPool): attr 'ksize' has a list of length 2, less than the minimum 4",
+        "node 'pool' (MaxPool): input 0 'x' is float32 (output 0 of 'x' (Placeholder)), but "
+        "the op expects int64 here",
+        "node 'kind' (Identity): attr 'T' must be of type 'type'",
+        "node 'inv' (Identity): attr 'T' has an invalid DataType (0)",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(m, want[i])) fail_msg("missing problem '%s' in:\n%s", want[i], m);
+    assert_null(strstr(m, "'ok'"));
+    frt_status_free(st);
+    frt_graph_free(g);
+}
+
 /* A TF1 while loop: Enter -> Merge <- NextIteration, Merge -> Switch -> (Exit, body). */
 static frt_graph *while_loop(int *ids) {
     frt_graph *g = frt_graph_new();
@@ -242,6 +278,7 @@ int main(void) {
         cmocka_unit_test(conv2d_gets_default_dilations),
         cmocka_unit_test(all_problems_reported_together),
         cmocka_unit_test(noop_has_no_data_output),
+        cmocka_unit_test(type_problems_reported),
         cmocka_unit_test(loops_are_not_cycles),
         cmocka_unit_test(topo_order_is_stable),
     };

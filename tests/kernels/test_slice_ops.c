@@ -128,6 +128,12 @@ static void strided_slice_errors(void **state) {
                     FRT_INVALID_ARGUMENT, "Index out of range using input dim 2; input has only 2 dims");
     tu_assert_error(ss_simple(x, 2, TU_I32(0, 0), TU_I32(1, 1), TU_I32(1, 1), 0, 3, &y),
                     FRT_INVALID_ARGUMENT, "Multiple ellipses in slice spec not allowed");
+    /* masks are int32 in TF: wider values are refused, not truncated (test_mutations) */
+    tu_assert_error(ss_simple(x, 1, TU_I32(0), TU_I32(1), TU_I32(1), 0, INT64_MIN, &y),
+                    FRT_INVALID_ARGUMENT, "Attr ellipsis_mask has value -9223372036854775808 "
+                    "out of range for an int32");
+    tu_assert_error(ss_simple(x, 1, TU_I32(0), TU_I32(1), TU_I32(1), (int64_t)1 << 40, 0, &y),
+                    FRT_INVALID_ARGUMENT, "Attr shrink_axis_mask has value 1099511627776");
     assert_null(y);
     frt_tensor_unref(x);
 }
