@@ -6,6 +6,7 @@
  * session's peak bytes. Without --output the last node that nothing consumes is fetched.
  * --threads sets intra-op threads (default: all cores); --iters fixes the timed runs
  * (default: repeat for FRT_BENCH_MIN_TIME seconds, 2 s). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,8 @@ static int fail(const char *what, frt_status *st) {
 
 static int usage(void) {
     fprintf(stderr, "usage: bench_models MODEL.pb --input NAME --shape 1,224,224,3 "
-                    "[--output NAME] [--threads N] [--inter-threads N] [--iters N]\n");
+                    "[--output NAME] [--threads N] [--inter-threads N] [--iters N] "
+                    "[--no-optimize]\n");
     return 2;
 }
 
@@ -80,6 +82,8 @@ int main(int argc, char **argv) {
     int threads = frt_bench_arg_int(argc, argv, "--threads", 0);
     int inter = frt_bench_arg_int(argc, argv, "--inter-threads", -1);
     int iters = frt_bench_arg_int(argc, argv, "--iters", 0);
+    bool optimize = true;
+    for (int i = 2; i < argc; i++) optimize = optimize && strcmp(argv[i], "--no-optimize") != 0;
     if (!input || !shape_s) return usage();
     int64_t dims[FRT_MAX_DIMS];
     int ndim = 0;
@@ -136,6 +140,7 @@ int main(int argc, char **argv) {
     }
     frt_session_options_set_intra_op_threads(o, threads);
     frt_session_options_set_inter_op_threads(o, inter >= 0 ? inter : threads);
+    frt_session_options_set_optimize(o, optimize);
     frt_session *s = NULL;
     st = frt_session_new(o, m, &s);
     frt_session_options_free(o);
@@ -160,8 +165,10 @@ int main(int argc, char **argv) {
     } else {
         const char *base = strrchr(path, '/');
         char extra[512];
-        snprintf(extra, sizeof extra, "model=%s input=%s output=%s iters=%d peak_bytes=%zu",
-                 base ? base + 1 : path, input, output, res.reps, frt_session_peak_bytes(s));
+        snprintf(extra, sizeof extra,
+                 "model=%s input=%s output=%s iters=%d peak_bytes=%zu optimize=%d",
+                 base ? base + 1 : path, input, output, res.reps, frt_session_peak_bytes(s),
+                 optimize);
         frt_bench_print("model", frt_dtype_name(dt), shape_s, threads, &res, 0, extra);
     }
     frt_session_free(s);

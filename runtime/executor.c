@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "graph/op_registry.h"
+#include "graph/optimize.h"
 #include "graph/prune.h"
 #include "graph/shape_infer.h"
 #include "runtime/resource.h"
@@ -85,6 +86,7 @@ void frt_plan_free(frt_plan *p) {
     free(p->feed_slots);
     free(p->feeds);
     free(p->feed_dtypes);
+    frt_graph_free(p->owned_g);
     free(p->fetch_slots);
     free(p->fetch_deref);
     free(p->roots);
@@ -175,15 +177,15 @@ static bool input_is_ref(const frt_node *n, int j) {
 
 frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, int nfeeds,
                            const char *const *fetch_names, int nfetches,
-                           const char *const *targets, int ntargets, frt_plan **out) {
+                           const char *const *targets, int ntargets, bool optimize,
+                           frt_plan **out) {
     *out = NULL;
     frt_status *st = NULL;
     frt_edge *feeds = frt_xcalloc((size_t)nfeeds + 1, sizeof *feeds);
     frt_edge *fetches = frt_xcalloc((size_t)nfetches + 1, sizeof *fetches);
     int *tgt = frt_xcalloc((size_t)ntargets + 1, sizeof *tgt);
-    bool *keep = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *keep);
-    int *order = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *order);
-    int *plan_index = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *plan_index);
+    bool *keep = NULL;
+    int *order = NULL, *plan_index = NULL;
     frt_plan *p = frt_xcalloc(1, sizeof *p);
     p->g = g;
 
@@ -200,6 +202,22 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         st = frt_status_new(FRT_INVALID_ARGUMENT, "nothing to run: no fetches and no targets");
         goto done;
     }
+    if (optimize) {
+        /* Constant folding and fusions for this step (as Grappler does per step): fed and
+         * fetched tensors keep their names, so they are resolved again on the result, which
+         * the plan owns. */
+        frt_graph *opt = NULL;
+        if ((st = frt_graph_optimize(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets, &opt)))
+            goto done;
+        p->owned_g = opt;
+        p->g = g = opt;
+        if ((st = resolve_names(g, feed_names, nfeeds, "feeds", feeds))) goto done;
+        if ((st = resolve_names(g, fetch_names, nfetches, "fetches", fetches))) goto done;
+        if ((st = resolve_targets(g, targets, ntargets, tgt))) goto done;
+    }
+    keep = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *keep);
+    order = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *order);
+    plan_index = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *plan_index);
     if ((st = frt_graph_prune(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets, keep))) goto done;
     if ((st = check_runnable(g, keep, feeds, nfeeds))) goto done;
     /* Static shapes: contradictions (e.g. a MatMul whose inner dims differ) are reported now,

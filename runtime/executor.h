@@ -26,7 +26,8 @@ typedef struct frt_plan_node {
 } frt_plan_node;
 
 typedef struct frt_plan {
-    const frt_graph *g;
+    const frt_graph *g;           /* the graph the plan runs: the session's, or owned_g */
+    frt_graph *owned_g;           /* the step's optimized graph, when optimizing */
     int n_nodes;
     frt_plan_node *nodes;         /* topological order */
     int n_slots;
@@ -51,10 +52,12 @@ typedef struct frt_exec_env {
 
 /* Builds a plan of g for the given feeds/fetches/targets. Reports, before anything runs:
  * unknown names, placeholders needed but not fed, and every needed op without a CPU kernel
- * (all at once). */
+ * (all at once). optimize: run the graph optimizer (constant folding, fusions) for this
+ * step first. */
 frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, int nfeeds,
                            const char *const *fetch_names, int nfetches,
-                           const char *const *targets, int ntargets, frt_plan **out);
+                           const char *const *targets, int ntargets, bool optimize,
+                           frt_plan **out);
 void frt_plan_free(frt_plan *p);
 
 /* Runs p: feeds borrowed (checked against placeholders' dtype and shape), fetches get new

@@ -21,6 +21,7 @@
 
 struct frt_session_options {
     int inter_op_threads, intra_op_threads;
+    bool no_optimize;
 };
 
 typedef struct plan_entry {
@@ -35,6 +36,7 @@ struct frt_session {
     int intra;
     frt_allocator *alloc;
     frt_resource_mgr *resources;  /* variables: live as long as the session */
+    bool optimize;                /* graph optimizer on plans */
     pthread_mutex_t mu;
     plan_entry *plans;
 };
@@ -49,6 +51,7 @@ void frt_session_options_set_inter_op_threads(frt_session_options *o, int n) {
 void frt_session_options_set_intra_op_threads(frt_session_options *o, int n) {
     o->intra_op_threads = n < 0 ? 0 : n;
 }
+void frt_session_options_set_optimize(frt_session_options *o, int on) { o->no_optimize = !on; }
 
 static frt_status *string_scalar(const char *v, frt_tensor **out) {
     FRT_TRY(frt_tensor_new(FRT_DTYPE_STRING, NULL, 0, out));
@@ -104,6 +107,7 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
     /* OpenBLAS runs single-threaded (set once by the matmul kernels' registration): GEMMs
      * are split over this pool instead, so BLAS threads never oversubscribe the cores. */
     s->intra = intra;
+    s->optimize = !(opts && opts->no_optimize);
     s->model = frt_model_ref((frt_model *)m);
     pthread_mutex_init(&s->mu, NULL);
     /* Like TF's LoadSavedModel: restore the variables, then run the init ops. */
@@ -175,7 +179,7 @@ static frt_status *get_plan(frt_session *s, const char *const *feed_names, int n
     if (!e) {
         frt_plan *p = NULL;
         st = frt_plan_build(s->model->g, feed_names, nfeeds, fetch_names, nfetches, targets,
-                            ntargets, &p);
+                            ntargets, s->optimize, &p);
         if (!st) {
             e = frt_xcalloc(1, sizeof *e);
             e->key = key;

@@ -163,6 +163,9 @@ void frt_session_options_free(frt_session_options *o);        /* NULL-safe */
 void frt_session_options_set_inter_op_threads(frt_session_options *o, int n);
 /* Threads one kernel may use (BLAS, parallel loops); 0 = number of cores (the default). */
 void frt_session_options_set_intra_op_threads(frt_session_options *o, int n);
+/* Graph optimizations per step (constant folding, conv/matmul + bias + activation fusion,
+ * as TF's Grappler does); on by default. Fed and fetched tensors are never optimized away. */
+void frt_session_options_set_optimize(frt_session_options *o, int on);
 
 typedef struct frt_session frt_session;
 /* opts may be NULL (defaults). The session keeps what it needs of m; m may be freed after. */

@@ -90,7 +90,7 @@ static int count_op(const frt_graph *g, const char *op) {
 static void run(const frt_graph *g, const char *const *feed_names, frt_tensor *const *feeds,
                 int nfeeds, const char *const *fetch_names, int nfetches, frt_tensor **out) {
     frt_plan *p = NULL;
-    TU_OK(frt_plan_build(g, feed_names, nfeeds, fetch_names, nfetches, NULL, 0, &p));
+    TU_OK(frt_plan_build(g, feed_names, nfeeds, fetch_names, nfetches, NULL, 0, false, &p));
     frt_exec_env env = {.pool = tu_pool, .intra_threads = 0,
                         .alloc = frt_cpu_allocator_default()};
     TU_OK(frt_plan_run(p, &env, feeds, out));

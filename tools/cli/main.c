@@ -12,7 +12,7 @@ static void usage(FILE *f) {
             "usage: flowrt <command> [args]\n"
             "  run MODEL --input NAME=VALUE ... [--output NAME ...] [--out-dir DIR]\n"
             "            [--threads N] [--repeat N] [--checkpoint PREFIX]\n"
-            "            [--tag TAG ...] [--signature NAME]\n"
+            "            [--tag TAG ...] [--signature NAME] [--no-optimize]\n"
             "      MODEL: frozen GraphDef (.pb/.pbtxt), MetaGraph (.meta, restored from\n"
             "      --checkpoint) or SavedModel directory. NAME: a tensor name (node or\n"
             "      node:k), or for a SavedModel a signature key.\n"

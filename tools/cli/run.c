@@ -102,6 +102,7 @@ int cli_run(int argc, char **argv) {
     const char *in_names[MAX_IO], *in_values[MAX_IO], *out_names[MAX_IO];
     char *name_bufs[MAX_IO];
     int nin = 0, nout = 0, threads = 0, repeat = 1;
+    bool optimize = true;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool has_val = i + 1 < argc;
@@ -115,6 +116,8 @@ int cli_run(int argc, char **argv) {
         } else if (strcmp(a, "--output") == 0 && has_val) {
             if (nout == MAX_IO) return cli_failf("too many --output");
             out_names[nout++] = argv[++i];
+        } else if (strcmp(a, "--no-optimize") == 0) {
+            optimize = false;
         } else if (strcmp(a, "--checkpoint") == 0 && has_val) {
             checkpoint = argv[++i];
         } else if (strcmp(a, "--signature") == 0 && has_val) {
@@ -188,6 +191,7 @@ int cli_run(int argc, char **argv) {
         }
     }
     frt_session_options *o = frt_session_options_new();
+    if (o) frt_session_options_set_optimize(o, optimize);
     if (o && threads > 0) {
         frt_session_options_set_inter_op_threads(o, threads);
         frt_session_options_set_intra_op_threads(o, threads);
