@@ -213,6 +213,14 @@ static void check_attrs(const frt_node *nd, const frt_op_def *d, problems *p) {
                                 a->name, (int)v->v.list.v.type[e]);
                     break;
                 }
+        if (v->kind == FRT_ATTR_TENSOR && strcmp(a->name, "value") == 0 &&
+            (strcmp(nd->op, "Const") == 0 || strcmp(nd->op, "HostConst") == 0)) {
+            const frt_attr_value *dt = frt_attrs_find(&nd->attrs, "dtype");
+            if (dt && dt->kind == FRT_ATTR_TYPE && v->v.tensor &&
+                v->v.tensor->dtype != frt_dtype_base((int)dt->v.type))
+                add_problem(p, nd, "value has dtype %s, but attr 'dtype' is %s",
+                            frt_dtype_name(v->v.tensor->dtype), frt_dtype_name(dt->v.type));
+        }
         if (!a->has_minimum) continue;
         if (v->kind == FRT_ATTR_I && v->v.i < a->minimum)
             add_problem(p, nd, "attr '%s' has value %lld, less than the minimum %lld", a->name,

@@ -30,7 +30,7 @@
 enum {
     MAX_IO = 8,
     MAX_GRAPH_MUTATIONS = 10, /* per case: attrs, Const values, inputs */
-    MAX_FEED_MUTATIONS = 2,
+    MAX_FEED_MUTATIONS = 3,
     BYTE_MUTATIONS = 2,
     HANG_SECONDS = 30,
 };
@@ -162,6 +162,9 @@ static void run_model(frt_model *m, const mcase *c, frt_tensor *const *feeds) {
         if (code == FRT_OK || !frt_status_message(st)[0])
             fail_msg("%s: error status with code %d and message '%s'", cur_desc, (int)code,
                      frt_status_message(st));
+        /* bad input is the caller's problem, never an internal error of ours */
+        if (code == FRT_INTERNAL || code == FRT_UNKNOWN)
+            fail_msg("%s: %s: %s", cur_desc, frt_code_name(code), frt_status_message(st));
         if (verbose > 1) fprintf(stderr, "    -> %s: %s\n", frt_code_name(code),
                                  frt_status_message(st));
         for (int k = 0; k < c->nout; k++)
@@ -189,6 +192,7 @@ static const char *const known_bugs[] = {
     /* kernels/conv.c conv_common: input depth 0 makes groups = 0, then out_depth % groups
      * divides by zero */
     "conv2d_*: feed x zero-sized dim float32 \\[*,0\\]*",
+    "*atrous_conv: feed x zero-sized dim float32 \\[*,0\\]*",
     NULL,
 };
 static long n_skipped;
@@ -640,6 +644,12 @@ static void apply_input(frt_graph *g, const slot *sl, int var, uint64_t *r) {
 
 /* ---- feed mutations ----------------------------------------------------------------------- */
 
+/* Element i of an int32/int64 tensor, 0 for other dtypes. */
+static int64_t int_at_any(const frt_tensor *t, int64_t i) {
+    return t->dtype == FRT_DTYPE_INT32 || t->dtype == FRT_DTYPE_INT64 ? frt_tensor_int_at(t, i)
+                                                                       : 0;
+}
+
 static frt_tensor *mutate_feed(const frt_tensor *f, int var, uint64_t *r, const char **what) {
     int64_t dims[FRT_MAX_DIMS];
     memcpy(dims, f->dims, sizeof dims);
@@ -691,6 +701,29 @@ static frt_tensor *mutate_feed(const frt_tensor *f, int var, uint64_t *r, const 
         }
         TU_OK(frt_tensor_new(dt, dims, ndim, &t));
         return t;
+    case 5: { /* same shape and dtype, hostile values */
+        *what = "values";
+        TU_OK(frt_tensor_new(dt, dims, ndim, &t));
+        int kind = (int)(next_u64(r) % 5);
+        for (int64_t i = 0; i < t->n; i++) {
+            void *d = frt_tensor_data(t);
+            int64_t iv = kind == 0 ? -1 : kind == 1 ? ((next_u64(r) & 1) ? (int64_t)1 << 40 : INT32_MAX)
+                         : kind == 2 ? int_at_any(f, i) + 7
+                         : kind == 3 ? INT64_MIN : rand_range(r, -5, 9);
+            static const float fv[] = {NAN, INFINITY, -INFINITY, -0.0f, 3e38f, 1e-45f};
+            switch (dt) {
+            case FRT_DTYPE_INT32:
+                ((int32_t *)d)[i] = iv > INT32_MAX ? INT32_MAX : iv < INT32_MIN ? INT32_MIN
+                                                                                : (int32_t)iv;
+                break;
+            case FRT_DTYPE_INT64: ((int64_t *)d)[i] = iv; break;
+            case FRT_DTYPE_FLOAT: ((float *)d)[i] = fv[next_u64(r) % 6]; break;
+            case FRT_DTYPE_BOOL: ((uint8_t *)d)[i] = (uint8_t)rand_range(r, 0, 255); break;
+            default: break;
+            }
+        }
+        return t;
+    }
     default: { /* one large dim, total kept at most 1M elements */
         *what = "large dim";
         if (ndim == 0) {
@@ -834,7 +867,7 @@ static void run_case(void **state) {
     }
     for (int i = 0; i < c->nin; i++) {
         if (nslots == cap) slots = realloc(slots, (size_t)(cap *= 2) * sizeof *slots);
-        slots[nslots] = (slot){.kind = SLOT_FEED, .index = i, .nvariants = 5};
+        slots[nslots] = (slot){.kind = SLOT_FEED, .index = i, .nvariants = 6};
         nslots++;
     }
     if (nslots == cap) slots = realloc(slots, (size_t)(cap *= 2) * sizeof *slots);

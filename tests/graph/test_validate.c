@@ -188,6 +188,10 @@ static void type_problems_reported(void **state) {
     tu_attr_int(tu_node_attrs(g, kind), "T", 1);
     int inv = tu_add_node(g, "inv", "Identity", "x");
     tu_attr_type(tu_node_attrs(g, inv), "T", FRT_DTYPE_INVALID);
+    frt_tensor *iv = tu_scalar_i32(1);
+    int bad_const = tu_add_const(g, "bad_const", iv);
+    frt_tensor_unref(iv);
+    tu_attr_type(tu_node_attrs(g, bad_const), "dtype", FRT_DTYPE_FLOAT);
     int ok = tu_add_node(g, "ok", "Relu", "x");
     tu_attr_type(tu_node_attrs(g, ok), "T", FRT_DTYPE_FLOAT);
     frt_status *st = frt_graph_finalize(g);
@@ -199,6 +203,7 @@ static void type_problems_reported(void **state) {
         "the op expects int64 here",
         "node 'kind' (Identity): attr 'T' must be of type 'type'",
         "node 'inv' (Identity): attr 'T' has an invalid DataType (0)",
+        "node 'bad_const' (Const): value has dtype int32, but attr 'dtype' is float32",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(m, want[i])) fail_msg("missing problem '%s' in:\n%s", want[i], m);
