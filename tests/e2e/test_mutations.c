@@ -32,11 +32,12 @@ enum {
     MAX_GRAPH_MUTATIONS = 10, /* per case: attrs, Const values, inputs */
     MAX_FEED_MUTATIONS = 3,
     BYTE_MUTATIONS = 2,
+    NPY_MUTATIONS = 1,
     HANG_SECONDS = 30,
 };
 /* A run must never hold more than this at once (the mutations are designed to need far
  * less: anything bigger has to be refused). */
-static const size_t PEAK_LIMIT = (size_t)512 << 20;
+static const size_t PEAK_LIMIT = (size_t)1 << 30;
 
 #if defined(__SANITIZE_ADDRESS__)
 /* Huge requests fail (NULL) instead of aborting, as they do without ASan; kernels must turn
@@ -71,6 +72,7 @@ typedef struct mcase {
     bool text;
     int nin, nout;
     char in_names[MAX_IO][128], out_names[MAX_IO][128];
+    char in_paths[MAX_IO][1500];
     frt_tensor *feeds[MAX_IO];
     unsigned char *bytes;
     size_t nbytes;
@@ -89,8 +91,8 @@ static void parse_case(mcase *c) {
         } else if (strcmp(kw, "input") == 0 && c->nin < MAX_IO) {
             if (sscanf(line, "%*s %255s %255s", a, b) != 2) fail_msg("%s: bad input", path);
             snprintf(c->in_names[c->nin], sizeof c->in_names[0], "%.127s", a);
-            char np[1500];
-            snprintf(np, sizeof np, "%s/%s", c->dir, b);
+            char *np = c->in_paths[c->nin];
+            snprintf(np, sizeof c->in_paths[0], "%s/%s", c->dir, b);
             TU_OK(frt_npy_read(np, &c->feeds[c->nin]));
             c->nin++;
         } else if (strcmp(kw, "output") == 0 && c->nout < MAX_IO) {
@@ -1008,9 +1010,70 @@ static void run_case(void **state) {
             run_model(m, c, c->feeds);
         }
     }
-    alarm(0);
     close(fd);
     unlink(path);
+
+    /* .npy feeds: the header (dict, magic, lengths) damaged or the file truncated */
+    char tmpl_n[] = "/tmp/frt_mutXXXXXX.npy";
+    fd = c->nin ? mkstemps(tmpl_n, 4) : -1;
+    for (int b = 0; b < NPY_MUTATIONS * scale && c->nin; b++) {
+        uint64_t r = seed ^ (0x9E11ull * (uint64_t)(b + 1));
+        next_u64(&r);
+        int k = (int)(next_u64(&r) % (uint64_t)c->nin);
+        FILE *nf = fopen(c->in_paths[k], "rb");
+        assert_non_null(nf);
+        unsigned char nb[1 << 16];
+        size_t len = fread(nb, 1, sizeof nb, nf);
+        fclose(nf);
+        size_t span = len < 128 ? len : 128; /* v1 headers are 64-byte aligned, ~128 B */
+        const char *what;
+        switch (next_u64(&r) % 4) {
+        case 0: what = "header bits flipped";
+            for (int i = 0, nf2 = (int)rand_range(&r, 1, 4); i < nf2; i++)
+                nb[next_u64(&r) % span] ^= (unsigned char)(1u << (next_u64(&r) % 8));
+            break;
+        case 1: what = "truncated"; len = (size_t)(next_u64(&r) % len); break;
+        case 2: { /* a digit of the shape (or of anything) made large */
+            what = "header digit replaced";
+            size_t at = (size_t)(next_u64(&r) % span);
+            for (size_t i = 0; i < span; i++)
+                if (nb[(at + i) % span] >= '0' && nb[(at + i) % span] <= '9') {
+                    nb[(at + i) % span] = (unsigned char)"09-9"[next_u64(&r) % 4];
+                    break;
+                }
+            break;
+        }
+        default: what = "header length changed";
+            if (len > 9) nb[8] = (unsigned char)next_u64(&r), nb[9] = (unsigned char)next_u64(&r);
+            break;
+        }
+        describe("%s: npy feed %s %s (len %zu)", c->name, c->in_names[k], what, len);
+        if (!start()) continue;
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, nb, len, 0) != (ssize_t)len)
+            fail_msg("cannot write %s", tmpl_n);
+        frt_tensor *t = NULL;
+        frt_status *st = frt_npy_read(tmpl_n, &t);
+        if (st) {
+            n_err++;
+            codes[(unsigned)frt_status_code(st) < 16 ? frt_status_code(st) : 15]++;
+            if (!frt_status_message(st)[0] || t)
+                fail_msg("%s: read failed without a message or left a tensor", cur_desc);
+            if (verbose > 1) fprintf(stderr, "    -> npy: %s\n", frt_status_message(st));
+            frt_status_free(st);
+            continue;
+        }
+        frt_tensor *feeds[MAX_IO];
+        for (int i = 0; i < c->nin; i++) feeds[i] = i == k ? t : c->feeds[i];
+        frt_graph *g = load_raw(c);
+        clear_placeholder_shape(g, c->in_names[k]);
+        finalize_and_run(g, c, feeds);
+        frt_tensor_unref(t);
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmpl_n);
+    }
+    alarm(0);
     free(buf);
     free(cands);
     free(slots);
