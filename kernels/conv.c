@@ -162,6 +162,10 @@ static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, frt_window_n
                                   (long long)g.C, (long long)fin, FRT_SHAPE_STR(x),
                                   FRT_SHAPE_STR(f));
         int64_t groups = g.C / fin;
+        if (groups <= 0) /* input depth 0: TF 2.21's message */
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "grouped convolution must have at least one group: %lld groups",
+                                  (long long)groups);
         if (f->dims[3] % groups != 0)
             return frt_status_new(FRT_INVALID_ARGUMENT,
                                   "output depth must be evenly divisible by number of groups: "

@@ -22,6 +22,7 @@
 struct frt_session_options {
     int inter_op_threads, intra_op_threads;
     bool no_optimize;
+    size_t memory_limit;
 };
 
 typedef struct plan_entry {
@@ -52,6 +53,9 @@ void frt_session_options_set_intra_op_threads(frt_session_options *o, int n) {
     o->intra_op_threads = n < 0 ? 0 : n;
 }
 void frt_session_options_set_optimize(frt_session_options *o, int on) { o->no_optimize = !on; }
+void frt_session_options_set_memory_limit(frt_session_options *o, size_t bytes) {
+    o->memory_limit = bytes;
+}
 
 static frt_status *string_scalar(const char *v, frt_tensor **out) {
     FRT_TRY(frt_tensor_new(FRT_DTYPE_STRING, NULL, 0, out));
@@ -95,7 +99,7 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
     frt_session *s = calloc(1, sizeof *s);
     if (!s) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory creating a session");
     s->pool = frt_threadpool_new(inter);
-    s->alloc = frt_cpu_allocator_new("cpu", 0);
+    s->alloc = frt_cpu_allocator_new("cpu", opts ? opts->memory_limit : 0);
     s->resources = frt_resource_mgr_new();
     if (!s->pool || !s->alloc || !s->resources) {
         frt_threadpool_free(s->pool);

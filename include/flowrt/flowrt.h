@@ -166,6 +166,10 @@ void frt_session_options_set_intra_op_threads(frt_session_options *o, int n);
 /* Graph optimizations per step (constant folding, conv/matmul + bias + activation fusion,
  * as TF's Grappler does); on by default. Fed and fetched tensors are never optimized away. */
 void frt_session_options_set_optimize(frt_session_options *o, int on);
+/* Cap on the bytes that tensors allocated while running may hold at once (0 = none, the
+ * default). A step that would exceed it fails with RESOURCE_EXHAUSTED naming the node, the
+ * shape and the bytes; the session stays usable. */
+void frt_session_options_set_memory_limit(frt_session_options *o, size_t bytes);
 
 typedef struct frt_session frt_session;
 /* opts may be NULL (defaults). The session keeps what it needs of m; m may be freed after. */

@@ -270,6 +270,34 @@ static void kernel_errors_name_the_node(void **state) {
     frt_model_free(m);
 }
 
+static void memory_limit_fails_the_step_not_the_session(void **state) {
+    (void)state;
+    frt_graph *g = frt_graph_new();
+    add_placeholder(g, "x", NULL, -1);
+    add_const(g, "one", TU_DIMS(1), 1, TU_F32(1));
+    add_binary(g, "big", "AddV2", "x", "one");
+    frt_model *m = finish(g);
+    frt_session_options *o = frt_session_options_new();
+    frt_session_options_set_memory_limit(o, 1 << 20);
+    frt_session *s;
+    TU_OK(frt_session_new(o, m, &s));
+    frt_session_options_free(o);
+    frt_tensor *x = tu_f32(TU_DIMS(1 << 19), 1, NULL), *out = NULL; /* 2 MB: over the cap */
+    frt_status *st = frt_session_run(s, (const char *[]){"x"}, &x, 1, (const char *[]){"big"},
+                                     &out, 1, NULL, 0);
+    assert_non_null(strstr(frt_status_message(st), "2097152 bytes"));
+    tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "[[node big (AddV2) on CPU:0]]");
+    frt_tensor_unref(x);
+    x = tu_f32(TU_DIMS(1000), 1, NULL); /* the session is still usable */
+    TU_OK(frt_session_run(s, (const char *[]){"x"}, &x, 1, (const char *[]){"big"}, &out, 1,
+                          NULL, 0));
+    assert_true(frt_tensor_f32(out)[999] == 1.0f);
+    frt_tensor_unref(out);
+    frt_tensor_unref(x);
+    frt_session_free(s);
+    frt_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(control_deps_order_side_effects),
@@ -278,6 +306,7 @@ int main(void) {
         cmocka_unit_test(feed_errors_name_the_tensor),
         cmocka_unit_test(concurrent_runs_share_a_session),
         cmocka_unit_test(kernel_errors_name_the_node),
+        cmocka_unit_test(memory_limit_fails_the_step_not_the_session),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
