@@ -399,7 +399,13 @@ struct frt_bundle {
     int *pub;           /* indices into e of listed tensors */
     int npub;
     pthread_mutex_t mu; /* guards maps */
-    mapping **maps;
+    /* Data shards mapped so far, in the order first used. Not an array of num_shards
+     * slots: num_shards comes from the (untrusted) header, up to INT32_MAX. */
+    struct shard_map {
+        int shard;
+        mapping *m;
+    } *maps;
+    int nmaps, capmaps;
 };
 
 /* TF falls back to its V1 reader when there is no .index: say what the files are. */
@@ -498,7 +504,6 @@ frt_status *frt_bundle_open(const char *prefix, frt_bundle **out) {
         frt_bundle_free(b);
         return st;
     }
-    b->maps = frt_xcalloc((size_t)b->num_shards, sizeof *b->maps);
     b->pub = frt_xmalloc((size_t)(b->ne ? b->ne : 1) * sizeof *b->pub);
     for (int i = 0; i < b->ne; i++)
         if (b->e[i].key[0] != 0) b->pub[b->npub++] = i;
@@ -509,8 +514,7 @@ frt_status *frt_bundle_open(const char *prefix, frt_bundle **out) {
 void frt_bundle_free(frt_bundle *b) {
     if (!b) return;
     for (int i = 0; i < b->ne; i++) entry_deinit(&b->e[i]);
-    if (b->maps)
-        for (int i = 0; i < b->num_shards; i++) mapping_unref(b->maps[i]);
+    for (int i = 0; i < b->nmaps; i++) mapping_unref(b->maps[i].m);
     pthread_mutex_destroy(&b->mu);
     free(b->maps);
     free(b->e);
@@ -568,13 +572,22 @@ static frt_status *get_shard(const frt_bundle *cb, const entry *e, mapping **out
         return frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' names data shard %d of %d",
                               key_str(e), b->index, e->shard, b->num_shards);
     frt_status *st = NULL;
+    *out = NULL;
     pthread_mutex_lock(&b->mu);
-    if (!b->maps[e->shard]) {
+    for (int i = 0; i < b->nmaps && !*out; i++)
+        if (b->maps[i].shard == e->shard) *out = b->maps[i].m;
+    if (!*out) {
         char *p = data_path(b->prefix, e->shard, b->num_shards);
-        st = map_file(p, &b->maps[e->shard]);
+        st = map_file(p, out);
         free(p);
+        if (!st) {
+            if (b->nmaps == b->capmaps) {
+                b->capmaps = b->capmaps ? 2 * b->capmaps : 4;
+                b->maps = frt_xrealloc(b->maps, (size_t)b->capmaps * sizeof *b->maps);
+            }
+            b->maps[b->nmaps++] = (struct shard_map){e->shard, *out};
+        }
     }
-    *out = b->maps[e->shard];
     pthread_mutex_unlock(&b->mu);
     return st;
 }
@@ -661,6 +674,9 @@ static frt_status *read_entry(const frt_bundle *b, const entry *e, frt_tensor **
         return frt_status_new(FRT_UNIMPLEMENTED, "tensor '%s' in checkpoint '%s' has dtype %s, "
                               "which cannot be restored", key_str(e), b->prefix,
                               frt_dtype_name(e->dtype));
+    if (es && (uint64_t)n > UINT64_MAX / es)
+        return frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' has a shape too large to "
+                              "hold", key_str(e), b->index);
     if (es && (uint64_t)n * es != e->size)
         return frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' has %llu bytes but its shape "
                               "needs %llu", key_str(e), b->index, (unsigned long long)e->size,
@@ -724,31 +740,54 @@ static frt_status *copy_region(frt_tensor *dst, const int64_t *dorig, const frt_
     return NULL;
 }
 
+/* Extent of stored source s of e (the whole tensor when e is not partitioned). */
+static void source_extent(const entry *e, int s, int64_t *sstart, int64_t *slen) {
+    for (int d = 0; d < e->ndim; d++) {
+        bool whole = !e->nslices || e->slices[s].len[d] < 0;
+        sstart[d] = whole ? 0 : e->slices[s].start[d];
+        slen[d] = whole ? e->dims[d] : e->slices[s].len[d];
+    }
+}
+
+/* Volume of the intersection of [a0, a0+al) and [b0, b0+bl), and its extent in i0/il. */
+static int64_t intersect(int nd, const int64_t *a0, const int64_t *al, const int64_t *b0,
+                         const int64_t *bl, int64_t *i0, int64_t *il) {
+    int64_t vol = 1;
+    for (int d = 0; d < nd; d++) {
+        int64_t lo = a0[d] > b0[d] ? a0[d] : b0[d];
+        int64_t hi1 = a0[d] + al[d], hi2 = b0[d] + bl[d], hi = hi1 < hi2 ? hi1 : hi2;
+        i0[d] = lo;
+        il[d] = hi > lo ? hi - lo : 0;
+        vol *= il[d];
+    }
+    return vol;
+}
+
 /* Assembles [start, start+len) of the tensor described by full entry e from its stored
- * partitions (or from the whole stored tensor). */
+ * partitions (or from the whole stored tensor). The partitions are checked first (each
+ * stored under its slice key with the slice's shape, none overlapping another, together
+ * covering the request) so that a damaged index cannot make us allocate the full shape it
+ * claims, nor return zeros where two overlapping slices leave a gap. */
 static frt_status *assemble(const frt_bundle *b, const entry *e, const int64_t *start,
                             const int64_t *len, frt_tensor **out) {
-    int nd = e->ndim;
-    frt_tensor *dst;
-    FRT_TRY(frt_tensor_new(e->dtype, len, nd, &dst));
+    int nd = e->ndim, nsrc = e->nslices ? e->nslices : 1;
     int64_t want = frt_shape_num_elements(len, nd), covered = 0;
-    int nsrc = e->nslices ? e->nslices : 1;
+    const entry **src_e = frt_xcalloc((size_t)nsrc, sizeof *src_e);
     frt_status *st = NULL;
     for (int s = 0; s < nsrc && !st; s++) {
         int64_t sstart[FRT_MAX_DIMS], slen[FRT_MAX_DIMS], istart[FRT_MAX_DIMS],
             ilen[FRT_MAX_DIMS];
-        int64_t vol = 1;
-        for (int d = 0; d < nd; d++) {
-            bool whole = !e->nslices || e->slices[s].len[d] < 0;
-            sstart[d] = whole ? 0 : e->slices[s].start[d];
-            slen[d] = whole ? e->dims[d] : e->slices[s].len[d];
-            int64_t lo = sstart[d] > start[d] ? sstart[d] : start[d];
-            int64_t hi1 = sstart[d] + slen[d], hi2 = start[d] + len[d];
-            int64_t hi = hi1 < hi2 ? hi1 : hi2;
-            istart[d] = lo;
-            ilen[d] = hi > lo ? hi - lo : 0;
-            vol *= ilen[d];
+        source_extent(e, s, sstart, slen);
+        for (int t = 0; t < s && !st; t++) {
+            /* TF's TensorSliceSet::Register: "Overlapping slices" */
+            int64_t tstart[FRT_MAX_DIMS], tlen[FRT_MAX_DIMS];
+            source_extent(e, t, tstart, tlen);
+            if (intersect(nd, sstart, slen, tstart, tlen, istart, ilen) > 0)
+                st = frt_status_new(FRT_DATA_LOSS, "partitions %d and %d of tensor '%s' in "
+                                    "'%s' overlap", t, s, (const char *)e->key, b->index);
         }
+        if (st) break;
+        int64_t vol = intersect(nd, sstart, slen, start, len, istart, ilen);
         if (vol == 0 && want != 0) continue;
         const entry *se = e;
         if (e->nslices) {
@@ -771,15 +810,26 @@ static frt_status *assemble(const frt_bundle *b, const entry *e, const int64_t *
                 break;
             }
         }
-        frt_tensor *src;
-        st = read_entry(b, se, &src);
-        if (!st) st = copy_region(dst, start, src, sstart, istart, ilen, nd);
-        frt_tensor_unref(src);
+        src_e[s] = se;
         covered += vol;
     }
     if (!st && covered != want)
         st = frt_status_new(FRT_NOT_FOUND, "the partitions of tensor '%s' in checkpoint '%s' do "
                             "not cover the requested slice", (const char *)e->key, b->prefix);
+    frt_tensor *dst = NULL;
+    if (!st) st = frt_tensor_new(e->dtype, len, nd, &dst);
+    for (int s = 0; s < nsrc && !st; s++) {
+        if (!src_e[s]) continue;
+        int64_t sstart[FRT_MAX_DIMS], slen[FRT_MAX_DIMS], istart[FRT_MAX_DIMS],
+            ilen[FRT_MAX_DIMS];
+        source_extent(e, s, sstart, slen);
+        intersect(nd, sstart, slen, start, len, istart, ilen);
+        frt_tensor *src;
+        st = read_entry(b, src_e[s], &src);
+        if (!st) st = copy_region(dst, start, src, sstart, istart, ilen, nd);
+        frt_tensor_unref(src);
+    }
+    free(src_e);
     if (st) {
         frt_tensor_unref(dst);
         return st;
@@ -1098,11 +1148,14 @@ static frt_status *move_file(const char *from, const char *to) {
 frt_status *frt_bundle_merge(const char *const *prefixes, int n, const char *dest,
                              bool delete_old_dirs, bool allow_missing) {
     entry *all = NULL;
-    int ne = 0, cap = 0, total = 0, nfiles = 0;
-    char **from = NULL;
-    int *from_shard = NULL;
+    int ne = 0, cap = 0, total = 0;
     frt_status *st = NULL;
     bool *present = frt_xcalloc((size_t)(n ? n : 1), sizeof *present);
+    /* Shards of input i become dest's shards first_shard[i] .. + num_shards[i] - 1. Their
+     * paths are made one at a time while moving: num_shards comes from each input's header
+     * (untrusted, up to INT32_MAX), so nothing is sized by it. */
+    int *first_shard = frt_xcalloc((size_t)(n ? n : 1), sizeof *first_shard);
+    int *num_shards = frt_xcalloc((size_t)(n ? n : 1), sizeof *num_shards);
     for (int i = 0; i < n && !st; i++) {
         frt_bundle *b;
         st = frt_bundle_open(prefixes[i], &b);
@@ -1112,8 +1165,23 @@ frt_status *frt_bundle_merge(const char *const *prefixes, int n, const char *des
             continue;
         }
         if (st) break;
+        if (b->num_shards > INT32_MAX - total) {
+            st = frt_status_new(FRT_INVALID_ARGUMENT, "MergeV2Checkpoints: the checkpoints to "
+                                "merge into '%s' have more than %d data shards in all (%s.index "
+                                "says %d)", dest, INT32_MAX, prefixes[i], b->num_shards);
+            frt_bundle_free(b);
+            break;
+        }
         present[i] = true;
-        for (int k = 0; k < b->ne; k++) {
+        first_shard[i] = total;
+        num_shards[i] = b->num_shards;
+        for (int k = 0; k < b->ne && !st; k++) {
+            if (b->e[k].shard >= b->num_shards) {
+                st = frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' names data shard %d "
+                                    "of %d", key_str(&b->e[k]), b->index, b->e[k].shard,
+                                    b->num_shards);
+                break;
+            }
             if (ne == cap) {
                 cap = cap ? 2 * cap : 64;
                 all = frt_xrealloc(all, (size_t)cap * sizeof *all);
@@ -1127,12 +1195,6 @@ frt_status *frt_bundle_merge(const char *const *prefixes, int n, const char *des
                 memcpy(e->slices, b->e[k].slices, (size_t)e->nslices * sizeof *e->slices);
             }
             e->shard += total;
-        }
-        from = frt_xrealloc(from, (size_t)(nfiles + b->num_shards) * sizeof *from);
-        from_shard = frt_xrealloc(from_shard, (size_t)(nfiles + b->num_shards) * sizeof(int));
-        for (int s = 0; s < b->num_shards; s++) {
-            from[nfiles] = data_path(prefixes[i], s, b->num_shards);
-            from_shard[nfiles++] = total + s;
         }
         total += b->num_shards;
         frt_bundle_free(b);
@@ -1166,11 +1228,14 @@ frt_status *frt_bundle_merge(const char *const *prefixes, int n, const char *des
         for (int k = r; k < ne; k++) all[w++] = all[k];
         ne = w;
     }
-    for (int f = 0; f < nfiles && !st; f++) {
-        char *to = data_path(dest, from_shard[f], total);
-        st = move_file(from[f], to);
-        free(to);
-    }
+    for (int i = 0; i < n && !st; i++)
+        for (int k = 0; present[i] && k < num_shards[i] && !st; k++) {
+            char *from = data_path(prefixes[i], k, num_shards[i]);
+            char *to = data_path(dest, first_shard[i] + k, total);
+            st = move_file(from, to);
+            free(from);
+            free(to);
+        }
     if (!st) {
         char *ip = index_path(dest);
         st = write_index(ip, all, ne, total);
@@ -1188,10 +1253,9 @@ frt_status *frt_bundle_merge(const char *const *prefixes, int n, const char *des
         free(ip);
     }
     for (int i = 0; i < ne; i++) entry_deinit(&all[i]);
-    for (int f = 0; f < nfiles; f++) free(from[f]);
     free(all);
-    free(from);
-    free(from_shard);
+    free(first_shard);
+    free(num_shards);
     free(present);
     return st;
 }

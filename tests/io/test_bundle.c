@@ -10,10 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "io/bundle.h"
+#include "io/crc32c.h"
+#include "io/proto/tensor_bundle.pb-c.h"
+#include "io/sstable.h"
 
 /* ---- the known bundle (must match WRITER_TENSORS in tools/gen_ckpt_fixtures.py) ---- */
 
@@ -621,6 +626,149 @@ static void missing_index_and_bad_state_file(void **s) {
     damage_free(&x);
 }
 
+/* ---- hostile indexes: nothing sized by what the index claims ---- */
+
+/* prefix.index: a header saying num_shards, and "x" = float scalar 2.5 in shard 0 (whose
+ * data file is written too). */
+static void write_index_claiming_shards(const char *prefix, int num_shards) {
+    float v = 2.5f;
+    char path[700];
+    snprintf(path, sizeof path, "%s.data-00000-of-%05d", prefix, num_shards);
+    spit(path, (const uint8_t *)&v, sizeof v);
+    Tensorflow__BundleHeaderProto h = TENSORFLOW__BUNDLE_HEADER_PROTO__INIT;
+    h.num_shards = num_shards;
+    Tensorflow__TensorShapeProto shape = TENSORFLOW__TENSOR_SHAPE_PROTO__INIT;
+    Tensorflow__BundleEntryProto e = TENSORFLOW__BUNDLE_ENTRY_PROTO__INIT;
+    e.dtype = TENSORFLOW__DATA_TYPE__DT_FLOAT;
+    e.shape = &shape;
+    e.size = sizeof v;
+    e.crc32c = frt_crc32c_mask(frt_crc32c(&v, sizeof v));
+    uint8_t hb[64], eb[64];
+    size_t hn = tensorflow__bundle_header_proto__pack(&h, hb);
+    size_t en = tensorflow__bundle_entry_proto__pack(&e, eb);
+    frt_sstable_builder *tb = frt_sstable_builder_new(0, 0);
+    TU_OK(frt_sstable_builder_add(tb, "", 0, hb, hn));
+    TU_OK(frt_sstable_builder_add(tb, "x", 1, eb, en));
+    uint8_t *file;
+    size_t fn;
+    frt_sstable_builder_finish(tb, &file, &fn);
+    frt_sstable_builder_free(tb);
+    snprintf(path, sizeof path, "%s.index", prefix);
+    spit(path, file, fn);
+    free(file);
+}
+
+/* Runs fn(arg) in a child whose address space is capped at 2 GiB, so that an allocation
+ * sized by a damaged file fails there (and frt_x* allocators abort) instead of succeeding
+ * lazily; asserts the child exited 0. Not under ASan/TSan, which reserve terabytes. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+static void in_small_address_space(void (*fn)(const char *), const char *arg) {
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {(rlim_t)2 << 30, (rlim_t)2 << 30};
+        setrlimit(RLIMIT_AS, &rl);
+        fn(arg);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void open_and_read_x(const char *prefix) {
+    frt_bundle *b = NULL;
+    frt_tensor *t = NULL;
+    frt_status *st = frt_bundle_open(prefix, &b);
+    if (!st) st = frt_bundle_read(b, "x", &t);
+    bool ok = !st && frt_tensor_f32(t)[0] == 2.5f;
+    if (st) fprintf(stderr, "%s\n", frt_status_message(st));
+    frt_status_free(st);
+    frt_tensor_unref(t);
+    frt_bundle_free(b);
+    _exit(ok ? 0 : 1);
+}
+
+static void merge_fails_on_missing_shard(const char *prefix) {
+    char dest[700];
+    snprintf(dest, sizeof dest, "%s_merged", prefix);
+    frt_status *st = frt_bundle_merge(&prefix, 1, dest, false, false);
+    bool ok = frt_status_code(st) == FRT_NOT_FOUND &&
+              strstr(frt_status_message(st), ".data-00001-of-2147483647") != NULL;
+    if (!ok) fprintf(stderr, "%s\n", frt_status_message(st));
+    frt_status_free(st);
+    _exit(ok ? 0 : 1);
+}
+
+static void huge_num_shards_allocates_nothing_per_shard(void **s) {
+    (void)s;
+    if (SANITIZED) skip();
+    char *d = tmpdir(), prefix[600];
+    snprintf(prefix, sizeof prefix, "%s/model", d);
+    write_index_claiming_shards(prefix, INT32_MAX);
+    in_small_address_space(open_and_read_x, prefix);
+    in_small_address_space(merge_fails_on_missing_shard, prefix);
+    rm_rf(d);
+    free(d);
+}
+
+static void overlapping_partitions_are_refused(void **s) {
+    (void)s;
+    char *d = tmpdir(), prefix[600];
+    snprintf(prefix, sizeof prefix, "%s/model", d);
+    frt_bundle_writer *w;
+    TU_OK(frt_bundle_writer_new(prefix, &w));
+    /* rows 0-1, 1 (again) and 3: four rows' worth, but row 2 is missing */
+    frt_tensor *two = tu_f32(TU_DIMS(2, 2), 2, TU_F32(1, 2, 3, 4));
+    frt_tensor *one = tu_f32(TU_DIMS(1, 2), 2, TU_F32(5, 6));
+    TU_OK(frt_bundle_writer_add_slice(w, "p", "4 2 0,2:-", two));
+    TU_OK(frt_bundle_writer_add_slice(w, "p", "4 2 1,1:-", one));
+    TU_OK(frt_bundle_writer_add_slice(w, "p", "4 2 3,1:-", one));
+    TU_OK(frt_bundle_writer_finish(w));
+    frt_bundle_writer_free(w);
+    frt_bundle *b;
+    TU_OK(frt_bundle_open(prefix, &b));
+    frt_tensor *t = NULL;
+    tu_assert_error(frt_bundle_read(b, "p", &t), FRT_DATA_LOSS, "partitions 0 and 1 of tensor "
+                    "'p'");
+    assert_null(t);
+    frt_bundle_free(b);
+    frt_tensor_unref(two);
+    frt_tensor_unref(one);
+    rm_rf(d);
+    free(d);
+}
+
+static void uncovered_huge_partitioned_shape_is_not_allocated(void **s) {
+    (void)s;
+    char *d = tmpdir(), prefix[600];
+    snprintf(prefix, sizeof prefix, "%s/model", d);
+    frt_bundle_writer *w;
+    TU_OK(frt_bundle_writer_new(prefix, &w));
+    frt_tensor *one = tu_f32(TU_DIMS(1, 2), 2, TU_F32(5, 6));
+    /* a 2^40 x 2 float tensor (8 TiB) of which one row is stored */
+    TU_OK(frt_bundle_writer_add_slice(w, "p", "1099511627776 2 0,1:-", one));
+    TU_OK(frt_bundle_writer_finish(w));
+    frt_bundle_writer_free(w);
+    frt_bundle *b;
+    TU_OK(frt_bundle_open(prefix, &b));
+    frt_tensor *t = NULL;
+    tu_assert_error(frt_bundle_read(b, "p", &t), FRT_NOT_FOUND, "do not cover");
+    TU_OK(frt_bundle_read_slice(b, "p", "1099511627776 2 0,1:-", &t));
+    tu_assert_equal(t, one);
+    frt_tensor_unref(t);
+    frt_bundle_free(b);
+    frt_tensor_unref(one);
+    rm_rf(d);
+    free(d);
+}
+
 int main(void) {
     const char *wp = getenv("FRT_BUNDLE_WRITE_PREFIX");
     if (wp && wp[0]) {
@@ -648,6 +796,9 @@ int main(void) {
         cmocka_unit_test(missing_shard),
         cmocka_unit_test(v1_checkpoint_rejected),
         cmocka_unit_test(missing_index_and_bad_state_file),
+        cmocka_unit_test(huge_num_shards_allocates_nothing_per_shard),
+        cmocka_unit_test(overlapping_partitions_are_refused),
+        cmocka_unit_test(uncovered_huge_partitioned_shape_is_not_allocated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
