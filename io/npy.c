@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "runtime/tensor.h"
 
@@ -224,6 +225,23 @@ frt_status *frt_npy_read(const char *path, frt_tensor **out) {
                                 path);
             goto done;
         }
+    }
+    /* The data must be in the file before we allocate for it: a damaged header's shape
+     * must not make us allocate (and zero) gigabytes for a file of a few bytes. */
+    long here = ftell(f);
+    struct stat sb;
+    size_t es = frt_dtype_size(dt);
+    if (n >= 0 && here >= 0 && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        ((uint64_t)n > UINT64_MAX / es ||
+         (uint64_t)n * es > (uint64_t)(sb.st_size > here ? sb.st_size - here : 0))) {
+        char shape[96], want[32] = "more than 2^64";
+        if ((uint64_t)n <= UINT64_MAX / es)
+            snprintf(want, sizeof want, "%llu", (unsigned long long)((uint64_t)n * es));
+        st = frt_status_new(FRT_DATA_LOSS, "'%s': .npy data is truncated (expected %s bytes) "
+                            "for shape %s of %s; the file has %lld after the header", path,
+                            want, frt_shape_str(info.dims, info.ndim, shape, sizeof shape),
+                            frt_dtype_name(dt), (long long)(sb.st_size - here));
+        goto done;
     }
     if ((st = frt_tensor_new(dt, info.dims, info.ndim, &t))) {
         st = frt_status_annotate(st, " (reading '%s')", path);

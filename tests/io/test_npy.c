@@ -237,6 +237,20 @@ static void damaged_files(void **state) {
     buf[9] = (char)0xff;
     write_file(out, buf, len);
     tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS, "header is truncated");
+    /* a shape far beyond the data (2^40 x 4 floats: 16 TiB) is refused before allocating */
+    const char dict[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 4), }";
+    char head[128];
+    memset(head, ' ', sizeof head);
+    memcpy(head, "\x93NUMPY\x01\x00", 8);
+    head[8] = (char)(sizeof head - 10);
+    head[9] = 0;
+    memcpy(head + 10, dict, sizeof dict - 1);
+    head[sizeof head - 1] = '\n';
+    write_file(out, head, sizeof head);
+    tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS,
+                    "data is truncated (expected 17592186044416 bytes) for shape "
+                    "[1099511627776,4] of float32; the file has 0 after the header");
+    assert_null(t);
     unlink(out);
     tu_assert_error(frt_npy_read("/nonexistent/a.npy", &t), FRT_NOT_FOUND, "'/nonexistent/a.npy'");
 }
