@@ -277,6 +277,9 @@ static frt_status *unknown_key(const frt_signature *sig, bool output, const char
 
 static frt_status *check_arg(const frt_signature *sig, const frt_tensor_info *a,
                              const frt_tensor *t) {
+    if (!t)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "input '%s' of signature '%s' is NULL",
+                              a->key, sig->name);
     if (a->dtype != FRT_DTYPE_INVALID && a->dtype != t->dtype)
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "input '%s' of signature '%s' expects dtype %s, got %s", a->key,

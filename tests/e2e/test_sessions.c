@@ -88,10 +88,25 @@ static void concurrent_increments_are_not_lost(void **state) {
     frt_model_free(m);
 }
 
+static void null_signature_input_is_an_error(void **state) {
+    (void)state;
+    frt_model *m = load_saved("savedmodels/tf2_counter/model");
+    frt_session *s;
+    TU_OK(frt_session_new(NULL, m, &s));
+    const char *in = "x", *out = "y";
+    frt_tensor *none = NULL, *y = (frt_tensor *)1;
+    tu_assert_error(frt_session_run_signature(s, "scale", &in, &none, 1, &out, &y, 1),
+                    FRT_INVALID_ARGUMENT, "input 'x' of signature 'scale' is NULL");
+    assert_null(y);
+    frt_session_free(s);
+    frt_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sessions_have_their_own_variables),
         cmocka_unit_test(concurrent_increments_are_not_lost),
+        cmocka_unit_test(null_signature_input_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
