@@ -242,7 +242,7 @@ const char *frt_model_checkpoint_prefix(const frt_model *m);
 
 /* Runs signature `signature` (NULL = "serving_default"): inputs and outputs by key (tensor
  * names are accepted too). noutputs = 0 fetches every output of the signature in key order
- * into outputs (which must hold frt_session_signature_num_outputs entries). */
+ * into outputs (which must hold frt_model_signature_num_args(m, s, 1) entries). */
 FRT_MUST_USE frt_status *frt_session_run_signature(frt_session *s, const char *signature,
                                                    const char *const *input_keys,
                                                    frt_tensor *const *inputs, int ninputs,
@@ -252,8 +252,9 @@ FRT_MUST_USE frt_status *frt_session_run_signature(frt_session *s, const char *s
 FRT_MUST_USE frt_status *frt_session_restore(frt_session *s, const char *checkpoint);
 /* Writes a frozen GraphDef to path: variables become Consts holding the session's current
  * values, the graph is pruned to `outputs` (tensor names; NULL/0 = the serving_default
- * signature's outputs), training-only nodes go, and device placements are cleared (as
- * TF's freeze_graph does by default). */
+ * signature's outputs, or the first signature's when there is no serving_default; a model
+ * without signatures is INVALID_ARGUMENT), training-only nodes go, and device placements
+ * are cleared (as TF's freeze_graph does by default). */
 FRT_MUST_USE frt_status *frt_session_freeze(frt_session *s, const char *const *outputs,
                                             int noutputs, const char *path);
 
