@@ -3,7 +3,7 @@
 # already there. Idempotent; uses sudo when not root.
 set -euo pipefail
 
-pkgs=(gcc make cmake pkg-config libopenblas-dev libprotobuf-c-dev protobuf-c-compiler
+pkgs=(gcc libc6-dev make cmake pkg-config libopenblas-dev libprotobuf-c-dev protobuf-c-compiler
       libcmocka-dev libsnappy-dev)
 missing=()
 for p in "${pkgs[@]}"; do
