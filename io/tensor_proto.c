@@ -228,6 +228,13 @@ static frt_status *decode(Tensorflow__TensorProto *tp, bool steal, frt_tensor **
 
     const ProtobufCBinaryData *content = &tp->tensor_content;
     if (dt == FRT_DTYPE_STRING) {
+        /* every element's length takes at least one byte of tensor_content: check that
+         * before allocating n elements for a shape the content cannot hold */
+        if (content->len && (uint64_t)n > content->len)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "string tensor_content: bad or truncated length of element "
+                                  "%zu (%zu bytes cannot hold %lld lengths)",
+                                  content->len, content->len, (long long)n);
         frt_tensor *t;
         FRT_TRY(frt_tensor_new(dt, dims, ndim, &t));
         frt_status *st = content->len ? strings_from_content(content, t)

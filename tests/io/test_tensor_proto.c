@@ -170,6 +170,10 @@ static void strings(void **state) {
                  FRT_INVALID_ARGUMENT, "lengths sum to 5 bytes but 2 remain");
     decode_error("dtype: DT_STRING tensor_shape { dim { size: 2 } } tensor_content: '\\002'",
                  FRT_INVALID_ARGUMENT, "truncated length of element 1");
+    /* 2^40 elements cannot have their lengths in 2 bytes: refused before allocating them */
+    decode_error("dtype: DT_STRING tensor_shape { dim { size: 1099511627776 } } "
+                 "tensor_content: '\\001a'",
+                 FRT_INVALID_ARGUMENT, "2 bytes cannot hold 1099511627776 lengths");
 }
 
 /* tensor_content of the right size is moved into the tensor, not copied. */
