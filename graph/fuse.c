@@ -16,6 +16,7 @@
  * Owns: the patterns and the attrs of the fused nodes. Does not own: the fused kernels
  * (kernels/conv.c, kernels/matmul.c), the working graph (optimize.c).
  * Thread-safety: one working graph per call. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,14 +40,25 @@ static bool is_activation(const char *op) {
            !strcmp(op, "LeakyRelu");
 }
 
+/* Whether outputs 1.. of node i (FusedBatchNorm's batch statistics) are neither used nor
+ * fed, so that the node may become a one-output node. */
+static bool only_output0_used(const frt_opt_graph *w, int i) {
+    for (int k = 1; k < w->nodes[i].n_outputs; k++) {
+        frt_edge e = {i, k};
+        if (frt_opt_edge_fed(w, e) || frt_opt_uses(w, e, NULL) != 0) return false;
+    }
+    return true;
+}
+
 /* The only consumer of output 0 of node i (and its input slot), or -1 when that tensor has
- * other uses, is fetched or fed, or i is pinned or has control successors. */
+ * other uses, is fetched or fed, or i is pinned, has control successors or other outputs in
+ * use. */
 static int sole_consumer(const frt_opt_graph *w, int i, int *slot) {
     const frt_opt_node *n = &w->nodes[i];
     frt_edge e = {i, 0};
     int cuses = 0;
-    if (n->n_outputs != 1 || frt_opt_pinned(w, i) || frt_opt_edge_fed(w, e) ||
-        frt_opt_uses(w, e, &cuses) != 1 || cuses != 0)
+    if (n->n_outputs < 1 || frt_opt_pinned(w, i) || frt_opt_edge_fed(w, e) ||
+        frt_opt_uses(w, e, &cuses) != 1 || cuses != 0 || !only_output0_used(w, i))
         return -1;
     for (int j = 0; j < w->n; j++) {
         const frt_opt_node *m = &w->nodes[j];
@@ -83,6 +95,48 @@ typedef struct chain {
     const frt_tensor *kbias; /* MatMul: the bias Const */
 } chain;
 
+static bool is_fused_bn(const char *op) {
+    return !strcmp(op, "FusedBatchNorm") || !strcmp(op, "FusedBatchNormV2") ||
+           !strcmp(op, "FusedBatchNormV3");
+}
+
+/* FusedBatchNorm* u in inference mode (is_training false; its default is true) on constant
+ * float vectors of oc channels, in the conv's data_format, only output 0 in use:
+ * y = x * a + (offset - mean * a) with a = scale * rsqrt(variance + epsilon), computed in
+ * float as kernels/batch_norm.c (and TF's CPU kernel) does. */
+static bool bn_step(const frt_opt_graph *w, chain *ch, int u, int slot, int64_t oc, bool nchw) {
+    const frt_opt_node *un = &w->nodes[u];
+    if (slot != 0 || un->n_data != 5) return false;
+    bool training = true;
+    float eps = 1e-4f;
+    frt_dtype ut = FRT_DTYPE_FLOAT;
+    frt_status *st = frt_attr_get_bool(&un->attrs, "is_training", true, &training);
+    if (!st) st = frt_attr_get_float(&un->attrs, "epsilon", 1e-4f, &eps);
+    if (!st) st = frt_attr_get_type(&un->attrs, "U", FRT_DTYPE_FLOAT, &ut);
+    if (st) { /* malformed attrs: the kernel reports them */
+        frt_status_free(st);
+        return false;
+    }
+    if (training || ut != FRT_DTYPE_FLOAT ||
+        strcmp(str_attr(un, "data_format", "NHWC"), nchw ? "NCHW" : "NHWC") ||
+        !only_output0_used(w, u))
+        return false;
+    const float *v[4];
+    for (int k = 0; k < 4; k++) {
+        const frt_tensor *t = frt_opt_const_value(w, un->data[1 + k]);
+        if (!t || t->dtype != FRT_DTYPE_FLOAT || t->ndim != 1 || t->dims[0] != oc) return false;
+        v[k] = frt_tensor_f32(t);
+    }
+    for (int64_t c = 0; c < oc; c++) {
+        float a = v[0][c] * (1.0f / sqrtf(v[3][c] + eps));
+        float b = v[1][c] - v[2][c] * a;
+        ch->scale[c] *= a;
+        ch->bias[c] = ch->bias[c] * a + b;
+    }
+    ch->scaled = ch->has_bias = true;
+    return true;
+}
+
 /* One step of a conv chain through consumer u (input slot `slot`) of the chain's end.
  * false: u does not fit; the chain ends before it. */
 static bool conv_step(const frt_opt_graph *w, chain *ch, int u, int slot, int64_t oc,
@@ -97,6 +151,7 @@ static bool conv_step(const frt_opt_graph *w, chain *ch, int u, int slot, int64_
         if (a && a->kind == FRT_ATTR_F) ch->alpha = a->v.f;
         return true;
     }
+    if (is_fused_bn(un->op)) return bn_step(w, ch, u, slot, oc, nchw);
     if (un->n_data != 2) return false;
     const frt_tensor *k = frt_opt_const_value(w, un->data[1 - slot]);
     if (!k) return false;
@@ -228,6 +283,142 @@ static void replace_chain(frt_opt_graph *w, const chain *ch, const char *op,
     for (int i = 0; i + 1 < ch->len; i++) w->nodes[ch->nodes[i]].live = false;
 }
 
+/* ---- padding: Pad folding and EXPLICIT normalisation ---------------------------------- */
+
+#define MAX_PAD_FOLD (1 << 20) /* larger pads stay a Pad (and its errors stay its own) */
+
+/* The conv's padding after the rewrite: mode, and for EXPLICIT the 8 explicit_paddings. */
+typedef struct pad_plan {
+    int pad;          /* the Pad / PadV2 folded in, or -1 */
+    const char *mode; /* "VALID", "SAME" or "EXPLICIT" */
+    int64_t pads[8];  /* data_format order */
+} pad_plan;
+
+/* The Pad / PadV2 producing conv c's input that may fold into it (float; paddings a Const
+ * int32/int64 [4, 2] with zero batch and channel rows, spatial rows in [0, MAX_PAD_FOLD];
+ * PadV2's constant_values a scalar Const +0.0; its output used only by the conv), its
+ * paddings added to pads; else -1. */
+static int foldable_pad(const frt_opt_graph *w, int c, bool nchw, int64_t pads[8]) {
+    frt_edge in = w->nodes[c].data[0];
+    const frt_opt_node *p = &w->nodes[in.node];
+    bool v2 = !strcmp(p->op, "PadV2");
+    int slot = -1;
+    if (!p->live || !p->region || in.index != 0 || (!v2 && strcmp(p->op, "Pad")) ||
+        type_of(p) != FRT_DTYPE_FLOAT || p->n_data != (v2 ? 3 : 2) ||
+        sole_consumer(w, in.node, &slot) != c || slot != 0)
+        return -1;
+    const frt_tensor *pd = frt_opt_const_value(w, p->data[1]);
+    if (!pd || pd->ndim != 2 || pd->dims[0] != 4 || pd->dims[1] != 2 ||
+        (pd->dtype != FRT_DTYPE_INT32 && pd->dtype != FRT_DTYPE_INT64))
+        return -1;
+    if (v2) {
+        const frt_tensor *cv = frt_opt_const_value(w, p->data[2]);
+        if (!cv || cv->dtype != FRT_DTYPE_FLOAT || cv->ndim != 0 ||
+            frt_tensor_f32(cv)[0] != 0.0f || signbit(frt_tensor_f32(cv)[0]))
+            return -1;
+    }
+    int64_t v[8];
+    for (int k = 0; k < 8; k++)
+        v[k] = pd->dtype == FRT_DTYPE_INT32 ? frt_tensor_i32(pd)[k]
+                                            : frt_tensor_i64(pd)[k];
+    int ci = nchw ? 1 : 3;
+    for (int k = 0; k < 8; k++)
+        if (v[k] < 0 || v[k] > MAX_PAD_FOLD || ((k / 2 == 0 || k / 2 == ci) && v[k] != 0))
+            return -1;
+    for (int k = 0; k < 8; k++) pads[k] += v[k];
+    return in.node;
+}
+
+/* Whether SAME padding on input size `in` gives the same windows as explicit pads (pb, pa):
+ * the same leading pad and the same output size (TF's GetWindowedOutputSize). */
+static bool same_matches(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t pa) {
+    if (in <= 0 || k <= 0 || s <= 0 || d <= 0) return false;
+    int64_t keff = (k - 1) * d + 1, out = (in + s - 1) / s;
+    int64_t need = (out - 1) * s + keff - in;
+    if (need < 0) need = 0;
+    return pb == need / 2 && in + pb + pa >= keff && (in + pb + pa - keff) / s + 1 == out;
+}
+
+/* The padding of conv c (filter f) with pp->pad folded in (when allow_pad): false when
+ * nothing changes (no Pad to fold and the conv's padding is not EXPLICIT) or the attrs are
+ * not understood. EXPLICIT becomes VALID when every pad is 0, or SAME when the input's
+ * spatial size is statically known and SAME pads it the same way (as Keras' ZeroPadding2D
+ * before a stride-2 VALID conv does): TF's _FusedDepthwiseConv2dNative has no EXPLICIT. */
+static bool plan_padding(frt_opt_graph *w, int c, const frt_tensor *f, bool nchw,
+                         bool allow_pad, pad_plan *pp) {
+    const frt_opt_node *cn = &w->nodes[c];
+    memset(pp, 0, sizeof *pp);
+    pp->pad = -1;
+    const char *mode = str_attr(cn, "padding", "");
+    if (!strcmp(mode, "EXPLICIT")) {
+        int np = 0;
+        frt_status *st = frt_attr_get_int_list(&cn->attrs, "explicit_paddings", 8, pp->pads, &np);
+        if (st || np != 8) {
+            frt_status_free(st);
+            return false;
+        }
+        for (int k = 0; k < 8; k++)
+            if (pp->pads[k] < 0 || pp->pads[k] > MAX_PAD_FOLD) return false;
+    } else if (strcmp(mode, "VALID")) {
+        return false;
+    }
+    if (allow_pad) pp->pad = foldable_pad(w, c, nchw, pp->pads);
+    if (pp->pad < 0 && strcmp(mode, "EXPLICIT")) return false;
+    int ci = nchw ? 1 : 3, hi = nchw ? 2 : 1, wi = hi + 1;
+    if (pp->pads[0] || pp->pads[1] || pp->pads[2 * ci] || pp->pads[2 * ci + 1]) return false;
+    bool zero = true;
+    for (int k = 0; k < 8; k++) zero = zero && pp->pads[k] == 0;
+    pp->mode = zero ? "VALID" : "EXPLICIT";
+    int64_t st[8], dil[8];
+    int ns = 0, nd = 0;
+    frt_status *e = frt_attr_get_int_list(&cn->attrs, "strides", 8, st, &ns);
+    if (!e) e = frt_attr_get_int_list(&cn->attrs, "dilations", 8, dil, &nd);
+    if (e || ns != 4 || (nd != 0 && nd != 4)) {
+        frt_status_free(e);
+        return true; /* the kernel reports bad strides; EXPLICIT computes what the input did */
+    }
+    if (nd == 0) dil[hi] = dil[wi] = 1;
+    frt_edge input = pp->pad >= 0 ? w->nodes[pp->pad].data[0] : cn->data[0];
+    frt_shape xs = frt_opt_shape(w, input);
+    if (!zero && xs.ndim == 4 &&
+        same_matches(xs.dims[hi], f->dims[0], st[hi], dil[hi], pp->pads[2 * hi],
+                     pp->pads[2 * hi + 1]) &&
+        same_matches(xs.dims[wi], f->dims[1], st[wi], dil[wi], pp->pads[2 * wi],
+                     pp->pads[2 * wi + 1]))
+        pp->mode = "SAME";
+    return true;
+}
+
+/* Rewrites conv c's padding attrs to pp; a folded Pad's input and control inputs move to the
+ * conv and the Pad goes. */
+static void apply_padding(frt_opt_graph *w, int c, const pad_plan *pp) {
+    frt_opt_node *cn = &w->nodes[c];
+    if (pp->pad >= 0) {
+        frt_opt_node *p = &w->nodes[pp->pad];
+        cn->data[0] = p->data[0];
+        cn->ctrl = frt_xrealloc(cn->ctrl, (size_t)(cn->n_ctrl + p->n_ctrl) * sizeof *cn->ctrl + 1);
+        for (int k = 0; k < p->n_ctrl; k++) {
+            bool dup = false;
+            for (int j = 0; j < cn->n_ctrl; j++) dup = dup || cn->ctrl[j] == p->ctrl[k];
+            if (!dup) cn->ctrl[cn->n_ctrl++] = p->ctrl[k];
+        }
+        p->live = false;
+    }
+    frt_attr_value m = {.kind = FRT_ATTR_S};
+    m.v.s.ptr = frt_xstrdup(pp->mode);
+    m.v.s.len = strlen(pp->mode);
+    frt_attrs_set(&cn->attrs, "padding", &m);
+    frt_attr_value l = {.kind = FRT_ATTR_LIST};
+    bool expl = !strcmp(pp->mode, "EXPLICIT");
+    l.v.list.elem = expl ? FRT_ATTR_I : FRT_ATTR_NONE;
+    l.v.list.n = expl ? 8 : 0;
+    if (expl) {
+        l.v.list.v.i = frt_xmalloc(8 * sizeof(int64_t));
+        memcpy(l.v.list.v.i, pp->pads, 8 * sizeof(int64_t));
+    }
+    frt_attrs_set(&cn->attrs, "explicit_paddings", &l);
+}
+
 static void fuse_conv(frt_opt_graph *w, int c) {
     const frt_opt_node *cn = &w->nodes[c];
     bool dw = !strcmp(cn->op, "DepthwiseConv2dNative");
@@ -245,8 +436,23 @@ static void fuse_conv(frt_opt_graph *w, int c) {
     for (int64_t i = 0; i < oc; i++) ch.scale[i] = 1.0f;
     grow(w, &ch, c, conv_step, oc, nchw);
     bool fused = ch.has_bias || ch.act;
-    /* TF's _FusedDepthwiseConv2dNative has no EXPLICIT padding. */
-    if (fused && dw && !strcmp(str_attr(cn, "padding", ""), "EXPLICIT")) ch.len = 1;
+    pad_plan pp;
+    bool repad = plan_padding(w, c, f, nchw, true, &pp);
+    /* TF's _FusedDepthwiseConv2dNative has no EXPLICIT padding: when folding the Pad would
+     * need it, the fusion wins if the conv's own padding allows one (the Pad copies the
+     * input once; unfused bias and activation would each pass over the output). */
+    if (fused && dw && repad && !strcmp(pp.mode, "EXPLICIT")) {
+        pad_plan own;
+        bool reown = plan_padding(w, c, f, nchw, false, &own);
+        if (!strcmp(reown ? own.mode : str_attr(cn, "padding", ""), "EXPLICIT")) {
+            ch.len = 1; /* no fusion either way: fold the Pad */
+        } else {
+            repad = reown;
+            pp = own;
+        }
+    }
+    if (fused && dw && !strcmp(repad ? pp.mode : str_attr(cn, "padding", ""), "EXPLICIT"))
+        ch.len = 1;
     frt_tensor *nf = NULL, *nb = NULL;
     if (ch.len > 1 && ch.scaled) {
         nf = f32_tensor(f->dims, 4);
@@ -259,6 +465,10 @@ static void fuse_conv(frt_opt_graph *w, int c) {
         nb = f32_tensor(&oc, 1);
         if (nb) memcpy(frt_tensor_f32(nb), ch.bias, (size_t)oc * sizeof(float));
         else ch.len = 1;
+    }
+    if (repad) {
+        apply_padding(w, c, &pp);
+        cn = &w->nodes[c];
     }
     if (ch.len > 1) {
         char *base = frt_xstrdup(w->nodes[ch.nodes[ch.len - 1]].name);

@@ -60,6 +60,45 @@ int frt_opt_uses(const frt_opt_graph *w, frt_edge e, int *ctrl_uses) {
     return uses;
 }
 
+/* What a run may be fed at e: a Placeholder's (or PlaceholderWithDefault's) shape attr, which
+ * frt_plan_run checks every feed against; anything else is unknown. */
+static frt_shape fed_shape(const frt_graph *g, frt_edge e) {
+    const frt_node *n = &g->nodes[e.node];
+    if (e.index != 0 || (strcmp(n->op, "Placeholder") && strcmp(n->op, "PlaceholderWithDefault")))
+        return frt_shape_unknown();
+    frt_attr_shape sh;
+    bool found = false;
+    frt_status *st = frt_attr_get_shape(&n->attrs, "shape", &sh, &found);
+    if (st || !found || sh.unknown_rank) {
+        frt_status_free(st);
+        return frt_shape_unknown();
+    }
+    return frt_shape_make(sh.dims, sh.ndim);
+}
+
+frt_shape frt_opt_shape(frt_opt_graph *w, frt_edge e) {
+    if (!w->shapes_done) {
+        w->shapes_done = true;
+        const frt_graph *g = w->g;
+        bool *keep = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *keep);
+        for (int i = 0; i < g->n_nodes; i++) keep[i] = w->nodes[i].region;
+        frt_shape *fs = frt_xcalloc((size_t)w->nfeeds + 1, sizeof *fs);
+        for (int i = 0; i < w->nfeeds; i++) fs[i] = fed_shape(g, w->feeds[i]);
+        /* Contradictions are the executor's to report: here they only mean "unknown". */
+        frt_status *st = frt_graph_infer_shapes(g, keep, w->feeds, fs, w->nfeeds, &w->shapes);
+        if (st) {
+            frt_status_free(st);
+            w->shapes = NULL;
+        }
+        free(fs);
+        free(keep);
+    }
+    if (e.node < 0 || e.node >= w->g->n_nodes) return frt_shape_unknown();
+    if (frt_opt_edge_fed(w, e)) return fed_shape(w->g, e); /* fed nodes are outside the region */
+    if (!w->shapes) return frt_shape_unknown();
+    return *frt_shape_map_get(w->shapes, e);
+}
+
 static frt_opt_node *add_node(frt_opt_graph *w) {
     if (w->n == w->cap) {
         w->cap = w->cap ? 2 * w->cap : 64;
@@ -130,6 +169,7 @@ static void working_free(frt_opt_graph *w) {
     free(w->nodes);
     free(w->target);
     free(w->order);
+    frt_shape_map_free(w->shapes);
 }
 
 /* Region = what the step needs; live = region plus what the fed tensors' names need. */

@@ -7,6 +7,7 @@
 
 #include "graph/graph.h"
 #include "graph/optimize.h"
+#include "graph/shape_infer.h"
 
 typedef struct frt_opt_node {
     char *name;           /* owned */
@@ -32,6 +33,8 @@ typedef struct frt_opt_graph {
     bool *target;         /* per node of g */
     int *order;           /* topological order of g's nodes */
     frt_optimize_options opts;
+    frt_shape_map *shapes; /* static shapes of g's region, computed on first use */
+    bool shapes_done;
 } frt_opt_graph;
 
 bool frt_opt_edge_fed(const frt_opt_graph *w, frt_edge e);
@@ -43,6 +46,10 @@ bool frt_opt_pinned(const frt_opt_graph *w, int i);
 const frt_tensor *frt_opt_const_value(const frt_opt_graph *w, frt_edge e);
 /* Live data uses of e plus fetches of it, and (via *ctrl_uses) live control uses of its node. */
 int frt_opt_uses(const frt_opt_graph *w, frt_edge e, int *ctrl_uses);
+/* The static shape of e as g computes it for this step (fed Placeholders take their shape
+ * attr, which every run checks its feeds against), or unknown rank. Valid for edges from
+ * g's nodes whose outputs passes kept (a fused chain's last node computes what it did). */
+frt_shape frt_opt_shape(frt_opt_graph *w, frt_edge e);
 /* Appends a live region Const node holding t (takes its own reference) named
  * "<base>/<suffix>" (made unique); returns its index. */
 int frt_opt_add_const(frt_opt_graph *w, const char *base, const char *suffix, frt_tensor *t);

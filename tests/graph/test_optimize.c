@@ -3,7 +3,8 @@
  * fetched or shared intermediates block fusion; every feed/fetch/target still resolves; a
  * graph with every fusion pattern (Keras-style unfused batch norms, depthwise, Sub on either
  * side, MatMul + bias, NCHW, each activation) gives the same outputs before and after on
- * random inputs, run through the executor. */
+ * random inputs, run through the executor; inference FusedBatchNorm* after convs and Pads
+ * before VALID/EXPLICIT convs fold (and what must not fold); TF's cnn_fusedbn model fuses. */
 #include "util/test_util.h"
 
 #include <math.h>
@@ -11,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowrt/flowrt.h"
 #include "graph/optimize.h"
+#include "io/graphdef.h"
 #include "runtime/alloc.h"
 #include "runtime/executor.h"
 #include "util/graph_util.h"
@@ -401,6 +404,401 @@ static void every_pattern_keeps_results(void **state) {
     frt_graph_free(g);
 }
 
+/* ---- FusedBatchNorm folding ---- */
+
+/* A FusedBatchNorm{,V2,V3} node on constant vectors (variance positive), epsilon 0.001. */
+static void fbn(frt_graph *g, const char *name, const char *op, const char *in, int64_t oc,
+                unsigned seed, bool training, bool nchw) {
+    char n[4][64], buf[300];
+    const char *sfx[] = {"scale", "offset", "mean", "var"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(n[i], sizeof n[i], "%s/%s", name, sfx[i]);
+        frt_tensor *t = tu_rand_f32(TU_DIMS(oc), 1, seed + (unsigned)i);
+        if (i == 3)
+            for (int64_t c = 0; c < oc; c++) frt_tensor_f32(t)[c] = fabsf(frt_tensor_f32(t)[c]) + 0.1f;
+        tu_add_const(g, n[i], t);
+        frt_tensor_unref(t);
+    }
+    snprintf(buf, sizeof buf, "%s,%s,%s,%s,%s", in, n[0], n[1], n[2], n[3]);
+    int i = op_t(g, name, op, buf);
+    frt_attrs *a = tu_node_attrs(g, i);
+    if (strcmp(op, "FusedBatchNorm")) tu_attr_type(a, "U", FRT_DTYPE_FLOAT);
+    tu_attr_float(a, "epsilon", 0.001f);
+    tu_attr_bool(a, "is_training", training);
+    if (nchw) tu_attr_str(a, "data_format", "NCHW");
+}
+
+static int count_prefix(const frt_graph *g, const char *prefix) {
+    int n = 0;
+    for (int i = 0; i < g->n_nodes; i++) n += !strncmp(g->nodes[i].op, prefix, strlen(prefix));
+    return n;
+}
+
+/* Runs g and h (same names) on `nseeds` random x of shape dims; outputs within 1e-4. */
+static void same_results(const frt_graph *g, const frt_graph *h, const int64_t *dims,
+                         const char *const *fetches, int nfetches) {
+    for (unsigned seed = 1; seed <= 2; seed++) {
+        frt_tensor *x = tu_rand_f32(dims, 4, seed);
+        frt_tensor *want[4], *got[4];
+        run(g, (const char *[]){"x"}, &x, 1, fetches, nfetches, want);
+        run(h, (const char *[]){"x"}, &x, 1, fetches, nfetches, got);
+        for (int i = 0; i < nfetches; i++) {
+            tu_assert_close_f32(got[i], want[i], 1e-4f, 1e-4f);
+            frt_tensor_unref(got[i]);
+            frt_tensor_unref(want[i]);
+        }
+        frt_tensor_unref(x);
+    }
+}
+
+static const char *list_str(const frt_node *n, const char *key, int i) {
+    const frt_attr_value *v = frt_attrs_find(&n->attrs, key);
+    assert_non_null(v);
+    assert_int_equal(v->kind, FRT_ATTR_LIST);
+    assert_true(i < v->v.list.n);
+    return v->v.list.v.s[i].ptr;
+}
+
+/* conv -> BiasAdd -> FusedBatchNormV3 -> Relu; depthwise -> FusedBatchNorm -> Relu6; NCHW
+ * 1x1 conv -> FusedBatchNormV2 (fetched): each one fused node, same values. */
+static void batch_norms_fold_into_convs(void **state) {
+    (void)state;
+    frt_graph *g = frt_graph_new();
+    placeholder(g, "x");                                       /* [2, 9, 9, 3] */
+    cst(g, "f1", TU_DIMS(3, 3, 3, 8), 4, 10);
+    cst(g, "b1", TU_DIMS(8), 1, 11);
+    conv(g, "c1", "Conv2D", "x,f1", 1, false);
+    op_t(g, "c1/bias", "BiasAdd", "c1,b1");
+    fbn(g, "bn1", "FusedBatchNormV3", "c1/bias", 8, 12, false, false);
+    op_t(g, "r1", "Relu", "bn1");
+    cst(g, "f2", TU_DIMS(3, 3, 8, 2), 4, 20);
+    conv(g, "d2", "DepthwiseConv2dNative", "r1,f2", 2, false);
+    fbn(g, "bn2", "FusedBatchNorm", "d2", 16, 22, false, false);
+    op_t(g, "r2", "Relu6", "bn2");
+    frt_tensor *perm = tu_i32(TU_DIMS(4), 1, TU_I32(0, 3, 1, 2));
+    tu_add_const(g, "perm", perm);
+    frt_tensor_unref(perm);
+    op_t(g, "r2t", "Transpose", "r2,perm");
+    cst(g, "f3", TU_DIMS(1, 1, 16, 4), 4, 30);
+    conv(g, "c3", "Conv2D", "r2t,f3", 1, true);
+    fbn(g, "bn3", "FusedBatchNormV2", "c3", 4, 32, false, true);
+    TU_OK(frt_graph_finalize(g));
+    const char *fetches[] = {"r1", "bn3"};
+    frt_graph *h = optimize(g, (const char *[]){"x"}, 1, fetches, 2);
+    const frt_node *r1 = node(h, "r1");
+    assert_string_equal(r1->op, "_FusedConv2D");
+    assert_string_equal(list_str(r1, "fused_ops", 0), "BiasAdd");
+    assert_string_equal(list_str(r1, "fused_ops", 1), "Relu");
+    assert_string_equal(node(h, "r2")->op, "_FusedDepthwiseConv2dNative");
+    assert_string_equal(list_str(node(h, "r2"), "fused_ops", 1), "Relu6");
+    const frt_node *bn3 = node(h, "bn3");
+    assert_string_equal(bn3->op, "_FusedConv2D");
+    assert_int_equal(bn3->n_outputs, 1);
+    assert_int_equal(frt_attrs_find(&bn3->attrs, "fused_ops")->v.list.n, 1);
+    assert_int_equal(count_prefix(h, "FusedBatchNorm"), 0);
+    assert_int_equal(count_op(h, "BiasAdd"), 0);
+    assert_int_equal(count_op(h, "Conv2D") + count_op(h, "DepthwiseConv2dNative"), 0);
+    assert_int_equal(frt_graph_find(h, "bn1/mean"), -1); /* folded into the filter and bias */
+    same_results(g, h, TU_DIMS(2, 9, 9, 3), fetches, 2);
+    frt_graph_free(h);
+    frt_graph_free(g);
+}
+
+/* x -> conv -> FusedBatchNormV3 `bn` (is_training as given, mean from `mean`) -> Relu y. */
+static frt_graph *conv_bn(bool training, bool fed_mean, bool bn_nchw) {
+    frt_graph *g = frt_graph_new();
+    placeholder(g, "x");
+    placeholder(g, "m");
+    cst(g, "f", TU_DIMS(3, 3, 3, 4), 4, 1);
+    conv(g, "conv", "Conv2D", "x,f", 1, false);
+    fbn(g, "bn", "FusedBatchNormV3", "conv", 4, 5, training, bn_nchw);
+    if (fed_mean) {
+        frt_node *b = frt_graph_node(g, frt_graph_find(g, "bn"));
+        free(b->inputs[3]);
+        b->inputs[3] = strdup("m");
+    }
+    op_t(g, "y", "Relu", "bn");
+    op_t(g, "stat", "Identity", "bn:1");
+    TU_OK(frt_graph_finalize(g));
+    return g;
+}
+
+/* Training mode, non-constant statistics, a data_format other than the conv's, other
+ * outputs in use or fetched, or output 0 fed: the batch norm stays. Output 0 fetched: the
+ * chain ends at the batch norm. */
+static void batch_norms_that_stay(void **state) {
+    (void)state;
+    const char *y[] = {"y"};
+    frt_graph *g = conv_bn(true, false, false);
+    frt_graph *h = optimize(g, (const char *[]){"x"}, 1, y, 1);
+    assert_string_equal(node(h, "bn")->op, "FusedBatchNormV3");
+    assert_string_equal(node(h, "conv")->op, "Conv2D");
+    same_results(g, h, TU_DIMS(2, 6, 6, 3), y, 1);
+    frt_graph_free(h);
+    frt_graph_free(g);
+
+    g = conv_bn(false, true, false);
+    h = optimize(g, (const char *[]){"x", "m"}, 2, y, 1);
+    assert_string_equal(node(h, "bn")->op, "FusedBatchNormV3");
+    assert_string_equal(node(h, "conv")->op, "Conv2D");
+    frt_graph_free(h);
+    frt_graph_free(g);
+
+    g = conv_bn(false, false, true); /* NCHW batch norm after an NHWC conv */
+    h = optimize(g, (const char *[]){"x"}, 1, y, 1);
+    assert_string_equal(node(h, "bn")->op, "FusedBatchNormV3");
+    frt_graph_free(h);
+    frt_graph_free(g);
+
+    g = conv_bn(false, false, false);
+    /* batch_mean used by a fetched Identity */
+    h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"y", "stat"}, 2);
+    assert_string_equal(node(h, "bn")->op, "FusedBatchNormV3");
+    assert_string_equal(node(h, "conv")->op, "Conv2D");
+    same_results(g, h, TU_DIMS(2, 6, 6, 3), (const char *[]){"y", "stat"}, 2);
+    frt_graph_free(h);
+    /* batch_variance fetched directly */
+    h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"y", "bn:2"}, 2);
+    assert_string_equal(node(h, "bn")->op, "FusedBatchNormV3");
+    frt_graph_free(h);
+    /* output 0 fed: y reads the feed */
+    h = optimize(g, (const char *[]){"x", "bn"}, 2, y, 1);
+    assert_string_equal(node(h, "y")->op, "Relu");
+    assert_string_equal(node(h, "bn")->op, "FusedBatchNormV3");
+    frt_graph_free(h);
+    /* output 0 fetched: conv + batch norm fuse under its name, Relu stays */
+    h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"y", "bn"}, 2);
+    assert_string_equal(node(h, "bn")->op, "_FusedConv2D");
+    assert_string_equal(node(h, "y")->op, "Relu");
+    same_results(g, h, TU_DIMS(2, 6, 6, 3), (const char *[]){"y", "bn"}, 2);
+    frt_graph_free(h);
+    /* the unused statistics alone do not block it */
+    h = optimize(g, (const char *[]){"x"}, 1, y, 1);
+    assert_string_equal(node(h, "y")->op, "_FusedConv2D");
+    assert_int_equal(frt_graph_find(h, "bn"), -1);
+    frt_graph_free(h);
+    frt_graph_free(g);
+}
+
+/* ---- Pad folding ---- */
+
+static void paddings(frt_graph *g, const char *name, const int64_t *v, bool i64) {
+    int32_t v32[8];
+    for (int i = 0; i < 8; i++) v32[i] = (int32_t)v[i];
+    frt_tensor *t = i64 ? tu_i64(TU_DIMS(4, 2), 2, v) : tu_i32(TU_DIMS(4, 2), 2, v32);
+    tu_add_const(g, name, t);
+    frt_tensor_unref(t);
+}
+
+static void conv_pad(frt_graph *g, const char *name, const char *op, const char *inputs,
+                     int64_t stride, const char *padding) {
+    conv(g, name, op, inputs, stride, false);
+    tu_attr_str(tu_node_attrs(g, frt_graph_find(g, name)), "padding", padding);
+}
+
+static void set_shape(frt_graph *g, const char *name, int64_t h, int64_t w, int64_t c) {
+    tu_attr_shape(tu_node_attrs(g, frt_graph_find(g, name)), "shape", TU_DIMS(-1, h, w, c), 4);
+}
+
+/* x [?, hw, hw, 4] (hw < 0: no shape attr)
+ *  -> Pad [1,1]x[2,0] -> Conv2D VALID -> BiasAdd -> Relu r1             [?, hw, hw, 6]
+ *  -> PadV2 (int64, 0.0) [0,1]x[0,1] -> depthwise VALID /2 -> BiasAdd -> Relu6 r2
+ *  -> Pad [2,0]x[1,1] -> depthwise VALID d3 (no chain)
+ *  -> Pad [1,0]x[0,1] -> Conv2D EXPLICIT [1,1]x[0,0] c4 (fetched) */
+static frt_graph *pad_graph(int64_t hw) {
+    frt_graph *g = frt_graph_new();
+    placeholder(g, "x");
+    if (hw > 0) set_shape(g, "x", hw, hw, 4);
+    paddings(g, "p1/pads", TU_DIMS(0, 0, 1, 1, 2, 0, 0, 0), false);
+    op_t(g, "p1", "Pad", "x,p1/pads");
+    cst(g, "f1", TU_DIMS(3, 3, 4, 6), 4, 1);
+    cst(g, "b1", TU_DIMS(6), 1, 2);
+    conv_pad(g, "c1", "Conv2D", "p1,f1", 1, "VALID");
+    op_t(g, "c1/bias", "BiasAdd", "c1,b1");
+    op_t(g, "r1", "Relu", "c1/bias");
+    paddings(g, "p2/pads", TU_DIMS(0, 0, 0, 1, 0, 1, 0, 0), true);
+    cst_v(g, "p2/zero", TU_DIMS(0), 0, TU_F32(0.0f));
+    int p2 = op_t(g, "p2", "PadV2", "r1,p2/pads,p2/zero");
+    tu_attr_type(tu_node_attrs(g, p2), "Tpaddings", FRT_DTYPE_INT64);
+    cst(g, "f2", TU_DIMS(3, 3, 6, 1), 4, 3);
+    cst(g, "b2", TU_DIMS(6), 1, 4);
+    conv_pad(g, "d2", "DepthwiseConv2dNative", "p2,f2", 2, "VALID");
+    op_t(g, "d2/bias", "BiasAdd", "d2,b2");
+    op_t(g, "r2", "Relu6", "d2/bias");
+    paddings(g, "p3/pads", TU_DIMS(0, 0, 2, 0, 1, 1, 0, 0), false);
+    op_t(g, "p3", "Pad", "r2,p3/pads");
+    cst(g, "f3", TU_DIMS(3, 3, 6, 1), 4, 5);
+    conv_pad(g, "d3", "DepthwiseConv2dNative", "p3,f3", 1, "VALID");
+    paddings(g, "p4/pads", TU_DIMS(0, 0, 1, 0, 0, 1, 0, 0), false);
+    op_t(g, "p4", "Pad", "d3,p4/pads");
+    cst(g, "f4", TU_DIMS(2, 2, 6, 3), 4, 6);
+    conv_pad(g, "c4", "Conv2D", "p4,f4", 1, "EXPLICIT");
+    tu_attr_ints(tu_node_attrs(g, frt_graph_find(g, "c4")), "explicit_paddings",
+                 TU_DIMS(0, 0, 1, 1, 0, 0, 0, 0), 8);
+    TU_OK(frt_graph_finalize(g));
+    return g;
+}
+
+static void assert_padding(const frt_node *n, const char *mode, const int64_t *pads) {
+    const char *p = NULL;
+    TU_OK(frt_attr_get_str(&n->attrs, "padding", NULL, &p));
+    assert_non_null(p);
+    assert_string_equal(p, mode);
+    int64_t v[16];
+    int np = 0;
+    TU_OK(frt_attr_get_int_list(&n->attrs, "explicit_paddings", 16, v, &np));
+    assert_int_equal(np, pads ? 8 : 0);
+    for (int i = 0; i < np; i++) assert_int_equal(v[i], pads[i]);
+}
+
+static void pads_fold_into_convs(void **state) {
+    (void)state;
+    const char *fetches[] = {"c4"};
+    /* 8x8: the depthwise's [0,1] pads are SAME's for stride 2, so it folds and still fuses */
+    frt_graph *g = pad_graph(8);
+    frt_graph *h = optimize(g, (const char *[]){"x"}, 1, fetches, 1);
+    assert_int_equal(count_op(h, "Pad") + count_op(h, "PadV2"), 0);
+    const frt_node *r1 = node(h, "r1");
+    assert_string_equal(r1->op, "_FusedConv2D");
+    assert_padding(r1, "EXPLICIT", TU_DIMS(0, 0, 1, 1, 2, 0, 0, 0));
+    assert_string_equal(h->nodes[r1->data[0].node].name, "x");
+    const frt_node *r2 = node(h, "r2");
+    assert_string_equal(r2->op, "_FusedDepthwiseConv2dNative");
+    assert_padding(r2, "SAME", NULL);
+    assert_string_equal(h->nodes[r2->data[0].node].name, "r1");
+    /* [2,0] leads SAME's [1,1]: stays EXPLICIT on the plain depthwise */
+    assert_string_equal(node(h, "d3")->op, "DepthwiseConv2dNative");
+    assert_padding(node(h, "d3"), "EXPLICIT", TU_DIMS(0, 0, 2, 0, 1, 1, 0, 0));
+    assert_padding(node(h, "c4"), "EXPLICIT", TU_DIMS(0, 0, 2, 1, 0, 1, 0, 0));
+    same_results(g, h, TU_DIMS(2, 8, 8, 4), fetches, 1);
+    frt_graph_free(h);
+    frt_graph_free(g);
+    /* 9x9 (SAME pads r1 [1,1] for stride 2) and unknown shapes: the depthwise keeps its
+     * Pad and fuses (TF's _FusedDepthwiseConv2dNative has no EXPLICIT); the rest fold. */
+    for (int k = 0; k < 2; k++) {
+        g = pad_graph(k == 0 ? 9 : -1);
+        h = optimize(g, (const char *[]){"x"}, 1, fetches, 1);
+        assert_string_equal(node(h, "p2")->op, "PadV2");
+        assert_string_equal(node(h, "r2")->op, "_FusedDepthwiseConv2dNative");
+        assert_padding(node(h, "r2"), "VALID", NULL);
+        assert_int_equal(count_op(h, "Pad"), 0);
+        assert_string_equal(node(h, "r1")->op, "_FusedConv2D");
+        assert_padding(node(h, "d3"), "EXPLICIT", TU_DIMS(0, 0, 2, 0, 1, 1, 0, 0));
+        same_results(g, h, TU_DIMS(2, 9, 9, 4), fetches, 1);
+        frt_graph_free(h);
+        frt_graph_free(g);
+    }
+}
+
+/* x -> Pad(pads) [PadV2 with value cv when cv != 0] -> Conv2D (padding) -> conv; optionally
+ * a Relu "other" of the Pad. */
+static frt_graph *pad_conv(const int64_t *pads, float cv, const char *padding, bool other,
+                           int64_t cin) {
+    frt_graph *g = frt_graph_new();
+    placeholder(g, "x");
+    set_shape(g, "x", 6, 6, 3);
+    paddings(g, "pads", pads, false);
+    if (cv != 0.0f) {
+        cst_v(g, "cv", TU_DIMS(0), 0, (float[]){cv});
+        op_t(g, "pad", "PadV2", "x,pads,cv");
+    } else {
+        op_t(g, "pad", "Pad", "x,pads");
+    }
+    cst(g, "f", TU_DIMS(3, 3, cin, 2), 4, 1);
+    conv_pad(g, "conv", "Conv2D", "pad,f", 1, padding);
+    if (other) op_t(g, "other", "Relu", "pad");
+    TU_OK(frt_graph_finalize(g));
+    return g;
+}
+
+/* Non-zero channel or batch pads, a non-zero constant, another consumer, a fetched Pad, a
+ * SAME conv: the Pad stays and the conv keeps its padding. */
+static void pads_that_stay(void **state) {
+    (void)state;
+    const int64_t *spatial = TU_DIMS(0, 0, 1, 1, 1, 1, 0, 0);
+    struct {
+        const int64_t *pads;
+        float cv;
+        const char *padding;
+        bool other;
+        int64_t cin;
+        const char *fetch2;
+    } cases[] = {
+        {TU_DIMS(0, 0, 1, 1, 1, 1, 0, 1), 0, "VALID", false, 4, NULL},
+        {TU_DIMS(1, 0, 1, 1, 1, 1, 0, 0), 0, "VALID", false, 3, NULL},
+        {spatial, 1.0f, "VALID", false, 3, NULL},
+        {spatial, 0, "VALID", true, 3, "other"},
+        {spatial, 0, "VALID", false, 3, "pad"},
+        {spatial, 0, "SAME", false, 3, NULL},
+    };
+    for (size_t i = 0; i < FRT_COUNTOF(cases); i++) {
+        frt_graph *g = pad_conv(cases[i].pads, cases[i].cv, cases[i].padding, cases[i].other,
+                                cases[i].cin);
+        const char *fetches[] = {"conv", cases[i].fetch2};
+        int nf = cases[i].fetch2 ? 2 : 1;
+        frt_graph *h = optimize(g, (const char *[]){"x"}, 1, fetches, nf);
+        assert_string_equal(node(h, "pad")->op, cases[i].cv != 0.0f ? "PadV2" : "Pad");
+        assert_padding(node(h, "conv"), cases[i].padding, NULL);
+        same_results(g, h, TU_DIMS(1, 6, 6, 3), fetches, nf);
+        frt_graph_free(h);
+        frt_graph_free(g);
+    }
+    /* the same graph with zero channel pads folds (the cases above are not vacuous) */
+    frt_graph *g = pad_conv(spatial, 0, "VALID", false, 3);
+    frt_graph *h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"conv"}, 1);
+    assert_int_equal(frt_graph_find(h, "pad"), -1);
+    assert_padding(node(h, "conv"), "SAME", NULL); /* [1,1] pads of a 3x3 stride-1 conv */
+    frt_graph_free(h);
+    frt_graph_free(g);
+    /* NCHW: pads on dims 2 and 3; dim 1 is the channel */
+    g = frt_graph_new();
+    placeholder(g, "x");
+    paddings(g, "pads", TU_DIMS(0, 0, 0, 0, 2, 1, 0, 3), false);
+    op_t(g, "pad", "Pad", "x,pads");
+    cst(g, "f", TU_DIMS(3, 2, 3, 4), 4, 1);
+    conv(g, "conv", "Conv2D", "pad,f", 2, true);
+    tu_attr_str(tu_node_attrs(g, frt_graph_find(g, "conv")), "padding", "VALID");
+    TU_OK(frt_graph_finalize(g));
+    h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"conv"}, 1);
+    assert_int_equal(frt_graph_find(h, "pad"), -1);
+    assert_padding(node(h, "conv"), "EXPLICIT", TU_DIMS(0, 0, 0, 0, 2, 1, 0, 3));
+    same_results(g, h, TU_DIMS(2, 3, 7, 6), (const char *[]){"conv"}, 1);
+    frt_graph_free(h);
+    frt_graph_free(g);
+}
+
+/* TF's own graph (tests/data/models/cnn_fusedbn): Conv2D -> BiasAdd -> FusedBatchNormV3 ->
+ * Relu and Conv2D -> FusedBatchNormV3 -> Relu6 each become one _FusedConv2D, and the
+ * optimized plan reproduces TF's outputs. */
+static void tf_fusedbn_model_fuses(void **state) {
+    (void)state;
+    char p[512];
+    frt_graph *g = NULL;
+    TU_OK(frt_graphdef_load_file(tu_data_path(p, sizeof p, "models/cnn_fusedbn/model.pb"), &g));
+    TU_OK(frt_graph_finalize(g));
+    const char *fetches[] = {"Identity", "Identity_1"};
+    frt_graph *h = optimize(g, (const char *[]){"x"}, 1, fetches, 2);
+    assert_int_equal(count_prefix(g, "FusedBatchNorm"), 2);
+    assert_int_equal(count_prefix(h, "FusedBatchNorm"), 0);
+    assert_int_equal(count_op(h, "_FusedConv2D"), 2);
+    assert_int_equal(count_op(h, "Conv2D"), 0);
+    assert_string_equal(node(h, "Relu")->op, "_FusedConv2D");
+    assert_string_equal(node(h, "Relu6")->op, "_FusedConv2D");
+    frt_tensor *x = NULL, *want[2], *got[2];
+    TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "models/cnn_fusedbn/input_0.npy"), &x));
+    TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "models/cnn_fusedbn/output_0.npy"), &want[0]));
+    TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "models/cnn_fusedbn/output_1.npy"), &want[1]));
+    run(h, (const char *[]){"x"}, &x, 1, fetches, 2, got);
+    for (int i = 0; i < 2; i++) {
+        tu_assert_close_f32(got[i], want[i], 1e-4f, 1e-4f);
+        frt_tensor_unref(got[i]);
+        frt_tensor_unref(want[i]);
+    }
+    frt_tensor_unref(x);
+    frt_graph_free(h);
+    frt_graph_free(g);
+}
+
 /* Targets resolve and run; bad input is reported. */
 static void targets_and_errors(void **state) {
     (void)state;
@@ -440,6 +838,11 @@ int main(void) {
         cmocka_unit_test(fusion_makes_tf_fused_ops),
         cmocka_unit_test(fetched_intermediates_block_fusion),
         cmocka_unit_test(every_pattern_keeps_results),
+        cmocka_unit_test(batch_norms_fold_into_convs),
+        cmocka_unit_test(batch_norms_that_stay),
+        cmocka_unit_test(pads_fold_into_convs),
+        cmocka_unit_test(pads_that_stay),
+        cmocka_unit_test(tf_fusedbn_model_fuses),
         cmocka_unit_test(targets_and_errors),
     };
     return cmocka_run_group_tests(tests, tu_pool_setup, tu_pool_teardown);
