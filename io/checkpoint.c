@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <stdbool.h>
+
 #include "io/bundle.h"
 #include "io/proto/checkpoint_state.pb-c.h"
 #include "io/sstable.h"
@@ -86,14 +88,18 @@ void frt_checkpoint_close(frt_checkpoint *c) {
 
 const char *frt_checkpoint_prefix(const frt_checkpoint *c) { return frt_bundle_prefix(c->b); }
 int frt_checkpoint_num_tensors(const frt_checkpoint *c) { return frt_bundle_num_tensors(c->b); }
+/* Out-of-range indices give NULL / FRT_DTYPE_INVALID / -1, like the frt_model_* accessors. */
+static bool in_range(const frt_checkpoint *c, int i) {
+    return i >= 0 && i < frt_bundle_num_tensors(c->b);
+}
 const char *frt_checkpoint_tensor_name(const frt_checkpoint *c, int i) {
-    return frt_bundle_tensor_name(c->b, i);
+    return in_range(c, i) ? frt_bundle_tensor_name(c->b, i) : NULL;
 }
 frt_dtype frt_checkpoint_tensor_dtype(const frt_checkpoint *c, int i) {
-    return frt_bundle_tensor_dtype(c->b, i);
+    return in_range(c, i) ? frt_bundle_tensor_dtype(c->b, i) : FRT_DTYPE_INVALID;
 }
 int frt_checkpoint_tensor_shape(const frt_checkpoint *c, int i, int64_t *dims) {
-    return frt_bundle_tensor_shape(c->b, i, dims);
+    return in_range(c, i) ? frt_bundle_tensor_shape(c->b, i, dims) : -1;
 }
 frt_status *frt_checkpoint_read(const frt_checkpoint *c, const char *name, frt_tensor **out) {
     return frt_bundle_read(c->b, name, out);

@@ -112,8 +112,10 @@ static frt_status *read_block(const frt_sstable *t, uint64_t off, uint64_t size,
         break;
     case 1: {
         size_t ulen = 0;
+        /* A Snappy element expands at most 64 bytes out of 3 in, so a claimed length beyond
+         * that ratio is a lie: refuse it before allocating. */
         if (snappy_uncompressed_length((const char *)p, n, &ulen) != SNAPPY_OK ||
-            ulen > (size_t)1 << 32)
+            ulen > n / 3 * 64 + 64)
             return corrupt(t, off, "bad Snappy block header");
         out->owned = malloc(ulen ? ulen : 1);
         if (!out->owned) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");

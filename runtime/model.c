@@ -201,6 +201,7 @@ const char *frt_model_signature_method(const frt_model *m, int s) {
     return sig ? (sig->method ? sig->method : "") : NULL;
 }
 int frt_model_find_signature(const frt_model *m, const char *name) {
+    if (!name) name = "serving_default"; /* as frt_session_run_signature */
     for (int s = 0; s < m->mg->n_signatures; s++)
         if (strcmp(m->mg->signatures[s].name, name) == 0) return s;
     return -1;

@@ -106,7 +106,9 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
         frt_allocator_unref(s->alloc);
         frt_resource_mgr_free(s->resources);
         free(s);
-        return frt_status_new(FRT_RESOURCE_EXHAUSTED, "cannot start %d threads", inter);
+        return frt_status_new(FRT_RESOURCE_EXHAUSTED,
+                              "cannot create a session: out of memory or cannot start %d "
+                              "threads", inter);
     }
     /* OpenBLAS runs single-threaded (set once by the matmul kernels' registration): GEMMs
      * are split over this pool instead, so BLAS threads never oversubscribe the cores. */

@@ -228,7 +228,7 @@ frt_status *frt_tensor_set_string(frt_tensor *t, int64_t i, const char *s, size_
     if (i < 0 || i >= t->n)
         return frt_status_new(FRT_OUT_OF_RANGE, "string index %lld out of range [0, %lld)",
                               (long long)i, (long long)t->n);
-    char *p = malloc(len + 1);
+    char *p = len < SIZE_MAX ? malloc(len + 1) : NULL;
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     if (len) memcpy(p, s, len);
     p[len] = 0;

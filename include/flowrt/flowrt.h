@@ -226,7 +226,7 @@ FRT_MUST_USE frt_status *frt_model_load_meta(const char *meta_path, const char *
 int frt_model_num_signatures(const frt_model *m);
 const char *frt_model_signature_name(const frt_model *m, int s);
 const char *frt_model_signature_method(const frt_model *m, int s);
-int frt_model_find_signature(const frt_model *m, const char *name);  /* -1 when absent */
+int frt_model_find_signature(const frt_model *m, const char *name);  /* NULL = serving_default; -1 when absent */
 /* Inputs (is_output = 0) or outputs (1) of signature s, sorted by key. */
 int frt_model_signature_num_args(const frt_model *m, int s, int is_output);
 const char *frt_model_signature_arg_key(const frt_model *m, int s, int is_output, int i);

@@ -102,10 +102,30 @@ static void null_signature_input_is_an_error(void **state) {
     frt_model_free(m);
 }
 
+static void accessors_tolerate_bad_indices(void **state) {
+    (void)state;
+    frt_model *m = load_saved("savedmodels/tf2_counter/model");
+    assert_int_equal(frt_model_find_signature(m, NULL), frt_model_find_signature(m, "serving_default"));
+    assert_true(frt_model_find_signature(m, NULL) >= 0);
+    assert_int_equal(frt_model_find_signature(m, "nope"), -1);
+    assert_null(frt_model_signature_name(m, 99));
+    assert_null(frt_model_node_name(m, -1));
+    frt_checkpoint *c;
+    TU_OK(frt_checkpoint_open(frt_model_checkpoint_prefix(m), &c));
+    int64_t dims[FRT_MAX_DIMS];
+    assert_null(frt_checkpoint_tensor_name(c, frt_checkpoint_num_tensors(c)));
+    assert_null(frt_checkpoint_tensor_name(c, -1));
+    assert_int_equal(frt_checkpoint_tensor_dtype(c, 1000), FRT_DTYPE_INVALID);
+    assert_int_equal(frt_checkpoint_tensor_shape(c, -5, dims), -1);
+    frt_checkpoint_close(c);
+    frt_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sessions_have_their_own_variables),
         cmocka_unit_test(concurrent_increments_are_not_lost),
+        cmocka_unit_test(accessors_tolerate_bad_indices),
         cmocka_unit_test(null_signature_input_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/crc32c.h"
 #include "io/sstable.h"
 
 static uint8_t *slurp(const char *path, size_t *n) {
@@ -193,6 +194,32 @@ static void reads_snappy_block(void **s) {
     frt_sstable_free(b);
 }
 
+/* A Snappy block claiming far more output than its bytes can expand to is refused before
+ * anything is allocated (checksum valid, so only the length check can catch it). */
+static void snappy_length_beyond_expansion_refused(void **s) {
+    (void)s;
+    char p1[512];
+    size_t n;
+    uint8_t *raw = slurp(tu_data_path(p1, sizeof p1, "ckpt/snappy/model.ckpt.index"), &n);
+    /* the first data block starts at 0: 252 compressed bytes, type byte 1, then the crc */
+    const size_t block = 252;
+    assert_int_equal(raw[block], 1);
+    assert_int_equal(raw[0], 0x85); /* varint 261, the real uncompressed length */
+    raw[0] = 0xff;                  /* varint 16383: more than 252 bytes can ever produce */
+    raw[1] = 0x7f;
+    uint32_t crc = frt_crc32c_mask(frt_crc32c(raw, block + 1));
+    for (int i = 0; i < 4; i++) raw[block + 1 + i] = (uint8_t)(crc >> (8 * i));
+    frt_sstable *t = NULL;
+    frt_status *st = frt_sstable_open_buffer(raw, n, "claims.index", &t);
+    frt_sstable_iter *it = NULL;
+    if (!st) st = frt_sstable_iter_new(t, &it);
+    if (!st) st = frt_sstable_iter_seek_first(it);
+    tu_assert_error(st, FRT_DATA_LOSS, "bad Snappy block header");
+    frt_sstable_iter_free(it);
+    frt_sstable_free(t);
+    free(raw);
+}
+
 static void damaged_tables(void **s) {
     (void)s;
     frt_sstable_builder *b = frt_sstable_builder_new(64, 4);
@@ -247,6 +274,7 @@ int main(void) {
         cmocka_unit_test(rebuilds_tf_indexes_byte_for_byte),
         cmocka_unit_test(reads_snappy_block),
         cmocka_unit_test(damaged_tables),
+        cmocka_unit_test(snappy_length_beyond_expansion_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
