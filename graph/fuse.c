@@ -2,11 +2,19 @@
  *  - Conv2D / DepthwiseConv2dNative (float, Const filter) followed by any run of
  *      Mul by a Const scalar or per-output-channel vector  (folded into a new, scaled filter),
  *      BiasAdd / Add / AddV2 of such a Const, Sub of one (either side: K - x negates the scale),
+ *      FusedBatchNorm / V2 / V3 in inference mode on Const vectors (as Mul + Add: TF1 slim
+ *      graphs; only output 0 in use),
  *    then optionally Relu / Relu6 / Elu / LeakyRelu, becomes one node named like the chain's
  *    last node: _FusedConv2D / _FusedDepthwiseConv2dNative (fused_ops ["BiasAdd"(, act)],
  *    TF 2.21's attrs) when there is a bias or an activation, else the plain conv with the
  *    scaled filter. The per-channel scales and shifts of Keras 3's unfused batch norms
  *    (x * scale + shift after constant folding) vanish this way.
+ *  - A Pad / PadV2 (constant 0, spatial pads only) whose output only such a conv reads, when
+ *    the conv pads VALID or EXPLICIT, folds into the conv's explicit_paddings (TF accepts
+ *    EXPLICIT on Conv2D, _FusedConv2D and DepthwiseConv2dNative). EXPLICIT pads that equal
+ *    SAME's for the statically known input size (Keras' ZeroPadding2D before stride-2
+ *    convs) become SAME, so a depthwise conv still fuses; otherwise a depthwise chain that
+ *    would fuse keeps its Pad (_FusedDepthwiseConv2dNative has no EXPLICIT).
  *  - MatMul (float) + BiasAdd / Add / AddV2 of a Const vector over columns (+ activation)
  *    becomes _FusedMatMul.
  * A chain grows only through tensors used by exactly one node and not fetched, fed or
@@ -341,7 +349,7 @@ static bool same_matches(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb
 
 /* The padding of conv c (filter f) with pp->pad folded in (when allow_pad): false when
  * nothing changes (no Pad to fold and the conv's padding is not EXPLICIT) or the attrs are
- * not understood. EXPLICIT becomes VALID when every pad is 0, or SAME when the input's
+ * not understood (the kernel reports those). EXPLICIT becomes VALID when every pad is 0, or SAME when the input's
  * spatial size is statically known and SAME pads it the same way (as Keras' ZeroPadding2D
  * before a stride-2 VALID conv does): TF's _FusedDepthwiseConv2dNative has no EXPLICIT. */
 static bool plan_padding(frt_opt_graph *w, int c, const frt_tensor *f, bool nchw,
@@ -375,12 +383,13 @@ static bool plan_padding(frt_opt_graph *w, int c, const frt_tensor *f, bool nchw
     if (!e) e = frt_attr_get_int_list(&cn->attrs, "dilations", 8, dil, &nd);
     if (e || ns != 4 || (nd != 0 && nd != 4)) {
         frt_status_free(e);
-        return true; /* the kernel reports bad strides; EXPLICIT computes what the input did */
+        return false; /* malformed: left for the kernel to report */
     }
     if (nd == 0) dil[hi] = dil[wi] = 1;
+    if (zero) return true;
     frt_edge input = pp->pad >= 0 ? w->nodes[pp->pad].data[0] : cn->data[0];
     frt_shape xs = frt_opt_shape(w, input);
-    if (!zero && xs.ndim == 4 &&
+    if (xs.ndim == 4 &&
         same_matches(xs.dims[hi], f->dims[0], st[hi], dil[hi], pp->pads[2 * hi],
                      pp->pads[2 * hi + 1]) &&
         same_matches(xs.dims[wi], f->dims[1], st[wi], dil[wi], pp->pads[2 * wi],

@@ -2,7 +2,8 @@
  * graph (optimize_impl.h), removing Consts nobody uses any more, and writing the result as a
  * new finalized graph with the original names.
  * Owns: the working graph's helpers (fed/fetched/pinned edges, uses, new Consts with unique
- * names). Does not own: the passes (const_fold.c, fuse.c), reachability (prune.c), kernels.
+ * names, the step's static shapes). Does not own: the passes (const_fold.c, fuse.c),
+ * reachability (prune.c), shape functions (shape_infer.c), kernels.
  * Thread-safety: only reads g. */
 #include "graph/optimize.h"
 

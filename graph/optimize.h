@@ -1,7 +1,8 @@
 /* graph/optimize.h: the per-run graph optimizer (a small Grappler): constant folding and
  * TF's remapper fusions (Conv2D / DepthwiseConv2dNative with constant scales, biases and an
- * activation -> _FusedConv2D / _FusedDepthwiseConv2dNative; MatMul + bias (+ activation) ->
- * _FusedMatMul), on the subgraph one (feeds, fetches, targets) signature needs.
+ * activation, inference FusedBatchNorm* included -> _FusedConv2D / _FusedDepthwiseConv2dNative;
+ * zero Pads folded into the convs' padding; MatMul + bias (+ activation) -> _FusedMatMul), on
+ * the subgraph one (feeds, fetches, targets) signature needs.
  * Thread-safety: only reads g (finalized, immutable), so concurrent calls are fine; constant
  * folding runs CPU kernels (frt_init must have run). */
 #pragma once
@@ -28,7 +29,9 @@ typedef struct frt_optimize_options {
  *    output with fresh names, consumers rewired). Nodes downstream of a fed tensor are not
  *    constant. Outputs over max_fold_bytes and kernels that fail stay as they were.
  *  - Fusions of chains whose intermediate tensors are not fetched, fed, targets or used by
- *    anything else, named like the chain's last node: see graph/optimize.c.
+ *    anything else, named like the chain's last node: see graph/fuse.c. Static shapes (fed
+ *    Placeholders by their shape attr, which runs check feeds against) only decide whether
+ *    explicit pads equal SAME's.
  * Errors: FAILED_PRECONDITION when g is not finalized; INVALID_ARGUMENT for an edge or target
  * outside g; INTERNAL if the rewritten graph fails to finalize (a bug here). */
 FRT_MUST_USE frt_status *frt_graph_optimize(const frt_graph *g, const frt_edge *feeds,
