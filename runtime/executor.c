@@ -175,6 +175,14 @@ static bool input_is_ref(const frt_node *n, int j) {
     return a && a->is_ref;
 }
 
+/* Plan node `to` waits for `from` (a data or control edge). */
+static void add_succ(frt_plan *p, int from, int to) {
+    frt_plan_node *sp = &p->nodes[from];
+    sp->succ = frt_xrealloc(sp->succ, (size_t)(sp->n_succ + 1) * sizeof *sp->succ);
+    sp->succ[sp->n_succ++] = to;
+    p->nodes[to].n_preds++;
+}
+
 frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, int nfeeds,
                            const char *const *fetch_names, int nfetches,
                            const char *const *targets, int ntargets, bool optimize,
@@ -295,10 +303,7 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
                 int src = plan_index[n->data[j].node];
                 FRT_ASSERT(src >= 0 && "pruning kept a node whose producer it dropped");
                 slot = p->nodes[src].out_base + n->data[j].index;
-                frt_plan_node *sp = &p->nodes[src];
-                sp->succ = frt_xrealloc(sp->succ, (size_t)(sp->n_succ + 1) * sizeof *sp->succ);
-                sp->succ[sp->n_succ++] = pi;
-                pn->n_preds++;
+                add_succ(p, src, pi);
             }
             pn->in_slots[j] = slot;
             p->slot_uses[slot]++;
@@ -306,10 +311,7 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         for (int j = 0; j < n->n_ctrl; j++) {
             int src = plan_index[n->ctrl[j]];
             FRT_ASSERT(src >= 0 && "pruning dropped a control predecessor");
-            frt_plan_node *sp = &p->nodes[src];
-            sp->succ = frt_xrealloc(sp->succ, (size_t)(sp->n_succ + 1) * sizeof *sp->succ);
-            sp->succ[sp->n_succ++] = pi;
-            pn->n_preds++;
+            add_succ(p, src, pi);
         }
     }
     p->n_fetches = nfetches;
