@@ -194,6 +194,7 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     int *tgt = frt_xcalloc((size_t)ntargets + 1, sizeof *tgt);
     bool *keep = NULL;
     int *order = NULL, *plan_index = NULL;
+    frt_shape_map *sm = NULL;     /* static shapes and dtypes of this step */
     frt_plan *p = frt_xcalloc(1, sizeof *p);
     p->g = g;
 
@@ -233,7 +234,6 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     {
         frt_shape *fed_shapes = frt_xcalloc((size_t)nfeeds + 1, sizeof *fed_shapes);
         for (int i = 0; i < nfeeds; i++) fed_shapes[i] = frt_shape_unknown();
-        frt_shape_map *sm = NULL;
         st = frt_graph_infer_shapes(g, keep, feeds, fed_shapes, nfeeds, &sm);
         free(fed_shapes);
         if (st) goto done;
@@ -246,7 +246,6 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
                 frt_status_free(frt_attr_get_type(&fn->attrs, "dtype", FRT_DTYPE_INVALID,
                                                   &p->feed_dtypes[i]));
         }
-        frt_shape_map_free(sm);
     }
     if ((st = frt_graph_topo_order(g, order))) goto done;
 
@@ -329,7 +328,8 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     for (int pi = 0; pi < p->n_nodes; pi++)
         if (p->nodes[pi].n_preds == 0) p->roots[p->n_roots++] = pi;
 
-    /* kernel instances: init once per plan, with constant inputs visible (unless fed) */
+    /* kernel instances: init once per plan, with constant inputs visible (unless fed) and
+     * input dtypes from shape inference where known */
     for (int pi = 0; pi < p->n_nodes && !st; pi++) {
         frt_plan_node *pn = &p->nodes[pi];
         const frt_node *n = &g->nodes[pn->node];
@@ -338,10 +338,12 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         frt_dtype *types = frt_xcalloc((size_t)n->n_data + 1, sizeof *types);
         for (int j = 0; j < n->n_data; j++) {
             const frt_node *src = &g->nodes[n->data[j].node];
-            if (find_feed(p->feeds, nfeeds, n->data[j]) < 0 && strcmp(src->op, "Const") == 0) {
+            int f = find_feed(p->feeds, nfeeds, n->data[j]);
+            if (f < 0 && strcmp(src->op, "Const") == 0)
                 consts[j] = frt_attr_get_tensor(&src->attrs, "value");
-                if (consts[j]) types[j] = consts[j]->dtype;
-            }
+            types[j] = consts[j] ? consts[j]->dtype
+                       : f >= 0  ? p->feed_dtypes[f]
+                                 : frt_shape_map_dtype(sm, n->data[j]);
         }
         frt_kernel_init_ctx ic = {.node_name = n->name, .op = n->op, .attrs = &n->attrs,
                                   .n_inputs = n->n_data, .input_types = types,
@@ -353,6 +355,7 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     }
 
 done:
+    frt_shape_map_free(sm);
     free(feeds);
     free(fetches);
     free(tgt);
