@@ -15,7 +15,7 @@ typedef struct result {
     char out[16384], err[4096];
 } result;
 
-static char tmpdir[256];
+static char *tmpdir;
 
 static void slurp(const char *path, char *buf, size_t n) {
     FILE *f = fopen(path, "r");
@@ -263,15 +263,15 @@ static void inspect_checkpoints_and_saved_models(void **state) {
 
 static int setup(void **state) {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/flowrt_cli_test_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    tmpdir = tu_mkdtemp("cli");
+    return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    int rc = tu_rmtree(tmpdir);
+    free(tmpdir);
+    return rc;
 }
 
 int main(void) {

@@ -75,50 +75,6 @@ static frt_status *write_known_bundle(const char *prefix) {
 
 /* ---- file helpers ---- */
 
-static char *tmpdir(void) {
-    char *d = strdup("/tmp/frt_bundle_XXXXXX");
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
-static void rm_rf(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_rf(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static uint8_t *slurp(const char *path, size_t *n) {
-    *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)sz + 1);
-    *n = fread(b, 1, (size_t)sz, f);
-    fclose(f);
-    return b;
-}
-
-static void spit(const char *path, const uint8_t *b, size_t n) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    fclose(f);
-}
-
 /* Copies every file of fixture folder `name` into dir. */
 static void copy_fixture(const char *name, const char *dir) {
     char rel[256], src[768], dst[768];
@@ -133,9 +89,9 @@ static void copy_fixture(const char *name, const char *dir) {
         struct stat sb;
         if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
         size_t n;
-        uint8_t *b = slurp(p, &n);
+        uint8_t *b = tu_read_file(p, &n);
         snprintf(dst, sizeof dst, "%s/%s", dir, e->d_name);
-        spit(dst, b, n);
+        tu_write_file(dst, b, n);
         free(b);
     }
     closedir(d);
@@ -324,7 +280,7 @@ static void slice_keys_match_formats_md(void **s) {
 
 static void writer_reproduces_committed_bytes(void **s) {
     (void)s;
-    char *d = tmpdir(), prefix[512];
+    char *d = tu_mkdtemp("bundle"), prefix[512];
     snprintf(prefix, sizeof prefix, "%s/model.ckpt", d);
     TU_OK(write_known_bundle(prefix));
     const char *files[] = {"model.ckpt.index", "model.ckpt.data-00000-of-00001"};
@@ -334,7 +290,7 @@ static void writer_reproduces_committed_bytes(void **s) {
         snprintf(rel, sizeof rel, "ckpt/flowrt_written/%s", files[i]);
         tu_data_path(theirs, sizeof theirs, rel);
         size_t n1, n2;
-        uint8_t *a = slurp(mine, &n1), *b = slurp(theirs, &n2);
+        uint8_t *a = tu_read_file(mine, &n1), *b = tu_read_file(theirs, &n2);
         assert_non_null(a);
         assert_non_null(b);
         assert_int_equal(n1, n2);
@@ -358,13 +314,13 @@ static void writer_reproduces_committed_bytes(void **s) {
     for (int i = 0; i < 8; i++) assert_true(frt_tensor_f32(t)[i] == (float)i);
     frt_tensor_unref(t);
     frt_bundle_free(b);
-    rm_rf(d);
+    tu_rmtree(d);
     free(d);
 }
 
 static void writer_rejects_bad_adds(void **s) {
     (void)s;
-    char *d = tmpdir(), prefix[512];
+    char *d = tu_mkdtemp("bundle"), prefix[512];
     snprintf(prefix, sizeof prefix, "%s/x", d);
     frt_bundle_writer *w;
     TU_OK(frt_bundle_writer_new(prefix, &w));
@@ -381,7 +337,7 @@ static void writer_rejects_bad_adds(void **s) {
     assert_int_not_equal(access(tmp, F_OK), 0);
     tu_assert_error(frt_bundle_writer_new("/nonexistent/dir/x", &w), FRT_NOT_FOUND,
                     "/nonexistent/dir/x.data-00000-of-00001");
-    rm_rf(d);
+    tu_rmtree(d);
     free(d);
 }
 
@@ -402,7 +358,7 @@ static void write_part(const char *prefix, const char *spec, float base, const c
 
 static void merges_shards(void **s) {
     (void)s;
-    char *d = tmpdir(), p0[1024], p1[1024], d0[600], d1[600], dest[600], f[700];
+    char *d = tu_mkdtemp("bundle"), p0[1024], p1[1024], d0[600], d1[600], dest[600], f[700];
     snprintf(d0, sizeof d0, "%s/tmp_a", d);
     snprintf(d1, sizeof d1, "%s/tmp_b", d);
     mkdir(d0, 0755);
@@ -444,7 +400,7 @@ static void merges_shards(void **s) {
     TU_OK(frt_bundle_open(dest, &b));
     assert_int_equal(frt_bundle_num_tensors(b), 2);
     frt_bundle_free(b);
-    rm_rf(d);
+    tu_rmtree(d);
     free(d);
 }
 
@@ -456,24 +412,24 @@ typedef struct damaged {
 } damaged;
 
 static damaged damage_copy(const char *fixture) {
-    damaged x = {.dir = tmpdir()};
+    damaged x = {.dir = tu_mkdtemp("bundle")};
     copy_fixture(fixture, x.dir);
     snprintf(x.prefix, sizeof x.prefix, "%s/model.ckpt", x.dir);
     return x;
 }
 
 static void damage_free(damaged *x) {
-    rm_rf(x->dir);
+    tu_rmtree(x->dir);
     free(x->dir);
 }
 
 static void edit_file(const char *path, long flip_at, long truncate_to) {
     size_t n;
-    uint8_t *b = slurp(path, &n);
+    uint8_t *b = tu_read_file(path, &n);
     assert_non_null(b);
     if (flip_at >= 0) b[flip_at] ^= 0x10;
     if (truncate_to >= 0) n = (size_t)truncate_to;
-    spit(path, b, n);
+    tu_write_file(path, b, n);
     free(b);
 }
 
@@ -531,7 +487,7 @@ static void flipped_bit_in_string_tensor(void **s) {
     char p[700];
     snprintf(p, sizeof p, "%s.data-00000-of-00001", x.prefix);
     size_t n = 0;
-    free(slurp(p, &n));
+    free(tu_read_file(p, &n));
     edit_file(p, (long)n - 3, -1); /* the object graph string is written last */
     frt_bundle *b;
     TU_OK(frt_bundle_open(x.prefix, &b));
@@ -548,7 +504,7 @@ static void truncated_index(void **s) {
     char p[700];
     snprintf(p, sizeof p, "%s.index", x.prefix);
     size_t n = 0;
-    free(slurp(p, &n));
+    free(tu_read_file(p, &n));
     edit_file(p, -1, (long)n - 10);
     frt_bundle *b;
     tu_assert_error(frt_bundle_open(x.prefix, &b), FRT_DATA_LOSS, "model.ckpt.index");
@@ -616,10 +572,10 @@ static void missing_index_and_bad_state_file(void **s) {
     char p[700];
     snprintf(p, sizeof p, "%s/checkpoint", x.dir);
     const char bad[] = "model_checkpoint_path: \"ckpt-1\"\nbogus_field: 3\n";
-    spit(p, (const uint8_t *)bad, sizeof bad - 1);
+    tu_write_file(p, bad, sizeof bad - 1);
     tu_assert_error(frt_checkpoint_open(x.dir, &c), FRT_DATA_LOSS, "bad checkpoint state file");
     const char other[] = "model_checkpoint_path: \"ckpt-2\"\n";
-    spit(p, (const uint8_t *)other, sizeof other - 1);
+    tu_write_file(p, other, sizeof other - 1);
     tu_assert_error(frt_checkpoint_open(x.dir, &c), FRT_NOT_FOUND, "ckpt-2.index");
     unlink(p);
     tu_assert_error(frt_checkpoint_open(x.dir, &c), FRT_NOT_FOUND, "no checkpoint state file");
@@ -634,7 +590,7 @@ static void write_index_claiming_shards(const char *prefix, int num_shards) {
     float v = 2.5f;
     char path[700];
     snprintf(path, sizeof path, "%s.data-00000-of-%05d", prefix, num_shards);
-    spit(path, (const uint8_t *)&v, sizeof v);
+    tu_write_file(path, &v, sizeof v);
     Tensorflow__BundleHeaderProto h = TENSORFLOW__BUNDLE_HEADER_PROTO__INIT;
     h.num_shards = num_shards;
     Tensorflow__TensorShapeProto shape = TENSORFLOW__TENSOR_SHAPE_PROTO__INIT;
@@ -654,7 +610,7 @@ static void write_index_claiming_shards(const char *prefix, int num_shards) {
     frt_sstable_builder_finish(tb, &file, &fn);
     frt_sstable_builder_free(tb);
     snprintf(path, sizeof path, "%s.index", prefix);
-    spit(path, file, fn);
+    tu_write_file(path, file, fn);
     free(file);
 }
 
@@ -709,18 +665,18 @@ static void merge_fails_on_missing_shard(const char *prefix) {
 static void huge_num_shards_allocates_nothing_per_shard(void **s) {
     (void)s;
     if (SANITIZED) skip();
-    char *d = tmpdir(), prefix[600];
+    char *d = tu_mkdtemp("bundle"), prefix[600];
     snprintf(prefix, sizeof prefix, "%s/model", d);
     write_index_claiming_shards(prefix, INT32_MAX);
     in_small_address_space(open_and_read_x, prefix);
     in_small_address_space(merge_fails_on_missing_shard, prefix);
-    rm_rf(d);
+    tu_rmtree(d);
     free(d);
 }
 
 static void overlapping_partitions_are_refused(void **s) {
     (void)s;
-    char *d = tmpdir(), prefix[600];
+    char *d = tu_mkdtemp("bundle"), prefix[600];
     snprintf(prefix, sizeof prefix, "%s/model", d);
     frt_bundle_writer *w;
     TU_OK(frt_bundle_writer_new(prefix, &w));
@@ -741,13 +697,13 @@ static void overlapping_partitions_are_refused(void **s) {
     frt_bundle_free(b);
     frt_tensor_unref(two);
     frt_tensor_unref(one);
-    rm_rf(d);
+    tu_rmtree(d);
     free(d);
 }
 
 static void uncovered_huge_partitioned_shape_is_not_allocated(void **s) {
     (void)s;
-    char *d = tmpdir(), prefix[600];
+    char *d = tu_mkdtemp("bundle"), prefix[600];
     snprintf(prefix, sizeof prefix, "%s/model", d);
     frt_bundle_writer *w;
     TU_OK(frt_bundle_writer_new(prefix, &w));
@@ -765,7 +721,7 @@ static void uncovered_huge_partitioned_shape_is_not_allocated(void **s) {
     frt_tensor_unref(t);
     frt_bundle_free(b);
     frt_tensor_unref(one);
-    rm_rf(d);
+    tu_rmtree(d);
     free(d);
 }
 

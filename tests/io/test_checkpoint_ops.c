@@ -26,18 +26,6 @@ static void assert_str(const frt_tensor *t, int64_t i, const char *want) {
     assert_memory_equal(s, want, n);
 }
 
-static char *tmpdir(void) {
-    char *d = strdup("/tmp/frt_ckops_XXXXXX");
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
-static void cleanup(const char *d) {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-    assert_int_equal(system(cmd), 0);
-}
-
 /* RestoreV2(prefix, names, slices) with dtypes; outputs in outs. */
 static frt_status *restore(const char *prefix, int n, const char *const *names,
                            const char *const *slices, const frt_dtype *dt, frt_tensor **outs) {
@@ -53,7 +41,7 @@ static frt_status *restore(const char *prefix, int n, const char *const *names,
 
 static void save_restore_round_trip(void **s) {
     (void)s;
-    char *d = tmpdir(), prefix[300];
+    char *d = tu_mkdtemp("ckops"), prefix[300];
     snprintf(prefix, sizeof prefix, "%s/model", d);
     const char *words[2] = {"hello", "world!"};
     frt_tensor *v[4] = {tu_f32(TU_DIMS(2, 2), 2, TU_F32(1, 2, 3, 4)),
@@ -90,7 +78,7 @@ static void save_restore_round_trip(void **s) {
     const char *n2[1] = {"p"}, *s2[1] = {"4 2 0,2:-"};
     tu_assert_error(restore(prefix, 1, n2, s2, dts, out), FRT_NOT_FOUND, "do not cover");
     for (int i = 0; i < 4; i++) frt_tensor_unref(v[i]);
-    cleanup(d);
+    assert_int_equal(tu_rmtree(d), 0);
     free(d);
 }
 
@@ -146,7 +134,7 @@ static void restores_tf_checkpoints(void **s) {
 
 static void merge_kernel(void **s) {
     (void)s;
-    char *d = tmpdir(), p0[300], p1[300], dest[300];
+    char *d = tu_mkdtemp("ckops"), p0[300], p1[300], dest[300];
     snprintf(p0, sizeof p0, "%s/m_temp/part-00000-of-00002", d);
     snprintf(p1, sizeof p1, "%s/m_temp/part-00001-of-00002", d);
     snprintf(dest, sizeof dest, "%s/m", d);
@@ -181,7 +169,7 @@ static void merge_kernel(void **s) {
     assert_true(frt_tensor_f32(out[0])[0] == 0.5f && frt_tensor_f32(out[1])[0] == 1.5f);
     frt_tensor_unref(out[0]);
     frt_tensor_unref(out[1]);
-    cleanup(d);
+    assert_int_equal(tu_rmtree(d), 0);
     free(d);
 }
 

@@ -10,19 +10,6 @@
 #include "graph/function.h"
 #include "io/graphdef.h"
 
-static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static const frt_attr_value *attr(frt_graph *g, const char *node, const char *key) {
     int i = frt_graph_find(g, node);
     if (i < 0) fail_msg("no node %s", node);
@@ -153,26 +140,24 @@ static void sniffs_content(void **state) {
     (void)state;
     char p[512];
     size_t tl, bl;
-    char *txt = read_all(tu_data_path(p, sizeof p, "io/small.pbtxt"), &tl);
-    char *bin = read_all(tu_data_path(p, sizeof p, "io/small.pb"), &bl);
+    char *txt = (char *)tu_read_file(tu_data_path(p, sizeof p, "io/small.pbtxt"), &tl);
+    char *bin = (char *)tu_read_file(tu_data_path(p, sizeof p, "io/small.pb"), &bl);
     assert_true(frt_graphdef_looks_like_text(txt, tl));
     assert_false(frt_graphdef_looks_like_text(bin, bl));
     assert_true(frt_graphdef_looks_like_text("# c\n  versions: {}", 18));
     assert_false(frt_graphdef_looks_like_text("", 0));
 
-    char tmpl[] = "/tmp/frt_io_XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
+    char *tmpl = tu_mkdtemp("io");
     char path[600];
     snprintf(path, sizeof path, "%s/model.pb", tmpl);
-    FILE *f = fopen(path, "wb");
-    fwrite(txt, 1, tl, f);
-    fclose(f);
+    tu_write_file(path, txt, tl);
     frt_graph *g;
     TU_OK(frt_graphdef_load_file(path, &g)); /* text inside a .pb */
     check_small_graph(g);
     frt_graph_free(g);
     unlink(path);
     rmdir(tmpl);
+    free(tmpl);
     free(txt);
     free(bin);
 }
@@ -199,7 +184,7 @@ static void truncated_binary_is_data_loss(void **state) {
     (void)state;
     char p[512];
     size_t len;
-    uint8_t *bin = (uint8_t *)read_all(tu_data_path(p, sizeof p, "io/small.pb"), &len);
+    uint8_t *bin = tu_read_file(tu_data_path(p, sizeof p, "io/small.pb"), &len);
     int losses = 0;
     for (size_t cut = 1; cut < len; cut++) {
         frt_graph *g = NULL;
@@ -251,17 +236,16 @@ static void missing_empty_and_directory(void **state) {
     tu_assert_error(frt_graphdef_load_file("/nonexistent/dir/model.pb", &g), FRT_NOT_FOUND,
                     "'/nonexistent/dir/model.pb'");
     assert_null(g);
-    char tmpl[] = "/tmp/frt_io_XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
+    char *tmpl = tu_mkdtemp("io");
     char path[600];
     snprintf(path, sizeof path, "%s/empty.pb", tmpl);
-    FILE *f = fopen(path, "wb");
-    fclose(f);
+    tu_write_file(path, "", 0);
     tu_assert_error(frt_graphdef_load_file(path, &g), FRT_DATA_LOSS, "empty");
     assert_null(g);
     tu_assert_error(frt_graphdef_load_file(tmpl, &g), FRT_FAILED_PRECONDITION, "directory");
     unlink(path);
     rmdir(tmpl);
+    free(tmpl);
     tu_assert_error(frt_graphdef_load_buffer("", 0, false, NULL, &g), FRT_DATA_LOSS, "empty");
 }
 

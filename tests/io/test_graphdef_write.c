@@ -308,8 +308,7 @@ static void library_round_trips_sorted(void **state) {
 
 static void writes_files_atomically(void **state) {
     (void)state;
-    char tmpl[] = "/tmp/frt_gdw_XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
+    char *tmpl = tu_mkdtemp("gdw");
     char path[256], bad[256], txt[256];
     snprintf(path, sizeof path, "%s/out.pb", tmpl);
     snprintf(bad, sizeof bad, "%s/missing/out.pb", tmpl);
@@ -334,6 +333,7 @@ static void writes_files_atomically(void **state) {
     assert_int_equal(files, 1);
     unlink(path);
     rmdir(tmpl);
+    free(tmpl);
     frt_graph_free(g);
 }
 

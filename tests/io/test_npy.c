@@ -106,26 +106,10 @@ static void rejects_big_endian_and_fortran(void **state) {
     assert_null(t);
 }
 
-static char tmpdir[64];
+static char *tmpdir;
 
 static const char *tmp_path(char *buf, size_t n, const char *name) {
     snprintf(buf, n, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-static void write_file(const char *path, const void *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[4096];
-    *len = fread(buf, 1, sizeof buf, f);
-    fclose(f);
     return buf;
 }
 
@@ -141,12 +125,12 @@ static void writes_what_numpy_writes(void **state) {
         char out[512], p[512], rel[256];
         TU_OK(frt_npy_write(tmp_path(out, sizeof out, names[k]), t));
         size_t a, b;
-        char *mine = read_file(out, &a);
-        char copy[4096];
-        memcpy(copy, mine, a);
+        uint8_t *mine = tu_read_file(out, &a);
         snprintf(rel, sizeof rel, "io/npy/%s", names[k]);
-        char *theirs = read_file(tu_data_path(p, sizeof p, rel), &b);
-        if (a != b || memcmp(copy, theirs, a) != 0) fail_msg("%s differs from NumPy's", names[k]);
+        uint8_t *theirs = tu_read_file(tu_data_path(p, sizeof p, rel), &b);
+        if (a != b || memcmp(mine, theirs, a) != 0) fail_msg("%s differs from NumPy's", names[k]);
+        free(mine);
+        free(theirs);
         assert_int_equal((a - frt_tensor_nbytes(t)) % 64, 0); /* data 64-byte aligned */
         /* and it reads back */
         frt_tensor *r;
@@ -173,20 +157,21 @@ static void damaged_files(void **state) {
     (void)state;
     char p[512], out[512];
     size_t len;
-    char *good = read_file(tu_data_path(p, sizeof p, "io/npy/f4_2x3.npy"), &len);
+    uint8_t *good = tu_read_file(tu_data_path(p, sizeof p, "io/npy/f4_2x3.npy"), &len);
     char buf[4096];
+    assert_true(len < sizeof buf);
     memcpy(buf, good, len);
     frt_tensor *t = (frt_tensor *)1;
     /* truncated data, truncated header, cut inside the preamble */
     const size_t cuts[] = {len - 1, len - 24, 128, 100, 9, 3, 0};
     for (size_t k = 0; k < FRT_COUNTOF(cuts); k++) {
-        write_file(tmp_path(out, sizeof out, "cut.npy"), buf, cuts[k]);
+        tu_write_file(tmp_path(out, sizeof out, "cut.npy"), buf, cuts[k]);
         frt_status *st = frt_npy_read(out, &t);
         assert_non_null(strstr(frt_status_message(st), "cut.npy"));
         tu_assert_error(st, FRT_DATA_LOSS, "");
         assert_null(t);
     }
-    write_file(out, buf, len - 1);
+    tu_write_file(out, buf, len - 1);
     tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS, "data is truncated (expected 24 bytes)");
 
     /* header edits: each replaces a piece of the dict */
@@ -211,7 +196,7 @@ static void damaged_files(void **state) {
         assert_non_null(at);
         assert_int_equal(strlen(edits[k].from), strlen(edits[k].to));
         memcpy(at, edits[k].to, strlen(edits[k].to));
-        write_file(out, buf, len);
+        tu_write_file(out, buf, len);
         frt_status *st = frt_npy_read(out, &t);
         if (edits[k].code == FRT_OK) {
             if (st) fail_msg("edit %zu: %s", k, frt_status_message(st));
@@ -225,17 +210,17 @@ static void damaged_files(void **state) {
     /* bad magic and unknown version */
     memcpy(buf, good, len);
     buf[1] = 'X';
-    write_file(out, buf, len);
+    tu_write_file(out, buf, len);
     tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS, "not a .npy file");
     memcpy(buf, good, len);
     buf[6] = 9;
-    write_file(out, buf, len);
+    tu_write_file(out, buf, len);
     tu_assert_error(frt_npy_read(out, &t), FRT_UNIMPLEMENTED, "version 9.0");
     /* a header length far beyond the file */
     memcpy(buf, good, len);
     buf[8] = (char)0xff;
     buf[9] = (char)0xff;
-    write_file(out, buf, len);
+    tu_write_file(out, buf, len);
     tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS, "header is truncated");
     /* a shape far beyond the data (2^40 x 4 floats: 16 TiB) is refused before allocating */
     const char dict[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 4), }";
@@ -246,23 +231,26 @@ static void damaged_files(void **state) {
     head[9] = 0;
     memcpy(head + 10, dict, sizeof dict - 1);
     head[sizeof head - 1] = '\n';
-    write_file(out, head, sizeof head);
+    tu_write_file(out, head, sizeof head);
     tu_assert_error(frt_npy_read(out, &t), FRT_DATA_LOSS,
                     "data is truncated (expected 17592186044416 bytes) for shape "
                     "[1099511627776,4] of float32; the file has 0 after the header");
     assert_null(t);
     unlink(out);
+    free(good);
     tu_assert_error(frt_npy_read("/nonexistent/a.npy", &t), FRT_NOT_FOUND, "'/nonexistent/a.npy'");
 }
 
 static int setup(void **state) {
     (void)state;
-    strcpy(tmpdir, "/tmp/frt_npy_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    tmpdir = tu_mkdtemp("npy");
+    return 0;
 }
 static int teardown(void **state) {
     (void)state;
-    return rmdir(tmpdir);
+    int rc = rmdir(tmpdir); /* fails unless every test removed what it wrote */
+    free(tmpdir);
+    return rc;
 }
 
 int main(void) {

@@ -5,12 +5,10 @@
  * graphs and checkpoints; and the Keras model run end to end through the public API. */
 #include "util/test_util.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "flowrt/flowrt.h"
 #include "graph/metagraph.h"
@@ -71,28 +69,6 @@ static Tensorflow__NodeDef *nodedef(Tensorflow__MetaGraphDef *mgd, const char *n
 static void assert_binding(const frt_var_binding *b, const char *node, const char *key) {
     assert_string_equal(b->node, node);
     assert_string_equal(b->checkpoint_key, key);
-}
-
-static char *tmpdir(void) {
-    char *d = strdup("/tmp/frt_objgraph_XXXXXX");
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
-static void rm_rf(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) rm_rf(p);
-        else unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 static frt_tensor *string_scalar(const void *s, size_t len) {
@@ -310,7 +286,7 @@ static void test_checkpoint_object_graphs(void **state) {
     TU_OK(frt_object_graph_bound_variables(l.mgd, l.mg->g, &v, &nv));
     assert_int_equal(nv, 1);
     const Tensorflow__SavedObjectGraph *og = l.mgd->object_graph_def;
-    char *d = tmpdir(), prefix[600];
+    char *d = tu_mkdtemp("objgraph"), prefix[600];
     frt_var_binding *b;
     int n;
 
@@ -365,7 +341,7 @@ static void test_checkpoint_object_graphs(void **state) {
 
     frt_bound_variables_free(v, nv);
     unload(&l);
-    rm_rf(d);
+    tu_rmtree(d);
     free(d);
 }
 
@@ -379,12 +355,9 @@ static void test_saved_model_damaged_checkpoint(void **state) {
     uint8_t *data;
     size_t len;
     TU_OK(frt_io_read_file(path, "SavedModel", &data, &len));
-    char *d = tmpdir(), dst[700], prefix[700];
+    char *d = tu_mkdtemp("objgraph"), dst[700], prefix[700];
     snprintf(dst, sizeof dst, "%s/saved_model.pb", d);
-    FILE *f = fopen(dst, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
+    tu_write_file(dst, data, len);
     free(data);
     snprintf(dst, sizeof dst, "%s/variables", d);
     assert_int_equal(mkdir(dst, 0755), 0);
@@ -401,7 +374,7 @@ static void test_saved_model_damaged_checkpoint(void **state) {
     snprintf(dst, sizeof dst, "%s/saved_model.pb", d);
     assert_non_null(strstr(frt_status_message(st), dst));
     frt_status_free(st);
-    rm_rf(d);
+    tu_rmtree(d);
     free(d);
 }
 

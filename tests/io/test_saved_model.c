@@ -273,35 +273,23 @@ static void meta_file(void **state) {
 
 /* ---- error paths, on files written into a temporary directory ------------------------- */
 
-static char *tmp_dir(void) {
-    char tmpl[] = "/tmp/frt_saved_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
+/* Writes data as dir/name; returns the path (free it). */
 static char *write_file(const char *dir, const char *name, const void *data, size_t len) {
     char *p = malloc(strlen(dir) + strlen(name) + 2);
     sprintf(p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
+    tu_write_file(p, data, len);
     return p;
 }
 
 static void rm_dir(char *dir, char **files, int n) {
-    for (int i = 0; i < n; i++) {
-        unlink(files[i]);
-        free(files[i]);
-    }
-    rmdir(dir);
+    for (int i = 0; i < n; i++) free(files[i]);
+    tu_rmtree(dir);
     free(dir);
 }
 
 /* A SavedModel whose one MetaGraph ({serve}) is `body` (text), loaded from a temp dir. */
 static frt_status *load_text(const char *body, frt_metagraph **mg) {
-    char *dir = tmp_dir();
+    char *dir = tu_mkdtemp("saved");
     char *text = malloc(strlen(body) + 128);
     sprintf(text, "saved_model_schema_version: 1\nmeta_graphs {\n%s\n}\n", body);
     char *f = write_file(dir, "saved_model.pbtxt", text, strlen(text));
@@ -424,7 +412,7 @@ static void bad_directories_and_files(void **state) {
     frt_metagraph *mg;
     tu_assert_error(frt_saved_model_load("/nonexistent/model", NULL, 0, &mg), FRT_NOT_FOUND,
                     "'/nonexistent/model'");
-    char *dir = tmp_dir();
+    char *dir = tu_mkdtemp("saved");
     tu_assert_error(frt_saved_model_load(dir, NULL, 0, &mg), FRT_NOT_FOUND,
                     "neither saved_model.pb nor saved_model.pbtxt");
     assert_false(frt_saved_model_is_dir(dir));
@@ -445,15 +433,13 @@ static void bad_directories_and_files(void **state) {
     tu_assert_error(frt_meta_graph_load_file(files[2], &mg), FRT_DATA_LOSS, "empty");
     /* The real .meta cut short. */
     char *meta = data_dir("saved/meta/model.ckpt.meta");
-    FILE *f = fopen(meta, "rb");
-    assert_non_null(f);
-    char buf[4096];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
+    size_t n;
+    uint8_t *buf = tu_read_file(meta, &n);
     free(meta);
     unlink(files[2]);
     free(files[2]);
     files[2] = write_file(dir, "cut.meta", buf, n / 2);
+    free(buf);
     tu_assert_error(frt_meta_graph_load_file(files[2], &mg), FRT_DATA_LOSS, "cut.meta");
     assert_null(mg);
     rm_dir(dir, files, 3);

@@ -10,19 +10,6 @@
 #include "io/crc32c.h"
 #include "io/sstable.h"
 
-static uint8_t *slurp(const char *path, size_t *n) {
-    *n = 0;
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)sz + 1);
-    *n = fread(b, 1, (size_t)sz, f);
-    fclose(f);
-    return b;
-}
-
 static void key_of(int i, char *k, size_t n) { snprintf(k, n, "key/%06d", i * 3); }
 
 static frt_sstable *build(int nkeys, size_t block, int interval) {
@@ -112,7 +99,7 @@ static void rebuild_identical(const char *rel) {
     char p[512];
     tu_data_path(p, sizeof p, rel);
     size_t n;
-    uint8_t *orig = slurp(p, &n);
+    uint8_t *orig = tu_read_file(p, &n);
     frt_sstable *t;
     TU_OK(frt_sstable_open(p, &t));
     frt_sstable_iter *it;
@@ -154,7 +141,7 @@ static void reads_snappy_block(void **s) {
     tu_data_path(p1, sizeof p1, "ckpt/snappy/model.ckpt.index");
     tu_data_path(p2, sizeof p2, "ckpt/tf1_basic/model.ckpt.index");
     size_t n;
-    uint8_t *raw = slurp(p1, &n);
+    uint8_t *raw = tu_read_file(p1, &n);
     /* the data block's trailer type byte really is 1 (Snappy): the block starts at 0 and its
      * size is the first handle in the index block; simplest check: decoded content equals
      * the uncompressed table's, while the files differ */
@@ -184,7 +171,7 @@ static void reads_snappy_block(void **s) {
     assert_true(count > 5);
     /* find the type byte: first data block at offset 0, its handle decoded from the index */
     size_t fs;
-    uint8_t *tf = slurp(p2, &fs);
+    uint8_t *tf = tu_read_file(p2, &fs);
     assert_true(n != fs || memcmp(raw, tf, n) != 0);
     free(tf);
     free(raw);
@@ -200,7 +187,7 @@ static void snappy_length_beyond_expansion_refused(void **s) {
     (void)s;
     char p1[512];
     size_t n;
-    uint8_t *raw = slurp(tu_data_path(p1, sizeof p1, "ckpt/snappy/model.ckpt.index"), &n);
+    uint8_t *raw = tu_read_file(tu_data_path(p1, sizeof p1, "ckpt/snappy/model.ckpt.index"), &n);
     /* the first data block starts at 0: 252 compressed bytes, type byte 1, then the crc */
     const size_t block = 252;
     assert_int_equal(raw[block], 1);

@@ -5,11 +5,9 @@
  * non-VarHandleOps are errors naming what is wrong. */
 #include "util/test_util.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "flowrt/flowrt.h"
 #include "graph/metagraph.h"
@@ -17,7 +15,7 @@
 #include "runtime/var_binding.h"
 
 typedef struct fixture {
-    char dir[64];
+    char *dir;
     char prefix[128];
     frt_metagraph *mg;
     frt_resource_mgr *res;
@@ -37,8 +35,7 @@ static int add(frt_graph *g, const char *name, const char *op, frt_dtype dt,
  * k3 = [1, 2, 3], ki = int32 [7, 8]. */
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    strcpy(f->dir, "/tmp/frt_varbind_XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
+    f->dir = tu_mkdtemp("varbind");
     snprintf(f->prefix, sizeof f->prefix, "%s/ckpt", f->dir);
     frt_bundle_writer *w;
     if (frt_bundle_writer_new(f->prefix, &w)) return -1;
@@ -73,16 +70,8 @@ static int teardown(void **state) {
     fixture *f = *state;
     frt_metagraph_free(f->mg);
     frt_resource_mgr_free(f->res);
-    char p[512];
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-        unlink(p);
-    }
-    if (d) closedir(d);
-    rmdir(f->dir);
+    tu_rmtree(f->dir);
+    free(f->dir);
     free(f);
     return 0;
 }

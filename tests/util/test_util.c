@@ -1,10 +1,13 @@
 /* tests/util/test_util.c: shared test helpers (see test_util.h). */
 #include "util/test_util.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static frt_tensor *make(frt_dtype dt, const int64_t *dims, int ndim, const void *data) {
     frt_tensor *t = NULL;
@@ -159,4 +162,62 @@ frt_tensor *tu_rand_f32(const int64_t *dims, int ndim, unsigned seed) {
 const char *tu_data_path(char *buf, size_t n, const char *rel) {
     snprintf(buf, n, "%s/%s", FRT_TEST_DATA, rel);
     return buf;
+}
+
+char *tu_mkdtemp(const char *tag) {
+    size_t n = strlen(tag) + 32;
+    char *d = malloc(n);
+    assert_non_null(d);
+    snprintf(d, n, "/tmp/frt_%s_XXXXXX", tag);
+    if (!mkdtemp(d)) fail_msg("mkdtemp %s failed", d);
+    return d;
+}
+
+int tu_rmtree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *p = malloc(n);
+        if (!p) {
+            rc = -1;
+            break;
+        }
+        snprintf(p, n, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            if (tu_rmtree(p)) rc = -1;
+        } else if (unlink(p)) {
+            rc = -1;
+        }
+        free(p);
+    }
+    closedir(d);
+    return rmdir(dir) || rc ? -1 : 0;
+}
+
+uint8_t *tu_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n >= 0);
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    uint8_t *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) fail_msg("short read of %s", path);
+    fclose(f);
+    b[n] = 0;
+    *len = (size_t)n;
+    return b;
+}
+
+void tu_write_file(const char *path, const void *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (!f) fail_msg("cannot create %s", path);
+    if (fwrite(data, 1, len, f) != len) fail_msg("short write to %s", path);
+    assert_int_equal(fclose(f), 0);
 }

@@ -1,6 +1,6 @@
 /* tests/util/test_util.h: small helpers shared by the cmocka tests: tensors from literals,
  * attr builders, running one kernel, comparing with tolerance, a thread-pool fixture,
- * deterministic random data, fixture paths. */
+ * deterministic random data, fixture paths, temporary directories and whole files. */
 #pragma once
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,6 +62,16 @@ frt_tensor *tu_rand_f32(const int64_t *dims, int ndim, unsigned seed);
 
 /* Path under tests/data (static buffer per call site is not needed: caller-provided). */
 const char *tu_data_path(char *buf, size_t n, const char *rel);
+
+/* Temporary directories and whole files; each fails the test when it cannot do its part.
+ * tu_mkdtemp makes /tmp/frt_<tag>_XXXXXX and returns its path (free it). tu_rmtree removes
+ * dir and everything below it (links are removed, not followed); returns 0 when all of it
+ * went, -1 otherwise (it does not fail the test, so teardowns can report it). tu_read_file
+ * returns the file's bytes plus a NUL after them (free it), its length in *len. */
+char *tu_mkdtemp(const char *tag);
+int tu_rmtree(const char *dir);
+uint8_t *tu_read_file(const char *path, size_t *len);
+void tu_write_file(const char *path, const void *data, size_t len);
 
 #define TU_DIMS(...) ((const int64_t[]){__VA_ARGS__})
 #define TU_F32(...) ((const float[]){__VA_ARGS__})
