@@ -159,39 +159,46 @@ def tf2_checkpoint():
 
 # ---- Snappy: TF's own writer asks for no compression; build a compressed twin ----
 
+def get_varint(buf, p):
+    """The varint at buf[p:]: (value, offset after it)."""
+    r = s = 0
+    while True:
+        c = buf[p]
+        p += 1
+        r |= (c & 0x7F) << s
+        s += 7
+        if not c & 0x80:
+            return r, p
+
+
+def get_varints(buf, n, p=0):
+    """n varints from buf[p:]: (list of values, offset after them)."""
+    out = []
+    for _ in range(n):
+        v, p = get_varint(buf, p)
+        out.append(v)
+    return out, p
+
+
+def put_varint(v):
+    o = bytearray()
+    while v >= 0x80:
+        o.append(v & 0x7F | 0x80)
+        v >>= 7
+    o.append(v)
+    return bytes(o)
+
+
+def index_block_entries(data):
+    """The (key, block handle) entries of a table's index block (handles from its footer)."""
+    (_, _, ioff, isize), _ = get_varints(data[-48:], 4)
+    return parse_block(data[ioff:ioff + isize])
+
+
 def block_type(path):
     """Type byte of the first data block of a table."""
     data = open(path, "rb").read()
-    footer = data[-48:]
-    p = 0
-
-    def varint():
-        nonlocal p
-        r = s = 0
-        while True:
-            b = footer[p]
-            p += 1
-            r |= (b & 0x7F) << s
-            s += 7
-            if not b & 0x80:
-                return r
-    varint(), varint()
-    ioff, isize = varint(), varint()
-    blocks = parse_block(data[ioff:ioff + isize])
-    q = 0
-    handle = blocks[0][1]
-
-    def hv():
-        nonlocal q
-        r = s = 0
-        while True:
-            b = handle[q]
-            q += 1
-            r |= (b & 0x7F) << s
-            s += 7
-            if not b & 0x80:
-                return r
-    off, size = hv(), hv()
+    (off, size), _ = get_varints(index_block_entries(data)[0][1], 2)
     return data[off + size]
 
 
@@ -199,19 +206,8 @@ def parse_block(b):
     n = struct.unpack_from("<I", b, len(b) - 4)[0]
     end = len(b) - 4 - 4 * n
     p, key, out = 0, b"", []
-
-    def varint():
-        nonlocal p
-        r = s = 0
-        while True:
-            c = b[p]
-            p += 1
-            r |= (c & 0x7F) << s
-            s += 7
-            if not c & 0x80:
-                return r
     while p < end:
-        shared, nonshared, vlen = varint(), varint(), varint()
+        (shared, nonshared, vlen), p = get_varints(b, 3, p)
         key = key[:shared] + b[p:p + nonshared]
         p += nonshared
         out.append((key, b[p:p + vlen]))
@@ -221,13 +217,6 @@ def parse_block(b):
 
 def snappy_compress(raw):
     """A small greedy Snappy encoder (literals, 1- and 2-byte-offset copies)."""
-    def put_varint(v):
-        o = bytearray()
-        while v >= 0x80:
-            o.append(v & 0x7F | 0x80)
-            v >>= 7
-        o.append(v)
-        return bytes(o)
     out = bytearray(put_varint(len(raw)))
     lit_start, i, table = 0, 0, {}
 
@@ -287,12 +276,6 @@ def mask(c):
 
 def encode_block(entries, interval):
     b, restarts, last, cnt = bytearray(), [0], b"", 0
-
-    def varint(v):
-        while v >= 0x80:
-            b.append(v & 0x7F | 0x80)
-            v >>= 7
-        b.append(v)
     for k, v in entries:
         shared = 0
         if cnt < interval:
@@ -301,7 +284,7 @@ def encode_block(entries, interval):
         else:
             restarts.append(len(b))
             cnt = 0
-        varint(shared), varint(len(k) - shared), varint(len(v))
+        b += put_varint(shared) + put_varint(len(k) - shared) + put_varint(len(v))
         b += k[shared:] + v
         last, cnt = k, cnt + 1
     for r in restarts:
@@ -313,34 +296,11 @@ def encode_block(entries, interval):
 def write_snappy_index(src_index, dst_index):
     """Same key/values as src, one Snappy data block (type 1)."""
     data = open(src_index, "rb").read()
-    footer = data[-48:]
-    vals, p = [], 0
-    while len(vals) < 4:
-        r = s = 0
-        while True:
-            c = footer[p]
-            p += 1
-            r |= (c & 0x7F) << s
-            s += 7
-            if not c & 0x80:
-                break
-        vals.append(r)
-    ioff, isize = vals[2], vals[3]
     entries = []
-    for _, handle in parse_block(data[ioff:ioff + isize]):
-        q, hv = 0, []
-        while len(hv) < 2:
-            r = s = 0
-            while True:
-                c = handle[q]
-                q += 1
-                r |= (c & 0x7F) << s
-                s += 7
-                if not c & 0x80:
-                    break
-            hv.append(r)
-        assert data[hv[0] + hv[1]] == 0
-        entries += parse_block(data[hv[0]:hv[0] + hv[1]])
+    for _, handle in index_block_entries(data):
+        (off, size), _ = get_varints(handle, 2)
+        assert data[off + size] == 0
+        entries += parse_block(data[off:off + size])
     out = bytearray()
 
     def put_block(contents, typ):
@@ -349,14 +309,6 @@ def write_snappy_index(src_index, dst_index):
         out.append(typ)
         out.extend(struct.pack("<I", mask(crc32c(contents + bytes([typ])))))
         return off, len(contents)
-
-    def varint(v):
-        o = bytearray()
-        while v >= 0x80:
-            o.append(v & 0x7F | 0x80)
-            v >>= 7
-        o.append(v)
-        return bytes(o)
     raw = encode_block(entries, 16)
     comp = snappy_compress(raw)
     assert len(comp) < len(raw), (len(comp), len(raw))
@@ -364,8 +316,8 @@ def write_snappy_index(src_index, dst_index):
     moff, msize = put_block(encode_block([], 16), 0)
     last = entries[-1][0]
     succ = last[:1] if last[0] == 0xFF else bytes([last[0] + 1])
-    ioff, isize = put_block(encode_block([(succ, varint(doff) + varint(dsize))], 1), 0)
-    foot = varint(moff) + varint(msize) + varint(ioff) + varint(isize)
+    ioff, isize = put_block(encode_block([(succ, put_varint(doff) + put_varint(dsize))], 1), 0)
+    foot = put_varint(moff) + put_varint(msize) + put_varint(ioff) + put_varint(isize)
     out.extend(foot + bytes(40 - len(foot)) + struct.pack("<Q", 0xDB4775248B80FB57))
     open(dst_index, "wb").write(bytes(out))
     return len(raw), len(comp)
