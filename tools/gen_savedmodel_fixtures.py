@@ -119,6 +119,33 @@ class Case:
         with open(os.path.join(self.dir, "case.txt"), "w") as f:
             f.write("\n".join(lines) + "\n")
 
+    def expect(self, feeds, outs, fetches):
+        """Records feeds ({key: array}) as the inputs and TF's outs for fetches
+        ([(key, atol, rtol)]) as the outputs; returns outs."""
+        self.inputs = list(feeds.items())
+        self.outputs = [(k, o, atol, rtol) for (k, atol, rtol), o in zip(fetches, outs)]
+        return outs
+
+    def expect_meta(self, meta, prefix, feeds, fetches):
+        """expect() with what TF computes from the case's `meta` restored from `prefix`
+        (both relative to the case folder)."""
+        return self.expect(feeds, tf_run_meta(os.path.join(self.dir, meta),
+                                              os.path.join(self.dir, prefix), feeds,
+                                              [k for k, _, _ in fetches]), fetches)
+
+    def expect_error(self, inputs, error, tf_fails):
+        """The case must fail with a message containing `error`; tf_fails() makes TF fail on
+        the same model (its message goes into case.txt)."""
+        self.inputs = inputs
+        self.error = error
+        self.tf_says = tf_error(tf_fails)
+
+    def expect_saved_model(self, feeds, fetches, signature="serving_default", repeat=1):
+        """expect() with what TF computes from the case's SavedModel in model/."""
+        return self.expect(feeds, tf_run_saved_model(os.path.join(self.dir, "model"), feeds,
+                                                     [k for k, _, _ in fetches], signature,
+                                                     repeat=repeat), fetches)
+
 
 # --------------------------------------------------------------------------- running in TF
 
@@ -252,6 +279,9 @@ def build_tf1_mlp(dirpath, name, optimizer, save_steps, prefix, n_in=6, n_hidden
     return rel + ".meta", rel
 
 
+MLP_OUTPUTS = [("logits", 1e-5, 1e-5), ("probs", 1e-6, 1e-5)]  # (tensor, atol, rtol)
+
+
 def gen_tf1_checkpoints(cases):
     # 1a: one checkpoint, prefix form, plain gradient descent (no slot variables).
     c = Case("tf1_mlp_ckpt", [
@@ -263,10 +293,7 @@ def gen_tf1_checkpoints(cases):
                                  [3], "model.ckpt")
     c.model = ["meta " + meta, "checkpoint " + prefix]
     x = rng_for(c.name + "/x").standard_normal((5, 6)).astype(F32)
-    outs = tf_run_meta(os.path.join(c.dir, meta), os.path.join(c.dir, prefix), {"x": x},
-                       ["logits", "probs"])
-    c.inputs = [("x", x)]
-    c.outputs = [("logits", outs[0], 1e-5, 1e-5), ("probs", outs[1], 1e-6, 1e-5)]
+    c.expect_meta(meta, prefix, {"x": x}, MLP_OUTPUTS)
     cases.append(c)
 
     # 1b: directory form; two saves (steps 2 and 5), the state file picks the newest.
@@ -279,10 +306,8 @@ def gen_tf1_checkpoints(cases):
                                  V1.train.AdamOptimizer(0.05), [2, 5], "model.ckpt")
     c.model = ["meta ckpt/" + meta, "checkpoint ckpt"]
     x = rng_for(c.name + "/x").standard_normal((4, 6)).astype(F32)
-    outs = tf_run_meta(os.path.join(c.dir, "ckpt", meta), os.path.join(c.dir, "ckpt", prefix),
-                       {"x": x}, ["logits", "probs"])
-    c.inputs = [("x", x)]
-    c.outputs = [("logits", outs[0], 1e-5, 1e-5), ("probs", outs[1], 1e-6, 1e-5)]
+    c.expect_meta(os.path.join("ckpt", meta), os.path.join("ckpt", prefix), {"x": x},
+                  MLP_OUTPUTS)
     cases.append(c)
 
     # 1c: sharded saver over two CPU devices -> 2 data files.
@@ -315,10 +340,7 @@ def gen_tf1_checkpoints(cases):
         raise RuntimeError("sharded save wrote %r, not %r" % (shards, want))
     c.model = ["meta model.ckpt.meta", "checkpoint model.ckpt"]
     xin = rng_for(c.name + "/x").standard_normal((3, 4)).astype(F32)
-    outs = tf_run_meta(os.path.join(c.dir, "model.ckpt.meta"), os.path.join(c.dir, "model.ckpt"),
-                       {"x": xin}, ["y"])
-    c.inputs = [("x", xin)]
-    c.outputs = [("y", outs[0], 1e-5, 1e-5)]
+    c.expect_meta("model.ckpt.meta", "model.ckpt", {"x": xin}, [("y", 1e-5, 1e-5)])
     cases.append(c)
 
     # 1d: partitioned variable (3 slices) feeding a matmul.
@@ -351,10 +373,7 @@ def gen_tf1_checkpoints(cases):
         raise RuntimeError("partitioned variable not stored as one tensor 'w' [10,4]")
     c.model = ["meta model.ckpt.meta", "checkpoint model.ckpt"]
     xin = rng_for(c.name + "/x").standard_normal((3, 10)).astype(F32)
-    outs = tf_run_meta(os.path.join(c.dir, "model.ckpt.meta"), os.path.join(c.dir, "model.ckpt"),
-                       {"x": xin}, ["y"])
-    c.inputs = [("x", xin)]
-    c.outputs = [("y", outs[0], 1e-5, 1e-5)]
+    c.expect_meta("model.ckpt.meta", "model.ckpt", {"x": xin}, [("y", 1e-5, 1e-5)])
     cases.append(c)
 
 
@@ -447,11 +466,9 @@ def gen_tf1_saved_models(cases):
             why])
         build_tf1_saved_model(os.path.join(c.dir, "model"), name)
         c.model = ["savedmodel model"] + ([] if sig == "serving_default" else ["signature " + sig])
-        outs = tf_run_saved_model(os.path.join(c.dir, "model"), {"x": x}, keys, sig)
+        outs = c.expect_saved_model({"x": x}, [(k, 1e-5, 1e-5) for k in keys], sig)
         if sig == "serving_default" and float(outs[0]) != 1.0:
             raise RuntimeError("asset_ok is not 1 in TF: asset feed did not happen")
-        c.inputs = [("x", x)]
-        c.outputs = [(k, o, 1e-5, 1e-5) for k, o in zip(keys, outs)]
         cases.append(c)
 
 
@@ -515,10 +532,8 @@ def gen_tf2(cases):
         build_counter(os.path.join(c.dir, "model"), "tf2_counter")
         c.model = ["savedmodel model"] + (["signature " + sig] if sig else []) + \
                   (["repeat %d" % repeat] if repeat else [])
-        outs = tf_run_saved_model(os.path.join(c.dir, "model"), inputs, keys,
-                                  sig or "serving_default", repeat=repeat or 1)
-        c.inputs = list(inputs.items())
-        c.outputs = [(k, o, 1e-5, 1e-5) for k, o in zip(keys, outs)]
+        c.expect_saved_model(inputs, [(k, 1e-5, 1e-5) for k in keys], sig or "serving_default",
+                             repeat=repeat or 1)
         cases.append(c)
     if int(cases[-2].outputs[0][1]) != 15 or int(cases[-1].outputs[0][1]) != 10:
         raise RuntimeError("counter outputs are not 15/10")
@@ -558,6 +573,9 @@ def keras_deterministic_export():
     archive._list_variables_used_by_fns = sorted_vars
 
 
+KERAS_OUTPUTS = [("output_0", 1e-6, 1e-4)]
+
+
 def gen_keras(cases):
     keras_deterministic_export()
     x = rng_for("keras/x").random((3, 8, 8, 1)).astype(F32)
@@ -568,21 +586,17 @@ def gen_keras(cases):
     m = keras_model("keras_cnn")
     m.export(os.path.join(c.dir, "model"), verbose=False)
     c.model = ["savedmodel model"]
-    outs = tf_run_saved_model(os.path.join(c.dir, "model"), {"image": x}, ["output_0"])
+    outs = c.expect_saved_model({"image": x}, KERAS_OUTPUTS)
     keras_out = np.asarray(m(x))
     if np.max(np.abs(keras_out - outs[0])) > 1e-5:
         raise RuntimeError("loaded Keras export disagrees with the Keras model")
-    c.inputs = [("image", x)]
-    c.outputs = [("output_0", outs[0], 1e-6, 1e-4)]
     cases.append(c)
 
     c = Case("keras_export_serve", [
         "The same export, signature `serve` (Keras 3's endpoint name; same function)."])
     m.export(os.path.join(c.dir, "model"), verbose=False)
     c.model = ["savedmodel model", "signature serve"]
-    outs = tf_run_saved_model(os.path.join(c.dir, "model"), {"image": x}, ["output_0"], "serve")
-    c.inputs = [("image", x)]
-    c.outputs = [("output_0", outs[0], 1e-6, 1e-4)]
+    c.expect_saved_model({"image": x}, KERAS_OUTPUTS, "serve")
     cases.append(c)
 
     c = Case("keras_tf_saved_model_save", [
@@ -605,8 +619,7 @@ def gen_keras(cases):
         inputs=tf.constant(x))["output_0"].numpy()]
     if np.max(np.abs(keras_out - outs[0])) > 1e-5:
         raise RuntimeError("tf.saved_model.load of the Keras model disagrees with Keras")
-    c.inputs = [("inputs", x)]
-    c.outputs = [("output_0", outs[0], 1e-6, 1e-4)]
+    c.expect({"inputs": x}, outs, KERAS_OUTPUTS)
     cases.append(c)
 
 
@@ -641,9 +654,7 @@ def gen_bad(cases):
         c = Case(name, why)
         build_counter(os.path.join(c.dir, "model"), "tf2_counter")
         c.model = ["savedmodel model"] + lines
-        c.inputs = inputs
-        c.error = error
-        c.tf_says = tf_error(lambda: run(os.path.join(c.dir, "model")))
+        c.expect_error(inputs, error, lambda: run(os.path.join(c.dir, "model")))
         cases.append(c)
 
     counter_case("bad_signature", ["The counter SavedModel asked for signature `nope`, which it",
@@ -678,9 +689,8 @@ def gen_bad(cases):
                           with_extra=True, variables_without_extra=True)
     xm = rng_for("tf1_savedmodel/x").standard_normal((5, 4)).astype(F32)
     c.model = ["savedmodel model"]
-    c.inputs = [("x", xm)]
-    c.error = "extra_bias"
-    c.tf_says = tf_error(lambda: tf_restore_saved_model(os.path.join(c.dir, "model")))
+    c.expect_error([("x", xm)], "extra_bias",
+                   lambda: tf_restore_saved_model(os.path.join(c.dir, "model")))
     cases.append(c)
 
     # TF2 SavedModel whose variables/ lacks one variable.
@@ -697,9 +707,7 @@ def gen_bad(cases):
         os.remove(os.path.join(var_dir, f))
     tf.train.Checkpoint(count=m.count, w=m.w, b=m.b).write(os.path.join(var_dir, "variables"))
     c.model = ["savedmodel model"]
-    c.inputs = [("x", x)]
-    c.error = "extra"
-    c.tf_says = tf_error(lambda: tf_restore_saved_model(d))
+    c.expect_error([("x", x)], "extra", lambda: tf_restore_saved_model(d))
     cases.append(c)
 
     # .meta + checkpoint whose tensor has another shape than the graph's variable.
@@ -726,10 +734,9 @@ def gen_bad(cases):
                                write_state=False)
     xb = rng_for(c.name + "/x").standard_normal((2, 3)).astype(F32)
     c.model = ["meta model.meta", "checkpoint model.ckpt"]
-    c.inputs = [("x", xb)]
-    c.error = "dense_kernel"
-    c.tf_says = tf_error(lambda: tf_run_meta(os.path.join(c.dir, "model.meta"),
-                                             os.path.join(c.dir, "model.ckpt"), {"x": xb}, ["y"]))
+    c.expect_error([("x", xb)], "dense_kernel",
+                   lambda: tf_run_meta(os.path.join(c.dir, "model.meta"),
+                                       os.path.join(c.dir, "model.ckpt"), {"x": xb}, ["y"]))
     cases.append(c)
 
     # SavedModel with a truncated data file.
@@ -744,9 +751,7 @@ def gen_bad(cases):
     with open(data, "wb") as f:
         f.write(blob[:len(blob) // 2])
     c.model = ["savedmodel model"]
-    c.inputs = [("x", x)]
-    c.error = "variables.data-00000-of-00001"
-    c.tf_says = tf_error(lambda: tf_restore_saved_model(d))
+    c.expect_error([("x", x)], "variables.data-00000-of-00001", lambda: tf_restore_saved_model(d))
     cases.append(c)
 
 
