@@ -423,6 +423,41 @@ static void damage_free(damaged *x) {
     free(x->dir);
 }
 
+/* Reads every tensor of b and hands each failure to check (which frees it) with the
+ * tensor's name and `file`; returns how many reads failed. */
+static int failed_reads(frt_bundle *b, void (*check)(frt_status *, const char *, const char *),
+                        const char *file) {
+    int failed = 0;
+    for (int i = 0; i < frt_bundle_num_tensors(b); i++) {
+        frt_tensor *t;
+        frt_status *st = frt_bundle_read(b, frt_bundle_tensor_name(b, i), &t);
+        if (!st) {
+            frt_tensor_unref(t);
+            continue;
+        }
+        failed++;
+        check(st, frt_bundle_tensor_name(b, i), file);
+    }
+    return failed;
+}
+
+static void is_checksum_error(frt_status *st, const char *tensor, const char *file) {
+    char want[1600];
+    snprintf(want, sizeof want, "checksum mismatch for tensor '%s' in '%s'", tensor, file);
+    tu_assert_error(st, FRT_DATA_LOSS, want);
+}
+
+static void is_missing_file(frt_status *st, const char *tensor, const char *file) {
+    (void)tensor;
+    tu_assert_error(st, FRT_NOT_FOUND, file);
+}
+
+static long file_size(const char *path) {
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    return (long)sb.st_size;
+}
+
 static void edit_file(const char *path, long flip_at, long truncate_to) {
     size_t n;
     uint8_t *b = tu_read_file(path, &n);
@@ -461,21 +496,7 @@ static void flipped_bit_in_data_is_tensor_checksum_error(void **s) {
     frt_bundle_free(b);
     edit_file(p, 0, -1);
     TU_OK(frt_bundle_open(x.prefix, &b));
-    int bad = 0;
-    for (int i = 0; i < frt_bundle_num_tensors(b); i++) {
-        frt_tensor *t;
-        frt_status *st = frt_bundle_read(b, frt_bundle_tensor_name(b, i), &t);
-        if (!st) {
-            frt_tensor_unref(t);
-            continue;
-        }
-        bad++;
-        char want[1600];
-        snprintf(want, sizeof want, "checksum mismatch for tensor '%s' in '%s'",
-                 frt_bundle_tensor_name(b, i), p);
-        tu_assert_error(st, FRT_DATA_LOSS, want);
-    }
-    assert_int_equal(bad, 1);
+    assert_int_equal(failed_reads(b, is_checksum_error, p), 1);
     frt_bundle_free(b);
     damage_free(&x);
 }
@@ -486,9 +507,7 @@ static void flipped_bit_in_string_tensor(void **s) {
     snprintf(x.prefix, sizeof x.prefix, "%s/ckpt-1", x.dir);
     char p[700];
     snprintf(p, sizeof p, "%s.data-00000-of-00001", x.prefix);
-    size_t n = 0;
-    free(tu_read_file(p, &n));
-    edit_file(p, (long)n - 3, -1); /* the object graph string is written last */
+    edit_file(p, file_size(p) - 3, -1); /* the object graph string is written last */
     frt_bundle *b;
     TU_OK(frt_bundle_open(x.prefix, &b));
     frt_tensor *t;
@@ -503,9 +522,7 @@ static void truncated_index(void **s) {
     damaged x = damage_copy("tf1_basic");
     char p[700];
     snprintf(p, sizeof p, "%s.index", x.prefix);
-    size_t n = 0;
-    free(tu_read_file(p, &n));
-    edit_file(p, -1, (long)n - 10);
+    edit_file(p, -1, file_size(p) - 10);
     frt_bundle *b;
     tu_assert_error(frt_bundle_open(x.prefix, &b), FRT_DATA_LOSS, "model.ckpt.index");
     edit_file(p, -1, 20);
@@ -537,17 +554,7 @@ static void missing_shard(void **s) {
     unlink(p);
     frt_bundle *b;
     TU_OK(frt_bundle_open(x.prefix, &b));
-    int missing = 0;
-    for (int i = 0; i < frt_bundle_num_tensors(b); i++) {
-        frt_tensor *t;
-        frt_status *st = frt_bundle_read(b, frt_bundle_tensor_name(b, i), &t);
-        if (!st) {
-            frt_tensor_unref(t);
-            continue;
-        }
-        missing++;
-        tu_assert_error(st, FRT_NOT_FOUND, p);
-    }
+    int missing = failed_reads(b, is_missing_file, p);
     assert_true(missing > 0 && missing < frt_bundle_num_tensors(b));
     frt_bundle_free(b);
     damage_free(&x);
