@@ -40,6 +40,13 @@ static void cst_v(frt_graph *g, const char *name, const int64_t *dims, int ndim,
     frt_tensor_unref(t);
 }
 
+static void cst_i32(frt_graph *g, const char *name, const int64_t *dims, int ndim,
+                    const int32_t *v) {
+    frt_tensor *t = tu_i32(dims, ndim, v);
+    tu_add_const(g, name, t);
+    frt_tensor_unref(t);
+}
+
 static void placeholder(frt_graph *g, const char *name) {
     int i = tu_add_node(g, name, "Placeholder", NULL);
     tu_attr_type(tu_node_attrs(g, i), "dtype", FRT_DTYPE_FLOAT);
@@ -98,6 +105,30 @@ static void run(const frt_graph *g, const char *const *feed_names, frt_tensor *c
                         .alloc = frt_cpu_allocator_default()};
     TU_OK(frt_plan_run(p, &env, feeds, out));
     frt_plan_free(p);
+}
+
+/* Asserts got[i] within 1e-4 of want[i] for each i < n; unrefs both. */
+static void assert_close_and_unref(frt_tensor **got, frt_tensor **want, int n) {
+    for (int i = 0; i < n; i++) {
+        tu_assert_close_f32(got[i], want[i], 1e-4f, 1e-4f);
+        frt_tensor_unref(got[i]);
+        frt_tensor_unref(want[i]);
+    }
+}
+
+/* Runs g and h (same names) on random x (seeds 1..nseeds) of shape dims [4-D]; asserts
+ * their fetches agree within 1e-4. */
+static void same_results(const frt_graph *g, const frt_graph *h, const int64_t *dims,
+                         const char *const *fetches, int nfetches, unsigned nseeds) {
+    for (unsigned seed = 1; seed <= nseeds; seed++) {
+        frt_tensor *x = tu_rand_f32(dims, 4, seed);
+        frt_tensor *want[4], *got[4];
+        assert_true(nfetches <= 4);
+        run(g, (const char *[]){"x"}, &x, 1, fetches, nfetches, want);
+        run(h, (const char *[]){"x"}, &x, 1, fetches, nfetches, got);
+        assert_close_and_unref(got, want, nfetches);
+        frt_tensor_unref(x);
+    }
 }
 
 /* ---- constant folding ---- */
@@ -338,9 +369,7 @@ static frt_graph *all_patterns(void) {
     /* residual add of two non-constants: not fused */
     op_t(g, "res", "AddV2", "d5/act,d5/act");
     /* NCHW conv + BiasAdd(NCHW) + Relu on a transposed copy */
-    frt_tensor *perm = tu_i32(TU_DIMS(4), 1, TU_I32(0, 3, 1, 2));
-    tu_add_const(g, "perm", perm);
-    frt_tensor_unref(perm);
+    cst_i32(g, "perm", TU_DIMS(4), 1, TU_I32(0, 3, 1, 2));
     op_t(g, "xt", "Transpose", "x,perm");
     cst(g, "f6", TU_DIMS(3, 3, 3, 5), 4, 90);
     cst(g, "b6", TU_DIMS(5), 1, 91);
@@ -349,9 +378,7 @@ static frt_graph *all_patterns(void) {
     tu_attr_str(tu_node_attrs(g, ba), "data_format", "NCHW");
     op_t(g, "c6/act", "Relu", "c6/bias");
     /* MatMul + AddV2([1, n]) + Elu; MatMul(transpose_b) + BiasAdd */
-    frt_tensor *shp = tu_i32(TU_DIMS(2), 1, TU_I32(2, -1));
-    tu_add_const(g, "shape", shp);
-    frt_tensor_unref(shp);
+    cst_i32(g, "shape", TU_DIMS(2), 1, TU_I32(2, -1));
     op_t(g, "flat", "Reshape", "res,shape");                   /* [2, 3*3*4] */
     cst(g, "w7", TU_DIMS(36, 6), 2, 100);
     cst(g, "b7", TU_DIMS(1, 6), 2, 101);
@@ -388,18 +415,7 @@ static void every_pattern_keeps_results(void **state) {
     assert_int_equal(count_op(h, "Conv2D"), 0);
     assert_int_equal(count_op(h, "DepthwiseConv2dNative"), 0);
     /* same values */
-    for (unsigned seed = 1; seed <= 3; seed++) {
-        frt_tensor *x = tu_rand_f32(TU_DIMS(2, 9, 9, 3), 4, seed);
-        frt_tensor *want[3], *got[3];
-        run(g, feeds, &x, 1, fetches, 3, want);
-        run(h, feeds, &x, 1, fetches, 3, got);
-        for (int i = 0; i < 3; i++) {
-            tu_assert_close_f32(got[i], want[i], 1e-4f, 1e-4f);
-            frt_tensor_unref(got[i]);
-            frt_tensor_unref(want[i]);
-        }
-        frt_tensor_unref(x);
-    }
+    same_results(g, h, TU_DIMS(2, 9, 9, 3), fetches, 3, 3);
     frt_graph_free(h);
     frt_graph_free(g);
 }
@@ -434,23 +450,6 @@ static int count_prefix(const frt_graph *g, const char *prefix) {
     return n;
 }
 
-/* Runs g and h (same names) on `nseeds` random x of shape dims; outputs within 1e-4. */
-static void same_results(const frt_graph *g, const frt_graph *h, const int64_t *dims,
-                         const char *const *fetches, int nfetches) {
-    for (unsigned seed = 1; seed <= 2; seed++) {
-        frt_tensor *x = tu_rand_f32(dims, 4, seed);
-        frt_tensor *want[4], *got[4];
-        run(g, (const char *[]){"x"}, &x, 1, fetches, nfetches, want);
-        run(h, (const char *[]){"x"}, &x, 1, fetches, nfetches, got);
-        for (int i = 0; i < nfetches; i++) {
-            tu_assert_close_f32(got[i], want[i], 1e-4f, 1e-4f);
-            frt_tensor_unref(got[i]);
-            frt_tensor_unref(want[i]);
-        }
-        frt_tensor_unref(x);
-    }
-}
-
 static const char *list_str(const frt_node *n, const char *key, int i) {
     const frt_attr_value *v = frt_attrs_find(&n->attrs, key);
     assert_non_null(v);
@@ -475,9 +474,7 @@ static void batch_norms_fold_into_convs(void **state) {
     conv(g, "d2", "DepthwiseConv2dNative", "r1,f2", 2, false);
     fbn(g, "bn2", "FusedBatchNorm", "d2", 16, 22, false, false);
     op_t(g, "r2", "Relu6", "bn2");
-    frt_tensor *perm = tu_i32(TU_DIMS(4), 1, TU_I32(0, 3, 1, 2));
-    tu_add_const(g, "perm", perm);
-    frt_tensor_unref(perm);
+    cst_i32(g, "perm", TU_DIMS(4), 1, TU_I32(0, 3, 1, 2));
     op_t(g, "r2t", "Transpose", "r2,perm");
     cst(g, "f3", TU_DIMS(1, 1, 16, 4), 4, 30);
     conv(g, "c3", "Conv2D", "r2t,f3", 1, true);
@@ -499,7 +496,7 @@ static void batch_norms_fold_into_convs(void **state) {
     assert_int_equal(count_op(h, "BiasAdd"), 0);
     assert_int_equal(count_op(h, "Conv2D") + count_op(h, "DepthwiseConv2dNative"), 0);
     assert_int_equal(frt_graph_find(h, "bn1/mean"), -1); /* folded into the filter and bias */
-    same_results(g, h, TU_DIMS(2, 9, 9, 3), fetches, 2);
+    same_results(g, h, TU_DIMS(2, 9, 9, 3), fetches, 2, 2);
     frt_graph_free(h);
     frt_graph_free(g);
 }
@@ -533,7 +530,7 @@ static void batch_norms_that_stay(void **state) {
     frt_graph *h = optimize(g, (const char *[]){"x"}, 1, y, 1);
     assert_string_equal(node(h, "bn")->op, "FusedBatchNormV3");
     assert_string_equal(node(h, "conv")->op, "Conv2D");
-    same_results(g, h, TU_DIMS(2, 6, 6, 3), y, 1);
+    same_results(g, h, TU_DIMS(2, 6, 6, 3), y, 1, 2);
     frt_graph_free(h);
     frt_graph_free(g);
 
@@ -555,7 +552,7 @@ static void batch_norms_that_stay(void **state) {
     h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"y", "stat"}, 2);
     assert_string_equal(node(h, "bn")->op, "FusedBatchNormV3");
     assert_string_equal(node(h, "conv")->op, "Conv2D");
-    same_results(g, h, TU_DIMS(2, 6, 6, 3), (const char *[]){"y", "stat"}, 2);
+    same_results(g, h, TU_DIMS(2, 6, 6, 3), (const char *[]){"y", "stat"}, 2, 2);
     frt_graph_free(h);
     /* batch_variance fetched directly */
     h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"y", "bn:2"}, 2);
@@ -570,7 +567,7 @@ static void batch_norms_that_stay(void **state) {
     h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"y", "bn"}, 2);
     assert_string_equal(node(h, "bn")->op, "_FusedConv2D");
     assert_string_equal(node(h, "y")->op, "Relu");
-    same_results(g, h, TU_DIMS(2, 6, 6, 3), (const char *[]){"y", "bn"}, 2);
+    same_results(g, h, TU_DIMS(2, 6, 6, 3), (const char *[]){"y", "bn"}, 2, 2);
     frt_graph_free(h);
     /* the unused statistics alone do not block it */
     h = optimize(g, (const char *[]){"x"}, 1, y, 1);
@@ -670,7 +667,7 @@ static void pads_fold_into_convs(void **state) {
     assert_string_equal(node(h, "d3")->op, "DepthwiseConv2dNative");
     assert_padding(node(h, "d3"), "EXPLICIT", TU_DIMS(0, 0, 2, 0, 1, 1, 0, 0));
     assert_padding(node(h, "c4"), "EXPLICIT", TU_DIMS(0, 0, 2, 1, 0, 1, 0, 0));
-    same_results(g, h, TU_DIMS(2, 8, 8, 4), fetches, 1);
+    same_results(g, h, TU_DIMS(2, 8, 8, 4), fetches, 1, 2);
     frt_graph_free(h);
     frt_graph_free(g);
     /* 9x9 (SAME pads r1 [1,1] for stride 2) and unknown shapes: the depthwise keeps its
@@ -684,7 +681,7 @@ static void pads_fold_into_convs(void **state) {
         assert_int_equal(count_op(h, "Pad"), 0);
         assert_string_equal(node(h, "r1")->op, "_FusedConv2D");
         assert_padding(node(h, "d3"), "EXPLICIT", TU_DIMS(0, 0, 2, 0, 1, 1, 0, 0));
-        same_results(g, h, TU_DIMS(2, 9, 9, 4), fetches, 1);
+        same_results(g, h, TU_DIMS(2, 9, 9, 4), fetches, 1, 2);
         frt_graph_free(h);
         frt_graph_free(g);
     }
@@ -739,7 +736,7 @@ static void pads_that_stay(void **state) {
         frt_graph *h = optimize(g, (const char *[]){"x"}, 1, fetches, nf);
         assert_string_equal(node(h, "pad")->op, cases[i].cv != 0.0f ? "PadV2" : "Pad");
         assert_padding(node(h, "conv"), cases[i].padding, NULL);
-        same_results(g, h, TU_DIMS(1, 6, 6, 3), fetches, nf);
+        same_results(g, h, TU_DIMS(1, 6, 6, 3), fetches, nf, 2);
         frt_graph_free(h);
         frt_graph_free(g);
     }
@@ -762,7 +759,7 @@ static void pads_that_stay(void **state) {
     h = optimize(g, (const char *[]){"x"}, 1, (const char *[]){"conv"}, 1);
     assert_int_equal(frt_graph_find(h, "pad"), -1);
     assert_padding(node(h, "conv"), "EXPLICIT", TU_DIMS(0, 0, 0, 0, 2, 1, 0, 3));
-    same_results(g, h, TU_DIMS(2, 3, 7, 6), (const char *[]){"conv"}, 1);
+    same_results(g, h, TU_DIMS(2, 3, 7, 6), (const char *[]){"conv"}, 1, 2);
     frt_graph_free(h);
     frt_graph_free(g);
 }
@@ -789,11 +786,7 @@ static void tf_fusedbn_model_fuses(void **state) {
     TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "models/cnn_fusedbn/output_0.npy"), &want[0]));
     TU_OK(frt_npy_read(tu_data_path(p, sizeof p, "models/cnn_fusedbn/output_1.npy"), &want[1]));
     run(h, (const char *[]){"x"}, &x, 1, fetches, 2, got);
-    for (int i = 0; i < 2; i++) {
-        tu_assert_close_f32(got[i], want[i], 1e-4f, 1e-4f);
-        frt_tensor_unref(got[i]);
-        frt_tensor_unref(want[i]);
-    }
+    assert_close_and_unref(got, want, 2);
     frt_tensor_unref(x);
     frt_graph_free(h);
     frt_graph_free(g);
