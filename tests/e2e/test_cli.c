@@ -40,6 +40,26 @@ static result *run(const char *args) {
     return &r;
 }
 
+/* Runs `flowrt ARGS`, failing the test unless it exits 0. */
+static result *run_ok(const char *args) {
+    result *r = run(args);
+    if (r->rc != 0) fail_msg("flowrt %s: exit %d: %s", args, r->rc, r->err);
+    return r;
+}
+
+/* Asserts the .npy the CLI saved as <tmpdir>/SAVED is within atol + rtol*|want| of the
+ * fixture tests/data/WANT. */
+static void expect_saved_npy(const char *saved, const char *want_rel, float atol, float rtol) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, saved);
+    frt_tensor *got, *want;
+    TU_OK(frt_npy_read(path, &got));
+    TU_OK(frt_npy_read(tu_data_path(path, sizeof path, want_rel), &want));
+    tu_assert_close_f32(got, want, atol, rtol);
+    frt_tensor_unref(got);
+    frt_tensor_unref(want);
+}
+
 /* Exit code 1, exactly one line on stderr starting "flowrt: error:", containing each needle. */
 static void expect_error(const char *args, const char *needle1, const char *needle2) {
     result *r = run(args);
@@ -62,17 +82,9 @@ static void run_prints_and_saves_outputs(void **state) {
     snprintf(args, sizeof args,
              "run ../../models/digits/model.pb --input images=../../models/digits/samples.npy "
              "--out-dir '%s/o'", tmpdir);
-    result *r = run(args);
-    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    result *r = run_ok(args);
     assert_non_null(strstr(r->out, "Identity: float32 [64,10]"));
-    char path[512];
-    snprintf(path, sizeof path, "%s/o/Identity.npy", tmpdir);
-    frt_tensor *got, *want;
-    TU_OK(frt_npy_read(path, &got));
-    TU_OK(frt_npy_read(FRT_TEST_DATA "/../../models/digits/expected_probs.npy", &want));
-    tu_assert_close_f32(got, want, 1e-5f, 1e-4f);
-    frt_tensor_unref(got);
-    frt_tensor_unref(want);
+    expect_saved_npy("o/Identity.npy", "../../models/digits/expected_probs.npy", 1e-5f, 1e-4f);
 }
 
 static void literal_feed_and_pruned_unsupported_ops(void **state) {
@@ -80,23 +92,20 @@ static void literal_feed_and_pruned_unsupported_ops(void **state) {
     char args[512];
     /* `supported` = relu(x) + 1 does not need the graph's Cumsum/MatrixDeterminant */
     snprintf(args, sizeof args, "run bad/unsupported.pb --input %s --output supported", X_LITERAL);
-    result *r = run(args);
-    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    result *r = run_ok(args);
     assert_non_null(strstr(r->out, "supported: float32 [3,3]"));
     assert_non_null(strstr(r->out, "[2, 1, 4, 5, 6, 1, 8, 9, 10]"));
 }
 
 static void sink_nodes_are_default_outputs(void **state) {
     (void)state;
-    result *r = run("run ops/pbtxt_mlp/model.pbtxt --input x=ops/pbtxt_mlp/input_0.npy");
-    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    result *r = run_ok("run ops/pbtxt_mlp/model.pbtxt --input x=ops/pbtxt_mlp/input_0.npy");
     assert_non_null(strstr(r->out, "Identity: float32"));
 }
 
 static void inspect_summarizes(void **state) {
     (void)state;
-    result *r = run("inspect bad/unsupported.pb --nodes");
-    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    result *r = run_ok("inspect bad/unsupported.pb --nodes");
     assert_non_null(strstr(r->out, "x: float32 [3,3]"));
     assert_non_null(strstr(r->out, "needs_unsupported (Identity)"));
     assert_non_null(strstr(r->out, "supported (Identity)"));
@@ -173,8 +182,7 @@ static void bad_feeds_and_fetches(void **state) {
 static void saved_model_state_persists_across_repeats(void **state) {
     (void)state;
     /* the counter was saved at 10; five increments in one session give 15 */
-    result *r = run("run savedmodels/tf2_counter_increment/model --signature increment --repeat 5");
-    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    result *r = run_ok("run savedmodels/tf2_counter_increment/model --signature increment --repeat 5");
     assert_non_null(strstr(r->out, "count: int32 []"));
     assert_non_null(strstr(r->out, "[15]"));
 }
@@ -185,16 +193,9 @@ static void saved_model_outputs_by_key(void **state) {
     snprintf(args, sizeof args,
              "run savedmodels/tf2_counter_scale/model --signature scale "
              "--input x=savedmodels/tf2_counter_scale/input_0.npy --out-dir '%s/sm'", tmpdir);
-    result *r = run(args);
-    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
-    char path[512];
-    snprintf(path, sizeof path, "%s/sm/y.npy", tmpdir); /* KEY.npy */
-    frt_tensor *got, *want;
-    TU_OK(frt_npy_read(path, &got));
-    TU_OK(frt_npy_read(FRT_TEST_DATA "/savedmodels/tf2_counter_scale/output_0.npy", &want));
-    tu_assert_close_f32(got, want, 1e-5f, 1e-5f);
-    frt_tensor_unref(got);
-    frt_tensor_unref(want);
+    run_ok(args);
+    expect_saved_npy("sm/y.npy", /* KEY.npy */
+                     "savedmodels/tf2_counter_scale/output_0.npy", 1e-5f, 1e-5f);
     expect_error("run savedmodels/tf2_counter_scale/model --signature nope", "no signature 'nope'",
                  "'serving_default'");
     expect_error("run savedmodels/tf2_counter_scale/model --tag gpu", "gpu", NULL);
@@ -209,33 +210,20 @@ static void meta_with_checkpoint_and_freeze(void **state) {
     snprintf(args, sizeof args,
              "run %s/model.ckpt.meta --checkpoint %s --input x=%s/input_0.npy --output probs "
              "--out-dir '%s/meta'", c, c, c, tmpdir);
-    result *r = run(args);
-    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
-    char path[512];
-    snprintf(path, sizeof path, "%s/meta/probs.npy", tmpdir);
-    frt_tensor *got, *want;
-    TU_OK(frt_npy_read(path, &got));
-    TU_OK(frt_npy_read(FRT_TEST_DATA "/savedmodels/tf1_mlp_ckpt/output_1.npy", &want));
-    tu_assert_close_f32(got, want, 1e-6f, 1e-5f);
-    frt_tensor_unref(got);
+    run_ok(args);
+    expect_saved_npy("meta/probs.npy", "savedmodels/tf1_mlp_ckpt/output_1.npy", 1e-6f, 1e-5f);
     /* freeze, then run the frozen graph: no variables left, same answer */
     snprintf(args, sizeof args, "freeze %s/model.ckpt.meta --checkpoint %s/model.ckpt --outputs probs -o '%s/f.pb'",
              c, c, tmpdir);
-    r = run(args);
-    if (r->rc != 0) fail_msg("freeze exit %d: %s", r->rc, r->err);
+    run_ok(args);
     snprintf(args, sizeof args, "inspect '%s/f.pb'", tmpdir);
-    r = run(args);
+    result *r = run(args);
     assert_null(strstr(r->out, "Variable"));
     assert_null(strstr(r->out, "RestoreV2"));
     snprintf(args, sizeof args, "run '%s/f.pb' --input x=%s/input_0.npy --output probs --out-dir '%s/frozen'",
              tmpdir, c, tmpdir);
-    r = run(args);
-    if (r->rc != 0) fail_msg("frozen run exit %d: %s", r->rc, r->err);
-    snprintf(path, sizeof path, "%s/frozen/probs.npy", tmpdir);
-    TU_OK(frt_npy_read(path, &got));
-    tu_assert_close_f32(got, want, 1e-6f, 1e-5f);
-    frt_tensor_unref(got);
-    frt_tensor_unref(want);
+    run_ok(args);
+    expect_saved_npy("frozen/probs.npy", "savedmodels/tf1_mlp_ckpt/output_1.npy", 1e-6f, 1e-5f);
     snprintf(args, sizeof args, "freeze %s/model.ckpt.meta --outputs probs -o '%s/g.pb'", c, tmpdir);
     expect_error(args, "uninitialized", NULL); /* no checkpoint: nothing to freeze */
     expect_error("freeze savedmodels/tf2_counter/model", "missing -o", NULL);
@@ -243,8 +231,7 @@ static void meta_with_checkpoint_and_freeze(void **state) {
 
 static void inspect_checkpoints_and_saved_models(void **state) {
     (void)state;
-    result *r = run("inspect ckpt/tf1_basic --tensor counts");
-    if (r->rc != 0) fail_msg("exit %d: %s", r->rc, r->err);
+    result *r = run_ok("inspect ckpt/tf1_basic --tensor counts");
     assert_non_null(strstr(r->out, "counts: int32 [4]"));
     assert_non_null(strstr(r->out, "[1, -2, 2147483647, 0]"));
     r = run("inspect ckpt/tf1_basic/model.ckpt");
