@@ -28,35 +28,12 @@ static frt_status *run_once(void *arg) {
     return NULL;
 }
 
-/* "node:0" and "^node" name the node "node". */
-static size_t base_len(const char *in) {
-    const char *c = strchr(in, ':');
-    return c ? (size_t)(c - in) : strlen(in);
-}
-
-/* The last node (in file order) whose outputs nothing consumes, skipping NoOp/Const/Assert. */
+/* The last node (in graph order) whose outputs nothing consumes. */
 static const char *default_output(const frt_model *m) {
-    int n = frt_model_num_nodes(m);
-    char *used = calloc((size_t)(n > 0 ? n : 1), 1);
-    if (!used) return NULL;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < frt_model_node_num_inputs(m, i); j++) {
-            const char *in = frt_model_node_input(m, i, j);
-            if (in[0] == '^') continue;
-            size_t len = base_len(in);
-            for (int k = 0; k < n; k++) {
-                const char *name = frt_model_node_name(m, k);
-                if (strlen(name) == len && strncmp(name, in, len) == 0) used[k] = 1;
-            }
-        }
-    const char *out = NULL;
-    for (int i = n - 1; i >= 0 && !out; i--) {
-        const char *op = frt_model_node_op(m, i);
-        if (!used[i] && strcmp(op, "NoOp") && strcmp(op, "Const") && strcmp(op, "Assert") &&
-            strcmp(op, "Placeholder"))
-            out = frt_model_node_name(m, i);
-    }
-    free(used);
+    int *sinks = calloc((size_t)frt_model_num_nodes(m) + 1, sizeof *sinks);
+    int ns = sinks ? frt_model_sink_nodes(m, sinks) : 0;
+    const char *out = ns > 0 ? frt_model_node_name(m, sinks[ns - 1]) : NULL;
+    free(sinks);
     return out;
 }
 
@@ -107,16 +84,12 @@ int main(int argc, char **argv) {
     }
     /* Feed dtype from the placeholder when the input names one; float otherwise. */
     frt_dtype dt = FRT_DTYPE_FLOAT;
-    size_t in_len = base_len(input);
-    for (int i = 0; i < frt_model_num_nodes(m); i++) {
-        const char *name = frt_model_node_name(m, i);
-        if (strlen(name) == in_len && strncmp(name, input, in_len) == 0 &&
-            strcmp(frt_model_node_op(m, i), "Placeholder") == 0) {
-            frt_dtype d;
-            frt_status *e = frt_model_node_dtype_attr(m, i, "dtype", &d);
-            if (!e) dt = d;
-            frt_status_free(e);
-        }
+    int in_node = frt_model_find_node(m, input);
+    if (in_node >= 0 && strcmp(frt_model_node_op(m, in_node), "Placeholder") == 0) {
+        frt_dtype d;
+        frt_status *e = frt_model_node_dtype_attr(m, in_node, "dtype", &d);
+        if (!e) dt = d;
+        frt_status_free(e);
     }
     frt_tensor *feed = NULL;
     st = frt_tensor_new(dt, dims, ndim, &feed);

@@ -171,6 +171,25 @@ frt_status *frt_model_node_shape_attr(const frt_model *m, int i, const char *att
     return NULL;
 }
 
+int frt_model_sink_nodes(const frt_model *m, int *out) {
+    const frt_graph *g = m->g;
+    bool *consumed = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *consumed);
+    for (int i = 0; i < g->n_nodes; i++) {
+        for (int j = 0; j < g->nodes[i].n_data; j++) consumed[g->nodes[i].data[j].node] = true;
+        for (int j = 0; j < g->nodes[i].n_ctrl; j++) consumed[g->nodes[i].ctrl[j]] = true;
+    }
+    int count = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const frt_node *n = &g->nodes[i];
+        if (consumed[i] || n->n_outputs == 0 || strcmp(n->op, "Const") == 0 ||
+            strcmp(n->op, "Placeholder") == 0)
+            continue;
+        out[count++] = i;
+    }
+    free(consumed);
+    return count;
+}
+
 const frt_tensor *frt_model_node_const_value(const frt_model *m, int i) {
     const frt_node *n = node_at(m, i);
     if (!n || strcmp(n->op, "Const") != 0) return NULL;

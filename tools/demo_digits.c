@@ -36,22 +36,15 @@ int main(int argc, char **argv) {
         rc = fail(st);
         goto done;
     }
-    /* the model's one Placeholder is the input; its one unconsumed node is the output */
+    /* the model's one Placeholder is the input; its last unconsumed node is the output */
     const char *in_name = NULL, *out_name = NULL;
     int n = frt_model_num_nodes(m);
-    char *consumed = calloc((size_t)n, 1);
-    for (int i = 0; i < n && consumed; i++) {
+    for (int i = 0; i < n; i++)
         if (strcmp(frt_model_node_op(m, i), "Placeholder") == 0) in_name = frt_model_node_name(m, i);
-        for (int j = 0; j < frt_model_node_num_inputs(m, i); j++) {
-            int k = frt_model_find_node(m, frt_model_node_input(m, i, j));
-            if (k >= 0) consumed[k] = 1;
-        }
-    }
-    for (int i = 0; i < n && consumed; i++)
-        if (!consumed[i] && frt_model_node_num_outputs(m, i) > 0 &&
-            strcmp(frt_model_node_op(m, i), "Const") != 0)
-            out_name = frt_model_node_name(m, i);
-    free(consumed);
+    int *sinks = calloc((size_t)n + 1, sizeof *sinks);
+    int ns = sinks ? frt_model_sink_nodes(m, sinks) : 0;
+    if (ns > 0) out_name = frt_model_node_name(m, sinks[ns - 1]);
+    free(sinks);
     if (!in_name || !out_name) {
         fprintf(stderr, "flowrt_demo: error: '%s' has no single input/output\n", model_path);
         goto done;

@@ -147,6 +147,10 @@ FRT_MUST_USE frt_status *frt_model_node_dtype_attr(const frt_model *m, int i, co
                                                    frt_dtype *out);
 FRT_MUST_USE frt_status *frt_model_node_shape_attr(const frt_model *m, int i, const char *attr,
                                                    int *ndim, int64_t *dims);
+/* The graph's likely outputs: nodes with outputs that no node consumes (data or control),
+ * other than Const and Placeholder. out must hold num_nodes entries (node indices, in graph
+ * order); returns the count. */
+int frt_model_sink_nodes(const frt_model *m, int *out);
 /* Const node's value (borrowed, valid while m lives); NULL if not a Const. */
 const frt_tensor *frt_model_node_const_value(const frt_model *m, int i);
 /* Whether a CPU kernel exists for this op (any dtype). */

@@ -96,6 +96,10 @@ static void control_deps_order_side_effects(void **state) {
     add(g, "a", "TestRecord", NULL);
     add(g, "d", "TestRecord", (const char *[]){"c", "^a", NULL});
     frt_model *m = finish(g);
+    /* a, b, c all feed something (b and a only through control edges): d is the one sink */
+    int sinks[4];
+    assert_int_equal(frt_model_sink_nodes(m, sinks), 1);
+    assert_string_equal(frt_model_node_name(m, sinks[0]), "d");
     frt_session *s = session(m, 4);
     for (int rep = 0; rep < 50; rep++) {
         log_buf[0] = 0;

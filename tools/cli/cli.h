@@ -22,8 +22,5 @@ int cli_failf(const char *fmt, ...) FRT_PRINTF(1, 2);
  * dtype dt. */
 frt_status *cli_parse_literal(const char *text, frt_dtype dt, frt_tensor **out);
 
-/* Nodes with outputs that no other node consumes (the graph's likely outputs). out must hold
- * num_nodes entries; returns the count. */
-int cli_sink_nodes(const frt_model *m, int *out);
 /* Writes "[2,3]"-style shape of t into buf. */
 const char *cli_shape_str(const frt_tensor *t, char *buf, size_t n);

@@ -1,31 +1,11 @@
-/* tools/cli/graph_util.c: graph questions the CLI asks through the public API: find a node
- * by tensor name, the graph's sink nodes, shape printing. */
+/* tools/cli/graph_util.c: model helpers the CLI shares through the public API: choosing the
+ * loader for a path, shape printing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
-
-int cli_sink_nodes(const frt_model *m, int *out) {
-    int n = frt_model_num_nodes(m), count = 0;
-    char *consumed = calloc((size_t)n + 1, 1);
-    if (!consumed) return 0;
-    for (int i = 0; i < n; i++) {
-        for (int j = 0; j < frt_model_node_num_inputs(m, i); j++) {
-            int k = frt_model_find_node(m, frt_model_node_input(m, i, j));
-            if (k >= 0) consumed[k] = 1;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        if (consumed[i] || frt_model_node_num_outputs(m, i) == 0) continue;
-        const char *op = frt_model_node_op(m, i);
-        if (strcmp(op, "Const") == 0 || strcmp(op, "Placeholder") == 0) continue;
-        out[count++] = i;
-    }
-    free(consumed);
-    return count;
-}
 
 const char *cli_shape_str(const frt_tensor *t, char *buf, size_t n) {
     size_t k = (size_t)snprintf(buf, n, "[");

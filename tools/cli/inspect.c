@@ -219,7 +219,7 @@ int cli_inspect(int argc, char **argv) {
         frt_model_free(m);
         return cli_failf("out of memory");
     }
-    int ns = cli_sink_nodes(m, sinks);
+    int ns = frt_model_sink_nodes(m, sinks);
     printf("likely outputs:\n");
     for (int i = 0; i < ns; i++)
         printf("  %s (%s)\n", frt_model_node_name(m, sinks[i]), frt_model_node_op(m, sinks[i]));

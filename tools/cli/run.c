@@ -182,7 +182,7 @@ int cli_run(int argc, char **argv) {
     }
     if (nout == 0) {
         int *sinks = calloc((size_t)frt_model_num_nodes(m) + 1, sizeof *sinks);
-        int ns = sinks ? cli_sink_nodes(m, sinks) : 0;
+        int ns = sinks ? frt_model_sink_nodes(m, sinks) : 0;
         for (int i = 0; i < ns && nout < MAX_IO; i++) out_names[nout++] = frt_model_node_name(m, sinks[i]);
         free(sinks);
         if (nout == 0) {
