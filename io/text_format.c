@@ -94,21 +94,25 @@ static bool accept(parser *p, int c) {
 static bool is_ident_start(int c) { return isalpha(c) || c == '_'; }
 static bool is_ident_char(int c) { return isalnum(c) || c == '_'; }
 
-/* Reads an identifier into buf (truncated to n-1 chars); returns its length, 0 if none. */
+/* Token readers stop at the buffer's bound: a token that does not fit returns n (callers
+ * report it as too long, naming the line) and is not consumed further, so no token is ever
+ * read or written past buf, however long the input's token is. */
+
+/* Reads an identifier into buf; returns its length, 0 if none, n if it does not fit. */
 static size_t read_ident(parser *p, char *buf, size_t n) {
     size_t k = 0;
     if (!is_ident_start(peek(p))) return 0;
     while (is_ident_char(peek(p))) {
-        if (k + 1 < n) buf[k] = (char)peek(p);
-        k++;
+        if (k + 1 >= n) return buf[n - 1] = 0, n;
+        buf[k++] = (char)peek(p);
         advance(p);
     }
-    buf[k + 1 < n ? k : n - 1] = 0;
+    buf[k] = 0;
     return k;
 }
 
 /* A number token: digits, letters (hex digits, x, exponent, f suffix), '.', and a sign right
- * after an exponent 'e' of a decimal number. */
+ * after an exponent 'e' of a decimal number. Returns its length, or n if it does not fit. */
 static size_t read_number(parser *p, char *buf, size_t n) {
     size_t k = 0;
     bool hex = false;
@@ -118,12 +122,12 @@ static size_t read_number(parser *p, char *buf, size_t n) {
         if ((c == '+' || c == '-') && k > 0 && !hex && (buf[k - 1] == 'e' || buf[k - 1] == 'E'))
             ok = true;
         if (!ok) break;
-        if (k + 1 < n) buf[k] = (char)c;
-        k++;
+        if (k + 1 >= n) return buf[n - 1] = 0, n;
+        buf[k++] = (char)c;
         if (k == 2 && buf[0] == '0' && (c == 'x' || c == 'X')) hex = true;
         advance(p);
     }
-    buf[k + 1 < n ? k : n - 1] = 0;
+    buf[k] = 0;
     return k;
 }
 
@@ -460,8 +464,9 @@ static frt_status *parse_scalar(parser *p, const ProtobufCFieldDescriptor *f, vo
         return err_at(p, start, FRT_INVALID_ARGUMENT, "expected a value for field '%s'",
                       f->name);
     if (tn >= sizeof tok)
-        return err_at(p, start, FRT_INVALID_ARGUMENT, "value of field '%s' is too long",
-                      f->name);
+        return err_at(p, start, FRT_INVALID_ARGUMENT,
+                      "value of field '%s' is longer than %zu characters", f->name,
+                      sizeof tok - 1);
 
     switch (f->type) {
     case PROTOBUF_C_TYPE_FLOAT:
@@ -683,8 +688,13 @@ static frt_status *parse_body(parser *p, ProtobufCMessage *m, int close) {
                         d->name, c);
             break;
         }
-        const ProtobufCFieldDescriptor *f =
-            nl < sizeof name ? protobuf_c_message_descriptor_get_field_by_name(d, name) : NULL;
+        if (nl >= sizeof name) {
+            st = err_at(p, name_pos, FRT_INVALID_ARGUMENT,
+                        "field name in %s is longer than %zu characters", d->name,
+                        sizeof name - 1);
+            break;
+        }
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
         if (!f) {
             st = err_at(p, name_pos, FRT_INVALID_ARGUMENT, "unknown field '%s' in %s", name,
                         d->name);

@@ -421,6 +421,60 @@ static void expanded_any(void **state) {
                     FRT_INVALID_ARGUMENT, "'m.pbtxt':1:12: unterminated '[' in Any type URL");
 }
 
+/* "versions {\n producer: <head><len chars of fill><tail> }" in a malloc'd buffer. */
+static char *long_token_text(const char *head, char fill, size_t len, const char *tail) {
+    const char *pre = "versions {\n producer: ";
+    size_t np = strlen(pre), nh = strlen(head), nt = strlen(tail);
+    char *t = malloc(np + nh + len + nt + 3);
+    assert_non_null(t);
+    memcpy(t, pre, np);
+    memcpy(t + np, head, nh);
+    memset(t + np + nh, fill, len);
+    memcpy(t + np + nh + len, tail, nt);
+    strcpy(t + np + nh + len + nt, " }");
+    return t;
+}
+
+/* Issue 6, defect 1: a number token longer than the token buffer and followed by a sign made
+ * read_number read buf[k - 1] past the buffer (out of bounds on the stack; a 1 MB token
+ * crashed the release build). Every token is bounded, a long one is an error naming line 2,
+ * and one that just fits still parses. */
+static void overlong_tokens(void **state) {
+    (void)state;
+    static const struct {
+        const char *head, *tail;
+        char fill;
+    } shapes[] = {{"1", "+", 'a'}, {"1", "-", 'a'}, {"1", "e+", '0'}, {"1", "", '0'},
+                  {"0x", "+", 'f'}, {"", "", 'z'}};
+    const size_t lens[] = {128, 200, 1 << 20};
+    for (size_t i = 0; i < FRT_COUNTOF(shapes); i++) {
+        for (size_t j = 0; j < FRT_COUNTOF(lens); j++) {
+            char *t = long_token_text(shapes[i].head, shapes[i].fill, lens[j], shapes[i].tail);
+            parse_err(t, &tensorflow__graph_def__descriptor, FRT_INVALID_ARGUMENT, "'t.pbtxt':2:");
+            parse_err(t, &tensorflow__graph_def__descriptor, FRT_INVALID_ARGUMENT,
+                      "value of field 'producer' is longer than 127 characters");
+            free(t);
+        }
+    }
+    /* A field name longer than its buffer is an error of its own, not a truncated lookup. */
+    char name[400];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = 0;
+    char txt[512];
+    snprintf(txt, sizeof txt, "versions {\n %s: 1 }", name);
+    parse_err(txt, &tensorflow__graph_def__descriptor, FRT_INVALID_ARGUMENT,
+              "field name in tensorflow.VersionDef is longer than 255 characters");
+    /* 126 digits fit the 127-character bound; an integer that long overflows, and says so. */
+    char *t = long_token_text("", '1', 126, "");
+    parse_err(t, &tensorflow__graph_def__descriptor, FRT_INVALID_ARGUMENT, "invalid integer");
+    free(t);
+    t = long_token_text("", '0', 126, "");
+    Tensorflow__GraphDef *g = (Tensorflow__GraphDef *)parse_ok(t, &tensorflow__graph_def__descriptor);
+    assert_int_equal(g->versions->producer, 0);
+    FREE(g);
+    free(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(syntax_superset),
@@ -433,6 +487,7 @@ int main(void) {
         cmocka_unit_test(other_messages),
         cmocka_unit_test(text_matches_binary),
         cmocka_unit_test(expanded_any),
+        cmocka_unit_test(overlong_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
