@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all setup build demo test test-asan bench clean
+.PHONY: all setup build demo test test-asan test-tsan bench clean
 
 all: build
 
@@ -26,8 +26,15 @@ test-asan: setup
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
+# The tests that run sessions from several threads, and the cold start, under ThreadSanitizer
+# (ctest label tsan); any report fails the run. CI runs this after test-asan.
+test-tsan: setup
+	@cmake -S . -B build-tsan -DFRT_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target tsan_tests
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -L tsan --output-on-failure -j $(JOBS)
+
 bench: build
 	./$(BUILD)/bench_matmul
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan

@@ -2,7 +2,7 @@
  * attrs with their defaults, traits, and each op's static shape function.
  * The definitions are written compactly in graph/op_registry.c (in the spirit of TF's
  * REGISTER_OP) and parsed once, on first use, into the structures below.
- * Thread-safety: the registry is immutable after its one-time initialisation (call_once),
+ * Thread-safety: the registry is immutable after its one-time initialisation (pthread_once),
  * so every function here is thread-safe. */
 #pragma once
 #include <stdbool.h>

@@ -2,16 +2,17 @@
  * Owns: a slicing-by-8 table fallback and an SSE4.2 path (three interleaved streams for
  * long inputs, since the crc32 instruction has a latency of 3 cycles but a throughput of 1).
  * Does not own: masking policy (crc32c.h), file formats.
- * Thread-safety: the tables are built once under call_once and read-only afterwards. */
+ * Thread-safety: the tables are built once under pthread_once (which ThreadSanitizer
+ * understands, unlike C11 call_once: see runtime/init.c) and read-only afterwards. */
 #include "io/crc32c.h"
 
+#include <pthread.h>
 #include <string.h>
-#include <threads.h>
 
 #define POLY 0x82f63b78u
 
 static uint32_t table[8][256];
-static once_flag table_once = ONCE_FLAG_INIT;
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 static void build_tables(void) {
     for (uint32_t i = 0; i < 256; i++) {
@@ -30,7 +31,7 @@ static inline uint64_t load64(const uint8_t *p) {
 }
 
 uint32_t frt_crc32c_extend_sw(uint32_t crc, const void *data, size_t n) {
-    call_once(&table_once, build_tables);
+    pthread_once(&table_once, build_tables);
     const uint8_t *p = data;
     uint32_t c = ~crc;
     while (n && ((uintptr_t)p & 7)) {
@@ -81,7 +82,7 @@ static uint32_t xpow(uint64_t k) {
 #define BLOCK 4096 /* bytes per stream per round of the 3-way loop */
 
 static uint32_t shift_block;    /* multiplier moving a raw CRC state past BLOCK bytes */
-static once_flag shift_once = ONCE_FLAG_INIT;
+static pthread_once_t shift_once = PTHREAD_ONCE_INIT;
 static void build_shift(void) { shift_block = xpow((uint64_t)BLOCK * 8); }
 
 __attribute__((target("sse4.2"))) uint32_t frt_crc32c_extend_hw(uint32_t crc, const void *data,
@@ -93,7 +94,7 @@ __attribute__((target("sse4.2"))) uint32_t frt_crc32c_extend_hw(uint32_t crc, co
         n--;
     }
     if (n >= 3 * BLOCK) {
-        call_once(&shift_once, build_shift);
+        pthread_once(&shift_once, build_shift);
         while (n >= 3 * BLOCK) {
             /* Streams b and c start from state 0; the linear CRC state update lets us fold
              * them in afterwards: state(A||B) = shift(state(A)) ^ state_from_0(B). */

@@ -1,6 +1,6 @@
 /* runtime/kernel.c: kernel registry, compute-context helpers and the single-kernel runner.
  * Owns: the (op, device, dtype) table. Does not own: scheduling (executor.c).
- * Thread-safety: registry written only inside frt_init's call_once. */
+ * Thread-safety: registry written only inside frt_init's pthread_once. */
 #include "runtime/kernel.h"
 
 #include <stdlib.h>
