@@ -16,6 +16,7 @@
 
 #include "graph/function.h"
 #include "io/function_lib.h"
+#include "io/proto_depth.h"
 #include "io/tensor_proto.h"
 #include "io/text_format.h"
 
@@ -92,6 +93,7 @@ frt_status *frt_graphdef_load_buffer(const void *data, size_t len, bool text,
         FRT_TRY(frt_text_format_parse(data, len, &tensorflow__graph_def__descriptor, name, &m));
         gd = (Tensorflow__GraphDef *)m;
     } else {
+        FRT_TRY(frt_proto_check_depth(&tensorflow__graph_def__descriptor, data, len, name));
         gd = tensorflow__graph_def__unpack(NULL, len, data);
         if (!gd)
             return frt_status_new(FRT_DATA_LOSS,

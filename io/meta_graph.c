@@ -17,6 +17,7 @@
 
 #include "graph/function.h"
 #include "io/graphdef.h"
+#include "io/proto_depth.h"
 #include "io/text_format.h"
 
 #define INIT_OP_SIGNATURE "__saved_model_init_op"
@@ -348,6 +349,8 @@ static frt_status *add_assets(frt_metagraph *mg, const Tensorflow__MetaGraphDef 
             return frt_status_new(FRT_INVALID_ARGUMENT,
                                   "collection '%s' entry %zu has type '%s', expected %s",
                                   ASSETS_KEY, i, url, ASSET_TYPE_URL_SUFFIX);
+        FRT_TRY(frt_proto_check_depth(&tensorflow__asset_file_def__descriptor, any->value.data,
+                                      any->value.len, "collection '" ASSETS_KEY "'"));
         Tensorflow__AssetFileDef *a =
             tensorflow__asset_file_def__unpack(NULL, any->value.len, any->value.data);
         if (!a)
@@ -435,7 +438,8 @@ frt_status *frt_meta_graph_load_file(const char *meta_path, frt_metagraph **out)
         st = frt_text_format_parse((const char *)data, len, &tensorflow__meta_graph_def__descriptor,
                                    meta_path, &m);
         mgd = (Tensorflow__MetaGraphDef *)m;
-    } else {
+    } else if (!(st = frt_proto_check_depth(&tensorflow__meta_graph_def__descriptor, data, len,
+                                            meta_path))) {
         mgd = tensorflow__meta_graph_def__unpack(NULL, len, data);
         if (!mgd)
             st = frt_status_new(FRT_DATA_LOSS,

@@ -11,6 +11,7 @@
 
 #include "io/bundle.h"
 #include "io/proto/trackable_object_graph.pb-c.h"
+#include "io/proto_depth.h"
 
 typedef Tensorflow__SavedObjectGraph__ConcreteFunctionsEntry cf_entry;
 typedef Tensorflow__TrackableObjectGraph__TrackableObject tr_object;
@@ -189,8 +190,12 @@ static frt_status *read_trackable(const char *prefix, Tensorflow__TrackableObjec
                             prefix, frt_dtype_name(t->dtype), FRT_SHAPE_STR(t));
     } else {
         const frt_string *s = frt_tensor_strings(t);
-        *out = tensorflow__trackable_object_graph__unpack(NULL, s->len, (const uint8_t *)s->ptr);
-        if (!*out)
+        st = frt_proto_check_depth(&tensorflow__trackable_object_graph__descriptor,
+                                   (const uint8_t *)s->ptr, s->len, prefix);
+        if (!st)
+            *out = tensorflow__trackable_object_graph__unpack(NULL, s->len,
+                                                              (const uint8_t *)s->ptr);
+        if (!st && !*out)
             st = frt_status_new(FRT_DATA_LOSS,
                                 "checkpoint '%s': " FRT_OBJECT_GRAPH_CHECKPOINT_KEY " is not a "
                                 "valid serialized TrackableObjectGraph",

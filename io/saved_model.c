@@ -15,6 +15,7 @@
 #include "io/meta_graph.h"
 #include "io/object_graph.h"
 #include "io/proto/saved_model.pb-c.h"
+#include "io/proto_depth.h"
 #include "io/text_format.h"
 
 static char *path_join(const char *dir, const char *name) {
@@ -90,7 +91,8 @@ static frt_status *read_saved_model(const char *dir, Tensorflow__SavedModel **ou
         st = frt_text_format_parse((const char *)data, len, &tensorflow__saved_model__descriptor,
                                    path, &m);
         sm = (Tensorflow__SavedModel *)m;
-    } else {
+    } else if (!(st = frt_proto_check_depth(&tensorflow__saved_model__descriptor, data, len,
+                                            path))) {
         sm = tensorflow__saved_model__unpack(NULL, len, data);
         if (!sm)
             st = frt_status_new(FRT_DATA_LOSS,

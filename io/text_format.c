@@ -19,8 +19,10 @@
 #include "io/proto/meta_graph.pb-c.h"
 #include "io/proto/saver.pb-c.h"
 #include "io/proto/wrappers.pb-c.h"
+#include "io/proto_depth.h"
 
-#define MAX_DEPTH 200 /* nesting limit, so hostile input cannot exhaust the stack */
+/* Nesting limit, so hostile input cannot exhaust the stack: the binary loaders' limit. */
+#define MAX_DEPTH FRT_PROTO_MAX_DEPTH
 
 typedef struct parser {
     const char *s;
@@ -137,7 +139,7 @@ static bool buf_put(bytes_buf *b, const void *d, size_t n) {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 32;
         while (cap < b->len + n + 1) cap *= 2;
-        char *q = realloc(b->p, cap);
+        char *q = frt_realloc(b->p, cap);
         if (!q) return false;
         b->p = q;
         b->cap = cap;
@@ -372,7 +374,7 @@ static void *append_slot(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
     size_t es = elem_size(f), n = *count;
     if (n == 0 || (n & (n - 1)) == 0) {
         size_t cap = n ? n * 2 : 1;
-        void *q = realloc(*arr, cap * es);
+        void *q = frt_realloc(*arr, cap * es);
         if (!q) return NULL;
         *arr = q;
     }
@@ -383,7 +385,7 @@ static void *append_slot(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 }
 
 static ProtobufCMessage *new_message(const ProtobufCMessageDescriptor *d) {
-    ProtobufCMessage *m = malloc(d->sizeof_message);
+    ProtobufCMessage *m = frt_malloc(d->sizeof_message);
     if (m) protobuf_c_message_init(d, m);
     return m;
 }
@@ -421,7 +423,9 @@ static frt_status *singular_slot(parser *p, size_t name_pos, ProtobufCMessage *m
 }
 
 /* Parses one scalar value of field f into slot (already zeroed or default). */
-static frt_status *parse_scalar(parser *p, const ProtobufCFieldDescriptor *f, void *slot) {
+static __attribute__((noinline)) frt_status *parse_scalar(parser *p,
+                                                          const ProtobufCFieldDescriptor *f,
+                                                          void *slot) {
     skip_ws(p);
     size_t start = p->pos;
     if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_BYTES) {
@@ -622,6 +626,9 @@ static frt_status *parse_expanded_any(parser *p, ProtobufCMessage *m) {
     if (open != '{' && open != '<')
         return err_at(p, p->pos, FRT_INVALID_ARGUMENT, "expected '{' after Any type '%s'", url);
     advance(p);
+    if (p->depth >= MAX_DEPTH)
+        return err_at(p, p->pos, FRT_INVALID_ARGUMENT, "messages nested more than %d deep",
+                      MAX_DEPTH);
     ProtobufCMessage *payload = new_message(d);
     if (!payload) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     p->depth++;
@@ -629,8 +636,8 @@ static frt_status *parse_expanded_any(parser *p, ProtobufCMessage *m) {
     p->depth--;
     if (!st) {
         size_t len = protobuf_c_message_get_packed_size(payload);
-        uint8_t *bytes = malloc(len ? len : 1);
-        char *u = strdup(url);
+        uint8_t *bytes = frt_malloc(len ? len : 1);
+        char *u = frt_strdup(url);
         if (!bytes || !u) {
             free(bytes);
             free(u);
@@ -648,10 +655,38 @@ static frt_status *parse_expanded_any(parser *p, ProtobufCMessage *m) {
     return st;
 }
 
+/* The field named next in a message of type d, or NULL with *st set. Not inlined, like
+ * parse_scalar: parse_body and parse_value recurse once per nested message, and keeping the
+ * token buffers out of their frames keeps a 100-deep message within a small thread stack. */
+static __attribute__((noinline)) const ProtobufCFieldDescriptor *
+read_field_name(parser *p, const ProtobufCMessageDescriptor *d, size_t name_pos,
+                frt_status **st) {
+    int c = peek(p);
+    char name[256];
+    size_t nl = read_ident(p, name, sizeof name);
+    if (nl == 0) {
+        *st = err_at(p, name_pos, FRT_INVALID_ARGUMENT,
+                     isprint(c) ? "expected a field name in %s, found '%c'"
+                                : "expected a field name in %s, found byte 0x%02x",
+                     d->name, c);
+        return NULL;
+    }
+    if (nl >= sizeof name) {
+        *st = err_at(p, name_pos, FRT_INVALID_ARGUMENT,
+                     "field name in %s is longer than %zu characters", d->name, sizeof name - 1);
+        return NULL;
+    }
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    if (!f)
+        *st = err_at(p, name_pos, FRT_INVALID_ARGUMENT, "unknown field '%s' in %s", name,
+                     d->name);
+    return f;
+}
+
 /* Fields until `close` ('}' or '>'), or end of input when close is 0. */
 static frt_status *parse_body(parser *p, ProtobufCMessage *m, int close) {
     const ProtobufCMessageDescriptor *d = m->descriptor;
-    bool *seen = calloc(d->n_fields ? d->n_fields : 1, sizeof *seen);
+    bool *seen = frt_calloc(d->n_fields ? d->n_fields : 1, sizeof *seen);
     if (!seen) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     frt_status *st = NULL;
     for (;;) {
@@ -679,27 +714,8 @@ static frt_status *parse_body(parser *p, ProtobufCMessage *m, int close) {
                         "extension syntax '[...]' is not supported in %s", d->name);
             break;
         }
-        char name[256];
-        size_t nl = read_ident(p, name, sizeof name);
-        if (nl == 0) {
-            st = err_at(p, name_pos, FRT_INVALID_ARGUMENT,
-                        isprint(c) ? "expected a field name in %s, found '%c'"
-                                   : "expected a field name in %s, found byte 0x%02x",
-                        d->name, c);
-            break;
-        }
-        if (nl >= sizeof name) {
-            st = err_at(p, name_pos, FRT_INVALID_ARGUMENT,
-                        "field name in %s is longer than %zu characters", d->name,
-                        sizeof name - 1);
-            break;
-        }
-        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
-        if (!f) {
-            st = err_at(p, name_pos, FRT_INVALID_ARGUMENT, "unknown field '%s' in %s", name,
-                        d->name);
-            break;
-        }
+        const ProtobufCFieldDescriptor *f = read_field_name(p, d, name_pos, &st);
+        if (!f) break;
         bool colon = accept(p, ':');
         bool is_msg = f->type == PROTOBUF_C_TYPE_MESSAGE;
         if (!colon && !is_msg) {
