@@ -66,7 +66,7 @@ static void *cpu_alloc_fn(frt_allocator *a, size_t bytes) {
         }
         pthread_mutex_unlock(&c->mu);
     }
-    if (!p) p = aligned_alloc(FRT_CPU_ALIGN, block);
+    if (!p) p = frt_aligned_alloc(FRT_CPU_ALIGN, block);
     if (!p) {
         atomic_fetch_sub(&c->in_use, bytes);
         return NULL;
@@ -121,9 +121,9 @@ static void cpu_destroy_fn(frt_allocator *a) {
 }
 
 frt_allocator *frt_cpu_allocator_new(const char *name, size_t limit) {
-    cpu_alloc *c = calloc(1, sizeof *c);
+    cpu_alloc *c = frt_calloc(1, sizeof *c);
     if (!c) return NULL;
-    c->name = strdup(name ? name : "cpu");
+    c->name = frt_strdup(name ? name : "cpu");
     c->base.name = c->name ? c->name : "cpu";
     c->base.alloc = cpu_alloc_fn;
     c->base.free = cpu_free_fn;

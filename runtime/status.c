@@ -1,7 +1,11 @@
-/* runtime/status.c: frt_status, the one error type (code + message), and OOM-checked malloc.
- * Owns: message formatting, the static out-of-memory status. Thread-safety: none needed. */
+/* runtime/status.c: frt_status, the one error type (code + message), and the checked heap
+ * allocation every flowrt module uses (frt_malloc & co.), with its fault-injection hook.
+ * Owns: message formatting, the static out-of-memory status, the injection counter.
+ * Thread-safety: statuses need none; the injection state is atomic. */
 #include "runtime/status.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +24,13 @@ static char *vformat(const char *fmt, va_list ap) {
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     if (n < 0) return NULL;
-    char *s = malloc((size_t)n + 1);
+    char *s = frt_malloc((size_t)n + 1);
     if (s) vsnprintf(s, (size_t)n + 1, fmt, ap);
     return s;
 }
 
 frt_status *frt_status_newv(frt_code code, const char *fmt, va_list ap) {
-    frt_status *st = malloc(sizeof *st);
+    frt_status *st = frt_malloc(sizeof *st);
     if (!st) return &oom_status;
     st->code = code == FRT_OK ? FRT_UNKNOWN : code;
     st->msg = vformat(fmt, ap);
@@ -53,7 +57,7 @@ frt_status *frt_status_annotate(frt_status *st, const char *fmt, ...) {
     va_end(ap);
     if (!extra) return st;
     size_t a = strlen(st->msg), b = strlen(extra);
-    char *m = realloc(st->msg, a + b + 1);
+    char *m = frt_realloc(st->msg, a + b + 1);
     if (m) {
         memcpy(m + a, extra, b + 1);
         st->msg = m;
@@ -94,29 +98,76 @@ _Noreturn void frt_assert_fail(const char *file, int line, const char *expr) {
     abort();
 }
 
-/* Internal allocations that we cannot sensibly recover from mid-structure-building are
- * still checked: callers that can return a status use plain malloc and test for NULL.
- * These helpers are for small bookkeeping (names, arrays) where OOM means the process is
- * lost anyway; they abort with a clear message rather than crash on NULL. */
-void *frt_xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) frt_assert_fail(__FILE__, __LINE__, "out of memory");
-    return p;
+/* ---- checked allocation and fault injection ---- */
+
+static atomic_long fail_countdown; /* 0: off; else allocations until the failing one */
+static atomic_bool fail_sticky;
+static atomic_long fail_hits;
+
+static bool injected_failure(void) {
+    long left = atomic_fetch_sub_explicit(&fail_countdown, 1, memory_order_relaxed);
+    bool sticky = atomic_load_explicit(&fail_sticky, memory_order_relaxed);
+    if (left > 1) return false;
+    if (left < 1 && !sticky) { /* another thread took the failure: stay off */
+        atomic_store_explicit(&fail_countdown, 0, memory_order_relaxed);
+        return false;
+    }
+    if (sticky) atomic_store_explicit(&fail_countdown, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&fail_hits, 1, memory_order_relaxed);
+    return true;
 }
-void *frt_xcalloc(size_t n, size_t sz) {
-    void *p = calloc(n ? n : 1, sz ? sz : 1);
-    if (!p) frt_assert_fail(__FILE__, __LINE__, "out of memory");
-    return p;
+
+static inline bool alloc_fails(void) {
+    return atomic_load_explicit(&fail_countdown, memory_order_relaxed) != 0 &&
+           injected_failure();
 }
-void *frt_xrealloc(void *p, size_t n) {
-    void *q = realloc(p, n ? n : 1);
-    if (!q) frt_assert_fail(__FILE__, __LINE__, "out of memory");
-    return q;
+
+void frt_testing_fail_alloc_after(long n) {
+    atomic_store(&fail_hits, 0);
+    atomic_store(&fail_countdown, n > 0 ? n : 0);
 }
-char *frt_xstrndup(const char *s, size_t n) {
-    char *d = frt_xmalloc(n + 1);
+void frt_testing_fail_alloc_sticky(bool on) { atomic_store(&fail_sticky, on); }
+long frt_testing_alloc_failures(void) { return atomic_load(&fail_hits); }
+
+void *frt_malloc(size_t n) { return alloc_fails() ? NULL : malloc(n ? n : 1); }
+void *frt_calloc(size_t n, size_t sz) {
+    if (sz && n > SIZE_MAX / sz) return NULL; /* before ASan, which aborts on it */
+    return alloc_fails() ? NULL : calloc(n ? n : 1, sz ? sz : 1);
+}
+void *frt_realloc(void *p, size_t n) { return alloc_fails() ? NULL : realloc(p, n ? n : 1); }
+char *frt_strndup(const char *s, size_t n) {
+    char *d = n < SIZE_MAX ? frt_malloc(n + 1) : NULL;
+    if (!d) return NULL;
     memcpy(d, s, n);
     d[n] = 0;
     return d;
 }
+char *frt_strdup(const char *s) { return frt_strndup(s, strlen(s)); }
+void *frt_aligned_alloc(size_t align, size_t n) {
+    if (n > SIZE_MAX - align) return NULL;
+    n = n ? (n + align - 1) / align * align : align;
+    return alloc_fails() ? NULL : aligned_alloc(align, n);
+}
+
+frt_status *frt_status_oom(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *what = vformat(fmt, ap);
+    va_end(ap);
+    if (!what) return &oom_status;
+    frt_status *st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory while %s", what);
+    free(what);
+    return st;
+}
+
+/* For callers that cannot return a status yet: abort with a clear message rather than crash
+ * on NULL. */
+static void *checked(void *p) {
+    if (!p) frt_assert_fail(__FILE__, __LINE__, "out of memory");
+    return p;
+}
+void *frt_xmalloc(size_t n) { return checked(frt_malloc(n)); }
+void *frt_xcalloc(size_t n, size_t sz) { return checked(frt_calloc(n, sz)); }
+void *frt_xrealloc(void *p, size_t n) { return checked(frt_realloc(p, n)); }
+char *frt_xstrndup(const char *s, size_t n) { return checked(frt_strndup(s, n)); }
 char *frt_xstrdup(const char *s) { return frt_xstrndup(s, strlen(s)); }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "runtime/status.h"
+
 typedef struct task {
     void (*fn)(void *);
     void *arg;
@@ -48,9 +50,9 @@ static void *worker(void *arg) {
 
 frt_threadpool *frt_threadpool_new(int nthreads) {
     if (nthreads <= 0) nthreads = frt_num_cpus();
-    frt_threadpool *p = calloc(1, sizeof *p);
+    frt_threadpool *p = frt_calloc(1, sizeof *p);
     if (!p) return NULL;
-    p->threads = calloc((size_t)nthreads, sizeof *p->threads);
+    p->threads = frt_calloc((size_t)nthreads, sizeof *p->threads);
     if (!p->threads) {
         free(p);
         return NULL;
@@ -84,7 +86,7 @@ void frt_threadpool_free(frt_threadpool *p) {
 int frt_threadpool_size(const frt_threadpool *p) { return p ? p->n : 0; }
 
 int frt_threadpool_schedule(frt_threadpool *p, void (*fn)(void *), void *arg) {
-    task *t = p ? malloc(sizeof *t) : NULL;
+    task *t = p ? frt_malloc(sizeof *t) : NULL;
     if (!t) {
         fn(arg);
         return p ? -1 : 0;
@@ -153,7 +155,7 @@ void frt_parallel_for(frt_threadpool *p, int max_threads, int64_t n, int64_t gra
         fn(ctx, 0, n);
         return;
     }
-    pfor *f = malloc(sizeof *f);
+    pfor *f = frt_malloc(sizeof *f);
     if (!f) {
         fn(ctx, 0, n);
         return;
