@@ -8,10 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-frt_graph *frt_graph_new(void) {
-    frt_graph *g = frt_xcalloc(1, sizeof *g);
-    return g;
-}
+frt_graph *frt_graph_new(void) { return frt_calloc(1, sizeof(frt_graph)); }
 
 void frt_graph_free(frt_graph *g) {
     if (!g) return;
@@ -51,34 +48,69 @@ static void hash_insert(frt_graph *g, int idx) {
     }
 }
 
-static void hash_grow(frt_graph *g) {
+static bool hash_grow(frt_graph *g) {
+    int cap = g->hash_cap ? g->hash_cap * 2 : 64;
+    int *hash = frt_calloc((size_t)cap, sizeof *hash);
+    if (!hash) return false;
     free(g->hash);
-    g->hash_cap = g->hash_cap ? g->hash_cap * 2 : 64;
-    g->hash = frt_xcalloc((size_t)g->hash_cap, sizeof *g->hash);
+    g->hash = hash;
+    g->hash_cap = cap;
     for (int i = 0; i < g->n_nodes; i++) hash_insert(g, i);
+    return true;
+}
+
+frt_status *frt_graph_try_add_node(frt_graph *g, const char *name, const char *op,
+                                  const char *device, int *idx) {
+    *idx = -1;
+    name = name ? name : "";
+    if (g->n_nodes == g->cap) {
+        int cap = g->cap ? g->cap * 2 : 64;
+        frt_node *nodes = frt_realloc(g->nodes, (size_t)cap * sizeof *nodes);
+        if (!nodes) return frt_status_oom("adding node '%s' to a graph", name);
+        g->nodes = nodes;
+        g->cap = cap;
+    }
+    /* the hash table keeps at most half its slots full */
+    if ((g->n_nodes + 1) * 2 > g->hash_cap && !hash_grow(g))
+        return frt_status_oom("adding node '%s' to a graph", name);
+    frt_node *n = &g->nodes[g->n_nodes];
+    memset(n, 0, sizeof *n);
+    n->name = frt_strdup(name);
+    n->op = frt_strdup(op ? op : "");
+    n->device = frt_strdup(device ? device : "");
+    if (!n->name || !n->op || !n->device) {
+        free(n->name);
+        free(n->op);
+        free(n->device);
+        return frt_status_oom("adding node '%s' to a graph", name);
+    }
+    n->n_outputs = -1;
+    frt_attrs_init(&n->attrs);
+    *idx = g->n_nodes++;
+    hash_insert(g, *idx);
+    return NULL;
 }
 
 int frt_graph_add_node(frt_graph *g, const char *name, const char *op, const char *device) {
-    if (g->n_nodes == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 64;
-        g->nodes = frt_xrealloc(g->nodes, (size_t)g->cap * sizeof *g->nodes);
-    }
-    int idx = g->n_nodes++;
-    frt_node *n = &g->nodes[idx];
-    memset(n, 0, sizeof *n);
-    n->name = frt_xstrdup(name ? name : "");
-    n->op = frt_xstrdup(op ? op : "");
-    n->device = frt_xstrdup(device ? device : "");
-    n->n_outputs = -1;
-    frt_attrs_init(&n->attrs);
-    if ((g->n_nodes) * 2 > g->hash_cap) hash_grow(g);
-    else hash_insert(g, idx);
+    int idx;
+    frt_status *st = frt_graph_try_add_node(g, name, op, device, &idx);
+    if (st) frt_assert_fail(__FILE__, __LINE__, frt_status_message(st));
     return idx;
 }
 
+frt_status *frt_node_try_add_input(frt_node *n, const char *input) {
+    char **inputs = frt_realloc(n->inputs, (size_t)(n->n_inputs + 1) * sizeof *inputs);
+    if (!inputs) return frt_status_oom("adding input '%s' to node '%s'", input, n->name);
+    n->inputs = inputs;
+    if (!(inputs[n->n_inputs] = frt_strdup(input)))
+        return frt_status_oom("adding input '%s' to node '%s'", input, n->name);
+    n->n_inputs++;
+    return NULL;
+}
+
 void frt_node_add_input(frt_node *n, const char *input) {
-    n->inputs = frt_xrealloc(n->inputs, (size_t)(n->n_inputs + 1) * sizeof *n->inputs);
-    n->inputs[n->n_inputs++] = frt_xstrdup(input);
+    frt_status *st = frt_node_try_add_input(n, input);
+    if (st) frt_assert_fail(__FILE__, __LINE__, frt_status_message(st));
 }
 
 int frt_graph_find_n(const frt_graph *g, const char *name, size_t len) {

@@ -38,14 +38,20 @@ typedef struct frt_graph {
     void (*library_free)(void *library);
 } frt_graph;
 
-frt_graph *frt_graph_new(void);
+frt_graph *frt_graph_new(void);     /* NULL when out of memory */
 void frt_graph_free(frt_graph *g);  /* NULL-safe */
 
-/* Appends a node and returns its index. Duplicate names are kept and reported by
- * frt_graph_finalize (so every problem is listed at once). */
+/* Appends a node, *idx its index. Duplicate names are kept and reported by
+ * frt_graph_finalize (so every problem is listed at once). RESOURCE_EXHAUSTED (nothing
+ * added, *idx = -1) when out of memory. */
+frt_status *frt_graph_try_add_node(frt_graph *g, const char *name, const char *op,
+                                  const char *device, int *idx);
+/* Appends a raw input string; RESOURCE_EXHAUSTED (nothing added) when out of memory. */
+frt_status *frt_node_try_add_input(frt_node *n, const char *input);
+/* The same, aborting when out of memory (graph rewrites not yet converted, tests). */
 int frt_graph_add_node(frt_graph *g, const char *name, const char *op, const char *device);
-static inline frt_node *frt_graph_node(frt_graph *g, int i) { return &g->nodes[i]; }
 void frt_node_add_input(frt_node *n, const char *input);
+static inline frt_node *frt_graph_node(frt_graph *g, int i) { return &g->nodes[i]; }
 /* Index of the node named name[0..len) (first one added), or -1. */
 int frt_graph_find_n(const frt_graph *g, const char *name, size_t len);
 int frt_graph_find(const frt_graph *g, const char *name);

@@ -5,8 +5,8 @@
 #include <string.h>
 
 frt_metagraph *frt_metagraph_new(frt_graph *g) {
-    frt_metagraph *mg = frt_xcalloc(1, sizeof *mg);
-    mg->g = g;
+    frt_metagraph *mg = frt_calloc(1, sizeof *mg);
+    if (mg) mg->g = g;
     return mg;
 }
 

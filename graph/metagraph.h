@@ -56,6 +56,7 @@ typedef struct frt_metagraph {
     int n_var_bindings;
 } frt_metagraph;
 
-frt_metagraph *frt_metagraph_new(frt_graph *g);   /* takes ownership of g */
+frt_metagraph *frt_metagraph_new(frt_graph *g);   /* takes ownership of g; NULL (g not
+                                                     taken) when out of memory */
 void frt_metagraph_free(frt_metagraph *mg);       /* NULL-safe */
 const frt_signature *frt_metagraph_find_signature(const frt_metagraph *mg, const char *name);

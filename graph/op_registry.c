@@ -572,16 +572,23 @@ const frt_op_attr *frt_op_find_attr(const frt_op_def *d, const char *name) {
     return attr_in(d->attrs, d->n_attrs, name);
 }
 
-void frt_op_fill_defaults(const frt_op_def *d, frt_attrs *attrs) {
+frt_status *frt_op_try_fill_defaults(const frt_op_def *d, frt_attrs *attrs) {
     for (int i = 0; i < d->n_attrs; i++) {
         const frt_op_attr *a = &d->attrs[i];
         if (!a->has_default) continue;
         const frt_attr_value *have = frt_attrs_find(attrs, a->name);
         if (have && have->kind != FRT_ATTR_NONE) continue;
         frt_attr_value v;
-        frt_attr_value_copy(&v, &a->def);
-        frt_attrs_set(attrs, a->name, &v);
+        frt_status *st = frt_attr_value_try_copy(&v, &a->def);
+        if (!st && (st = frt_attrs_try_set(attrs, a->name, &v))) frt_attr_value_deinit(&v);
+        if (st) return frt_status_annotate(st, " (default of attr '%s')", a->name);
     }
+    return NULL;
+}
+
+void frt_op_fill_defaults(const frt_op_def *d, frt_attrs *attrs) {
+    frt_status *st = frt_op_try_fill_defaults(d, attrs);
+    if (st) frt_assert_fail(__FILE__, __LINE__, frt_status_message(st));
 }
 
 frt_status *frt_op_arg_count(const frt_op_def *d, const frt_attrs *attrs,

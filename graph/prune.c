@@ -42,7 +42,8 @@ frt_status *frt_graph_prune(const frt_graph *g, const frt_edge *feeds, int n_fee
                                   targets[i], n);
 
     /* Each node enters the stack at most once (keep marks it on push). */
-    int *stack = frt_xmalloc((size_t)n * sizeof *stack + 1);
+    int *stack = frt_malloc((size_t)n * sizeof *stack + 1);
+    if (!stack) return frt_status_oom("pruning a graph of %d nodes", n);
     int top = 0;
 #define PUSH(v)                                                                            \
     do {                                                                                   \

@@ -1264,10 +1264,16 @@ typedef struct errbuf {
     size_t len;
     int n;
 } errbuf;
+    bool oom;  /* out of memory: reported instead of the errors */
 
 static void add_error(errbuf *eb, const frt_node *nd, const char *msg) {
     size_t l = strlen(msg) + strlen(nd->name) + strlen(nd->op) + 32;
-    eb->buf = frt_xrealloc(eb->buf, eb->len + l);
+    char *buf = frt_realloc(eb->buf, eb->len + l);
+    if (!buf) {
+        eb->oom = true;
+        return;
+    }
+    eb->buf = buf;
     eb->len += (size_t)snprintf(eb->buf + eb->len, l, "%snode '%s' (%s): %s", eb->n ? "\n" : "",
                                 nd->name, nd->op, msg);
     eb->n++;
@@ -1291,16 +1297,24 @@ frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const f
                                   "fed shape %d has rank %d; ranks go from 0 to %d (-1: unknown)",
                                   i, fed_shapes[i].ndim, FRT_MAX_DIMS);
     int n = g->n_nodes;
-    int *order = frt_xmalloc((size_t)n * sizeof *order + 1);
+    int *order = frt_malloc((size_t)n * sizeof *order + 1);
+    if (!order) return frt_status_oom("inferring shapes over %d nodes", n);
     frt_status *st = frt_graph_topo_order(g, order);
     if (st) {
         free(order);
         return st;
     }
-    frt_shape_map *m = frt_xcalloc(1, sizeof *m);
-    m->n_nodes = n;
-    m->first = frt_xmalloc((size_t)n * sizeof *m->first + 1);
-    m->count = frt_xcalloc((size_t)n + 1, sizeof *m->count);
+    frt_shape_map *m = frt_calloc(1, sizeof *m);
+    if (m) {
+        m->n_nodes = n;
+        m->first = frt_malloc((size_t)n * sizeof *m->first + 1);
+        m->count = frt_calloc((size_t)n + 1, sizeof *m->count);
+    }
+    if (!m || !m->first || !m->count) {
+        free(order);
+        frt_shape_map_free(m);
+        return frt_status_oom("inferring shapes over %d nodes", n);
+    }
     int total = 0;
     for (int i = 0; i < n; i++) {
         m->first[i] = -1;
@@ -1309,26 +1323,39 @@ frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const f
         m->count[i] = g->nodes[i].n_outputs;
         total += m->count[i];
     }
-    m->shapes = frt_xmalloc((size_t)total * sizeof *m->shapes + 1);
-    m->types = frt_xmalloc((size_t)total * sizeof *m->types + 1);
-    m->values = frt_xcalloc((size_t)total + 1, sizeof *m->values);
-    m->pv = frt_xmalloc((size_t)total * sizeof *m->pv + 1);
+    m->shapes = frt_malloc((size_t)total * sizeof *m->shapes + 1);
+    m->types = frt_malloc((size_t)total * sizeof *m->types + 1);
+    m->values = frt_calloc((size_t)total + 1, sizeof *m->values);
+    m->pv = frt_malloc((size_t)total * sizeof *m->pv + 1);
+    if (!m->shapes || !m->types || !m->values || !m->pv) {
+        free(order);
+        frt_shape_map_free(m);
+        return frt_status_oom("inferring shapes over %d nodes", n);
+    }
     for (int s = 0; s < total; s++) {
         m->shapes[s] = m->pv[s] = frt_shape_unknown();
         m->types[s] = FRT_DTYPE_INVALID;
     }
 
     errbuf eb = {0};
-    for (int oi = 0; oi < n; oi++) {
+    for (int oi = 0; oi < n && !eb.oom; oi++) {
         int i = order[oi];
         if (m->first[i] < 0) continue;
         const frt_node *nd = &g->nodes[i];
         const frt_op_def *d = frt_op_find(nd->op);
         int base = m->first[i], n_out = m->count[i], n_in = nd->n_data;
-        frt_shape *in = frt_xmalloc((size_t)n_in * sizeof *in + 1);
-        frt_shape *in_pv = frt_xmalloc((size_t)n_in * sizeof *in_pv + 1);
-        frt_dtype *in_types = frt_xmalloc((size_t)n_in * sizeof *in_types + 1);
-        const frt_tensor **in_values = frt_xcalloc((size_t)n_in + 1, sizeof *in_values);
+        frt_shape *in = frt_malloc((size_t)n_in * sizeof *in + 1);
+        frt_shape *in_pv = frt_malloc((size_t)n_in * sizeof *in_pv + 1);
+        frt_dtype *in_types = frt_malloc((size_t)n_in * sizeof *in_types + 1);
+        const frt_tensor **in_values = frt_calloc((size_t)n_in + 1, sizeof *in_values);
+        if (!in || !in_pv || !in_types || !in_values) {
+            free(in);
+            free(in_pv);
+            free(in_types);
+            free(in_values);
+            eb.oom = true;
+            break;
+        }
         for (int k = 0; k < n_in; k++) {
             frt_edge e = nd->data[k];
             int f = find_fed(fed, n_fed, e);
@@ -1351,6 +1378,7 @@ frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const f
                            .out_types = &m->types[base], .out_pv = &m->pv[base]};
         frt_status *fs = d && d->shape_fn ? d->shape_fn(&c) : NULL;
         if (fs) {
+        if (frt_status_code(fs) == FRT_RESOURCE_EXHAUSTED) eb.oom = true;
             add_error(&eb, nd, frt_status_message(fs));
             frt_status_free(fs);
             for (int k = 0; k < n_out; k++)
@@ -1400,6 +1428,11 @@ frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const f
     }
     free(order);
     if (eb.n) {
+    if (eb.oom) {
+        frt_shape_map_free(m);
+        free(eb.buf);
+        return frt_status_oom("inferring shapes over %d nodes", n);
+    }
         frt_shape_map_free(m);
         st = frt_status_new(FRT_INVALID_ARGUMENT, "%s", eb.buf);
         free(eb.buf);

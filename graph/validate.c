@@ -18,6 +18,7 @@ typedef struct problems {
     char *buf;
     size_t len, cap;
     int n;
+    bool oom;  /* out of memory somewhere: finalize reports that instead */
 } problems;
 
 static void add_problem(problems *p, const frt_node *n, const char *fmt, ...) FRT_PRINTF(3, 4);
@@ -31,8 +32,14 @@ static void add_problem(problems *p, const frt_node *n, const char *fmt, ...) {
     va_end(ap);
     size_t l = strlen(line);
     if (p->len + l + 2 > p->cap) {
-        p->cap = (p->len + l + 2) * 2;
-        p->buf = frt_xrealloc(p->buf, p->cap);
+        size_t cap = (p->len + l + 2) * 2;
+        char *buf = frt_realloc(p->buf, cap);
+        if (!buf) {
+            p->oom = true;
+            return;
+        }
+        p->buf = buf;
+        p->cap = cap;
     }
     if (p->len) p->buf[p->len++] = '\n';
     memcpy(p->buf + p->len, line, l + 1);
@@ -46,10 +53,11 @@ static bool is_back_edge_source(const frt_graph *g, int node) {
 
 /* Kahn's algorithm over data and control edges (back edges skipped), in FIFO order seeded
  * by node index so the order is stable. Returns how many nodes were ordered; the others
- * are on a cycle or downstream of one (indeg > 0). */
+ * are on a cycle or downstream of one (indeg > 0). -1 when out of memory. */
 static int kahn(const frt_graph *g, int *order, int *indeg) {
     int n = g->n_nodes;
-    int *off = frt_xcalloc((size_t)n + 1, sizeof *off);
+    int *off = frt_calloc((size_t)n + 1, sizeof *off);
+    if (!off) return -1;
     for (int i = 0; i < n; i++) indeg[i] = 0;
     /* Count consumer edges per producer (CSR adjacency). */
     for (int i = 0; i < n; i++) {
@@ -68,8 +76,14 @@ static int kahn(const frt_graph *g, int *order, int *indeg) {
         }
     }
     for (int i = 0; i < n; i++) off[i + 1] += off[i];
-    int *adj = frt_xmalloc((size_t)off[n] * sizeof *adj + 1);
-    int *fill = frt_xcalloc((size_t)n + 1, sizeof *fill);
+    int *adj = frt_malloc((size_t)off[n] * sizeof *adj + 1);
+    int *fill = frt_calloc((size_t)n + 1, sizeof *fill);
+    if (!adj || !fill) {
+        free(off);
+        free(adj);
+        free(fill);
+        return -1;
+    }
     for (int i = 0; i < n; i++) {
         const frt_node *nd = &g->nodes[i];
         for (int k = 0; k < nd->n_data + nd->n_ctrl; k++) {
@@ -96,10 +110,11 @@ static int kahn(const frt_graph *g, int *order, int *indeg) {
  * predecessor, so walking predecessors from any of them must close a cycle. */
 static void report_cycles(const frt_graph *g, const int *indeg, problems *p) {
     int n = g->n_nodes;
-    int *state = frt_xcalloc((size_t)n, sizeof *state); /* 0 new, 1 on path, 2 done */
-    int *path = frt_xmalloc((size_t)n * sizeof *path);
-    int *pos = frt_xmalloc((size_t)n * sizeof *pos);
-    for (int s = 0; s < n; s++) {
+    int *state = frt_calloc((size_t)n, sizeof *state); /* 0 new, 1 on path, 2 done */
+    int *path = frt_malloc((size_t)n * sizeof *path);
+    int *pos = frt_malloc((size_t)n * sizeof *pos);
+    if (!state || !path || !pos) p->oom = true;
+    for (int s = 0; s < n && !p->oom; s++) {
         if (indeg[s] == 0 || state[s]) continue;
         int len = 0, u = s;
         while (state[u] == 0) {
@@ -135,15 +150,21 @@ static void report_cycles(const frt_graph *g, const int *indeg, problems *p) {
 
 /* The flat output (or input) dtypes of a node from its op definition and attrs, as a new
  * array of *n entries (FRT_DTYPE_INVALID where unknown); NULL when they cannot be told
- * (unknown op, unresolved attrs: reported elsewhere or left to the kernel). */
-static frt_dtype *node_types(const frt_node *nd, bool outputs, int *n) {
+ * (unknown op, unresolved attrs: reported elsewhere or left to the kernel) or when out of
+ * memory (then *oom is set). */
+static frt_dtype *node_types(const frt_node *nd, bool outputs, int *n, bool *oom) {
     const frt_op_def *d = frt_op_find(nd->op);
     int max = outputs ? nd->n_outputs : nd->n_data;
     if (!d || max < 0) return NULL;
-    frt_dtype *t = frt_xmalloc((size_t)max * sizeof *t + 1);
+    frt_dtype *t = frt_malloc((size_t)max * sizeof *t + 1);
+    if (!t) {
+        *oom = true;
+        return NULL;
+    }
     frt_status *st = outputs ? frt_op_output_types(d, &nd->attrs, t, max, n)
                              : frt_op_input_types(d, &nd->attrs, t, max, n);
     if (st || *n != max) {
+        if (frt_status_code(st) == FRT_RESOURCE_EXHAUSTED) *oom = true;
         frt_status_free(st);
         free(t);
         return NULL;
@@ -156,19 +177,23 @@ static frt_dtype *node_types(const frt_node *nd, bool outputs, int *n) {
  * its type attrs say. Edges with an unknown type on either side are left alone. */
 static void check_edge_types(const frt_graph *g, problems *p) {
     int n = g->n_nodes;
-    frt_dtype **out = frt_xcalloc((size_t)n + 1, sizeof *out);
-    int *n_out = frt_xcalloc((size_t)n + 1, sizeof *n_out);
-    bool *done = frt_xcalloc((size_t)n + 1, sizeof *done);
-    for (int i = 0; i < n; i++) {
+    frt_dtype **out = frt_calloc((size_t)n + 1, sizeof *out);
+    int *n_out = frt_calloc((size_t)n + 1, sizeof *n_out);
+    bool *done = frt_calloc((size_t)n + 1, sizeof *done);
+    if (!out || !n_out || !done) {
+        p->oom = true;
+        n = 0;
+    }
+    for (int i = 0; i < n && !p->oom; i++) {
         const frt_node *nd = &g->nodes[i];
         int nt = 0;
-        frt_dtype *want = node_types(nd, false, &nt);
+        frt_dtype *want = node_types(nd, false, &nt, &p->oom);
         for (int k = 0; want && k < nd->n_data; k++) {
             int src = nd->data[k].node, idx = nd->data[k].index;
             if (src < 0 || want[k] == FRT_DTYPE_INVALID) continue;
             if (!done[src]) {
                 done[src] = true;
-                out[src] = node_types(&g->nodes[src], true, &n_out[src]);
+                out[src] = node_types(&g->nodes[src], true, &n_out[src], &p->oom);
             }
             if (!out[src] || idx < 0 || idx >= n_out[src]) continue;
             frt_dtype have = out[src][idx];
@@ -180,7 +205,7 @@ static void check_edge_types(const frt_graph *g, problems *p) {
         }
         free(want);
     }
-    for (int i = 0; i < n; i++) free(out[i]);
+    for (int i = 0; out && i < g->n_nodes; i++) free(out[i]);
     free(out);
     free(n_out);
     free(done);
@@ -237,8 +262,9 @@ frt_status *frt_graph_finalize(frt_graph *g) {
     g->finalized = false;
 
     /* Pass 1: names, op definitions, defaults, output counts. */
-    int *n_in = frt_xmalloc((size_t)n * sizeof *n_in + 1);
-    for (int i = 0; i < n; i++) {
+    int *n_in = frt_malloc((size_t)n * sizeof *n_in + 1);
+    if (!n_in) return frt_status_oom("validating a graph of %d nodes", n);
+    for (int i = 0; i < n && !p.oom; i++) {
         frt_node *nd = &g->nodes[i];
         n_in[i] = -1;
         nd->n_outputs = -1;
@@ -252,9 +278,14 @@ frt_status *frt_graph_finalize(frt_graph *g) {
         }
         const frt_op_def *d = frt_op_find(nd->op);
         if (!d) continue; /* unknown ops are fine until someone needs to run them */
-        frt_op_fill_defaults(d, &nd->attrs);
+        frt_status *st = frt_op_try_fill_defaults(d, &nd->attrs);
+        if (st) {
+            frt_status_free(st);
+            p.oom = true;
+            break;
+        }
         check_attrs(nd, d, &p);
-        frt_status *st = frt_op_arity(d, &nd->attrs, &n_in[i], &nd->n_outputs);
+        st = frt_op_arity(d, &nd->attrs, &n_in[i], &nd->n_outputs);
         if (st) {
             add_problem(&p, nd, "%s", frt_status_message(st));
             frt_status_free(st);
@@ -262,13 +293,17 @@ frt_status *frt_graph_finalize(frt_graph *g) {
     }
 
     /* Pass 2: inputs to edges. */
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && !p.oom; i++) {
         frt_node *nd = &g->nodes[i];
         free(nd->data);
         free(nd->ctrl);
-        nd->data = frt_xmalloc((size_t)nd->n_inputs * sizeof *nd->data + 1);
-        nd->ctrl = frt_xmalloc((size_t)nd->n_inputs * sizeof *nd->ctrl + 1);
+        nd->data = frt_malloc((size_t)nd->n_inputs * sizeof *nd->data + 1);
+        nd->ctrl = frt_malloc((size_t)nd->n_inputs * sizeof *nd->ctrl + 1);
         nd->n_data = nd->n_ctrl = 0;
+        if (!nd->data || !nd->ctrl) {
+            p.oom = true;
+            break;
+        }
         bool misplaced_reported = false;
         for (int k = 0; k < nd->n_inputs; k++) {
             const char *in = nd->inputs[k], *name;
@@ -308,15 +343,21 @@ frt_status *frt_graph_finalize(frt_graph *g) {
     }
     free(n_in);
 
-    check_edge_types(g, &p);
+    if (!p.oom) check_edge_types(g, &p);
 
     /* Pass 3: cycles (only over resolved edges). */
-    int *order = frt_xmalloc((size_t)n * sizeof *order + 1);
-    int *indeg = frt_xmalloc((size_t)n * sizeof *indeg + 1);
-    if (kahn(g, order, indeg) < n) report_cycles(g, indeg, &p);
+    int *order = p.oom ? NULL : frt_malloc((size_t)n * sizeof *order + 1);
+    int *indeg = order ? frt_malloc((size_t)n * sizeof *indeg + 1) : NULL;
+    int got = indeg ? kahn(g, order, indeg) : -1;
+    if (got < 0) p.oom = true;
+    else if (got < n) report_cycles(g, indeg, &p);
     free(order);
     free(indeg);
 
+    if (p.oom) {
+        free(p.buf);
+        return frt_status_oom("validating a graph of %d nodes", n);
+    }
     if (p.n == 0) {
         g->finalized = true;
         return NULL;
@@ -325,8 +366,11 @@ frt_status *frt_graph_finalize(frt_graph *g) {
         char tail[64];
         snprintf(tail, sizeof tail, "\n... and %d more problems", p.n - MAX_LINES);
         size_t l = strlen(tail);
-        p.buf = frt_xrealloc(p.buf, p.len + l + 1);
-        memcpy(p.buf + p.len, tail, l + 1);
+        char *buf = frt_realloc(p.buf, p.len + l + 1);
+        if (buf) {
+            p.buf = buf;
+            memcpy(p.buf + p.len, tail, l + 1);
+        }
     }
     frt_status *st = frt_status_new(FRT_INVALID_ARGUMENT, "%s", p.buf);
     free(p.buf);
@@ -337,9 +381,10 @@ frt_status *frt_graph_topo_order(const frt_graph *g, int *order) {
     if (!g->finalized)
         return frt_status_new(FRT_FAILED_PRECONDITION,
                               "topological order needs a finalized graph");
-    int *indeg = frt_xmalloc((size_t)g->n_nodes * sizeof *indeg + 1);
-    int got = kahn(g, order, indeg);
+    int *indeg = frt_malloc((size_t)g->n_nodes * sizeof *indeg + 1);
+    int got = indeg ? kahn(g, order, indeg) : -1;
     free(indeg);
+    if (got < 0) return frt_status_oom("ordering a graph of %d nodes", g->n_nodes);
     if (got < g->n_nodes)
         return frt_status_new(FRT_INVALID_ARGUMENT, "graph has a cycle (%d nodes unordered)",
                               g->n_nodes - got);

@@ -60,21 +60,35 @@ static int find_key(const frt_attrs *a, const char *key) {
     return -1;
 }
 
-void frt_attrs_set(frt_attrs *a, const char *key, frt_attr_value *v) {
+frt_status *frt_attrs_try_set(frt_attrs *a, const char *key, frt_attr_value *v) {
     int k = find_key(a, key);
     if (k >= 0) {
         frt_attr_value_deinit(&a->vals[k]);
     } else {
         if (a->n == a->cap) {
-            a->cap = a->cap ? a->cap * 2 : 8;
-            a->keys = frt_xrealloc(a->keys, (size_t)a->cap * sizeof *a->keys);
-            a->vals = frt_xrealloc(a->vals, (size_t)a->cap * sizeof *a->vals);
+            /* from 1, not 8: most nodes have one to four attrs, and a value is 80 bytes,
+             * so a roomy start cost ~600 bytes per node on million-node graphs */
+            int cap = a->cap ? a->cap * 2 : 1;
+            char **keys = frt_realloc(a->keys, (size_t)cap * sizeof *keys);
+            if (keys) a->keys = keys;
+            frt_attr_value *vals = keys ? frt_realloc(a->vals, (size_t)cap * sizeof *vals) : NULL;
+            if (!vals) return frt_status_oom("setting attr '%s'", key);
+            a->vals = vals;
+            a->cap = cap;
         }
+        char *dup = frt_strdup(key);
+        if (!dup) return frt_status_oom("setting attr '%s'", key);
         k = a->n++;
-        a->keys[k] = frt_xstrdup(key);
+        a->keys[k] = dup;
     }
     a->vals[k] = *v;
     memset(v, 0, sizeof *v);
+    return NULL;
+}
+
+void frt_attrs_set(frt_attrs *a, const char *key, frt_attr_value *v) {
+    frt_status *st = frt_attrs_try_set(a, key, v);
+    if (st) frt_assert_fail(__FILE__, __LINE__, frt_status_message(st));
 }
 
 const frt_attr_value *frt_attrs_find(const frt_attrs *a, const char *key) {
@@ -83,20 +97,31 @@ const frt_attr_value *frt_attrs_find(const frt_attrs *a, const char *key) {
     return k < 0 ? NULL : &a->vals[k];
 }
 
-static frt_string str_copy(frt_string s) {
-    frt_string d = {frt_xmalloc(s.len + 1), s.len};
-    if (s.len) memcpy(d.ptr, s.ptr, s.len);
-    d.ptr[s.len] = 0;
-    return d;
+static bool str_copy(frt_string *d, frt_string s) {
+    d->ptr = frt_malloc(s.len + 1);
+    d->len = d->ptr ? s.len : 0;
+    if (!d->ptr) return false;
+    if (s.len) memcpy(d->ptr, s.ptr, s.len);
+    d->ptr[s.len] = 0;
+    return true;
 }
 
-static void func_copy(frt_attr_func *d, const frt_attr_func *s) {
-    d->name = frt_xstrdup(s->name ? s->name : "");
+static bool func_copy(frt_attr_func *d, const frt_attr_func *s) {
     d->attrs = NULL;
+    if (!(d->name = frt_strdup(s->name ? s->name : ""))) return false;
     if (s->attrs) {
-        d->attrs = frt_xcalloc(1, sizeof *d->attrs);
-        frt_attrs_copy(d->attrs, s->attrs);
+        frt_status *st = NULL;
+        if (!(d->attrs = frt_calloc(1, sizeof *d->attrs)) ||
+            (st = frt_attrs_try_copy(d->attrs, s->attrs))) {
+            frt_status_free(st);
+            free(d->attrs);
+            free(d->name);
+            d->attrs = NULL;
+            d->name = NULL;
+            return false;
+        }
     }
+    return true;
 }
 
 static size_t elem_size(frt_attr_kind k) {
@@ -113,37 +138,61 @@ static size_t elem_size(frt_attr_kind k) {
     }
 }
 
-void frt_attr_value_copy(frt_attr_value *d, const frt_attr_value *s) {
+frt_status *frt_attr_value_try_copy(frt_attr_value *d, const frt_attr_value *s) {
     *d = *s;
+    bool ok = true;
     switch (s->kind) {
     case FRT_ATTR_S:
-    case FRT_ATTR_PLACEHOLDER: d->v.s = str_copy(s->v.s); break;
+    case FRT_ATTR_PLACEHOLDER: ok = str_copy(&d->v.s, s->v.s); break;
     case FRT_ATTR_TENSOR: frt_tensor_ref(s->v.tensor); break;
-    case FRT_ATTR_FUNC: func_copy(&d->v.func, &s->v.func); break;
+    case FRT_ATTR_FUNC: ok = func_copy(&d->v.func, &s->v.func); break;
     case FRT_ATTR_LIST: {
         const frt_attr_list *sl = &s->v.list;
         frt_attr_list *dl = &d->v.list;
         size_t es = elem_size(sl->elem);
-        dl->v.i = frt_xmalloc((size_t)sl->n * es);
-        if (sl->n) memcpy(dl->v.i, sl->v.i, (size_t)sl->n * es);
-        for (int k = 0; k < sl->n; k++) {
-            if (sl->elem == FRT_ATTR_S) dl->v.s[k] = str_copy(sl->v.s[k]);
-            if (sl->elem == FRT_ATTR_TENSOR) frt_tensor_ref(sl->v.tensor[k]);
-            if (sl->elem == FRT_ATTR_FUNC) func_copy(&dl->v.func[k], &sl->v.func[k]);
+        dl->n = 0; /* counts the elements copied, so a failure frees only those */
+        if (!(dl->v.i = frt_malloc((size_t)sl->n * es))) {
+            ok = false;
+            break;
         }
+        if (sl->n) memcpy(dl->v.i, sl->v.i, (size_t)sl->n * es);
+        for (int k = 0; k < sl->n && ok; k++, dl->n++) {
+            if (sl->elem == FRT_ATTR_S) ok = str_copy(&dl->v.s[k], sl->v.s[k]);
+            if (sl->elem == FRT_ATTR_TENSOR) frt_tensor_ref(sl->v.tensor[k]);
+            if (sl->elem == FRT_ATTR_FUNC) ok = func_copy(&dl->v.func[k], &sl->v.func[k]);
+        }
+        if (!ok) dl->n--; /* the failed element holds nothing */
         break;
     }
     default: break;
     }
+    if (ok) return NULL;
+    frt_attr_value_deinit(d);
+    return frt_status_oom("copying an attr value");
 }
 
-void frt_attrs_copy(frt_attrs *dst, const frt_attrs *src) {
+void frt_attr_value_copy(frt_attr_value *d, const frt_attr_value *s) {
+    frt_status *st = frt_attr_value_try_copy(d, s);
+    if (st) frt_assert_fail(__FILE__, __LINE__, frt_status_message(st));
+}
+
+frt_status *frt_attrs_try_copy(frt_attrs *dst, const frt_attrs *src) {
     frt_attrs_init(dst);
     for (int k = 0; k < src->n; k++) {
         frt_attr_value v;
-        frt_attr_value_copy(&v, &src->vals[k]);
-        frt_attrs_set(dst, src->keys[k], &v);
+        frt_status *st = frt_attr_value_try_copy(&v, &src->vals[k]);
+        if (!st && (st = frt_attrs_try_set(dst, src->keys[k], &v))) frt_attr_value_deinit(&v);
+        if (st) {
+            frt_attrs_deinit(dst);
+            return frt_status_annotate(st, " (attr '%s')", src->keys[k]);
+        }
     }
+    return NULL;
+}
+
+void frt_attrs_copy(frt_attrs *dst, const frt_attrs *src) {
+    frt_status *st = frt_attrs_try_copy(dst, src);
+    if (st) frt_assert_fail(__FILE__, __LINE__, frt_status_message(st));
 }
 
 static const char *kind_name(frt_attr_kind k) {

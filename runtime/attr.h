@@ -74,11 +74,16 @@ struct frt_attrs {
 
 void frt_attrs_init(frt_attrs *a);
 void frt_attrs_deinit(frt_attrs *a);
-/* Takes ownership of *v (its contents are moved; v is zeroed). Replaces an existing key. */
-void frt_attrs_set(frt_attrs *a, const char *key, frt_attr_value *v);
+/* Moves *v into the map (v is zeroed) under key, replacing an existing key.
+ * RESOURCE_EXHAUSTED when out of memory: then *v is untouched and still the caller's. */
+FRT_MUST_USE frt_status *frt_attrs_try_set(frt_attrs *a, const char *key, frt_attr_value *v);
 const frt_attr_value *frt_attrs_find(const frt_attrs *a, const char *key);
 void frt_attr_value_deinit(frt_attr_value *v);
-/* Deep copy. */
+/* Deep copies. RESOURCE_EXHAUSTED when out of memory, with *dst holding nothing. */
+FRT_MUST_USE frt_status *frt_attr_value_try_copy(frt_attr_value *dst, const frt_attr_value *src);
+FRT_MUST_USE frt_status *frt_attrs_try_copy(frt_attrs *dst, const frt_attrs *src);
+/* The same, aborting when out of memory (callers not yet converted). */
+void frt_attrs_set(frt_attrs *a, const char *key, frt_attr_value *v);
 void frt_attr_value_copy(frt_attr_value *dst, const frt_attr_value *src);
 void frt_attrs_copy(frt_attrs *dst, const frt_attrs *src);
 
