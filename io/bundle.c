@@ -617,7 +617,7 @@ static frt_status *read_strings(const entry *e, const mapping *m, const uint8_t 
     if ((uint64_t)n > e->size)
         return frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s' is too short",
                               key_str(e), m->path);
-    uint64_t *lens = malloc((size_t)(n ? n : 1) * sizeof *lens);
+    uint64_t *lens = frt_malloc((size_t)(n ? n : 1) * sizeof *lens);
     if (!lens) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     uint32_t c = 0;
     uint64_t total = 0;

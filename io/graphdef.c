@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "io/pb_alloc.h"
 
 #include "graph/function.h"
 #include "io/function_lib.h"
@@ -20,14 +21,25 @@
 #include "io/tensor_proto.h"
 #include "io/text_format.h"
 
+    if (!g) return frt_status_oom("creating a graph");
 frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out) {
     *out = NULL;
     frt_graph *g = frt_graph_new();
     for (size_t i = 0; i < gd->n_node; i++) {
         Tensorflow__NodeDef *nd = gd->node[i];
-        int idx = frt_graph_add_node(g, nd->name, nd->op, nd->device);
+        int idx;
+        frt_status *st = frt_graph_try_add_node(g, nd->name, nd->op, nd->device, &idx);
+        if (st) {
+            frt_graph_free(g);
+            return st;
+        }
         frt_node *n = frt_graph_node(g, idx);
-        for (size_t k = 0; k < nd->n_input; k++) frt_node_add_input(n, nd->input[k]);
+        for (size_t k = 0; k < nd->n_input && !st; k++)
+            st = frt_node_try_add_input(n, nd->input[k]);
+        if (st) {
+            frt_graph_free(g);
+            return st;
+        }
         for (size_t k = 0; k < nd->n_attr; k++) {
             Tensorflow__NodeDef__AttrEntry *e = nd->attr[k];
             frt_status *st = frt_attrs_add_from_proto(&n->attrs, e->key ? e->key : "",
@@ -94,7 +106,10 @@ frt_status *frt_graphdef_load_buffer(const void *data, size_t len, bool text,
         gd = (Tensorflow__GraphDef *)m;
     } else {
         FRT_TRY(frt_proto_check_depth(&tensorflow__graph_def__descriptor, data, len, name));
-        gd = tensorflow__graph_def__unpack(NULL, len, data);
+        frt_pb_alloc pa;
+        frt_pb_alloc_init(&pa);
+        gd = tensorflow__graph_def__unpack(&pa.base, len, data);
+        if (!gd && pa.failed) return frt_status_oom("decoding GraphDef '%s'", name);
         if (!gd)
             return frt_status_new(FRT_DATA_LOSS,
                                   "'%s': not a valid binary GraphDef (truncated or corrupt)",

@@ -202,7 +202,7 @@ frt_status *frt_npy_read(const char *path, frt_tensor **out) {
         st = bad_header(path, "header too long");
         goto done;
     }
-    header = malloc(hlen + 1);
+    header = frt_malloc(hlen + 1);
     if (!header) {
         st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
         goto done;

@@ -117,7 +117,7 @@ static frt_status *read_block(const frt_sstable *t, uint64_t off, uint64_t size,
         if (snappy_uncompressed_length((const char *)p, n, &ulen) != SNAPPY_OK ||
             ulen > n / 3 * 64 + 64)
             return corrupt(t, off, "bad Snappy block header");
-        out->owned = malloc(ulen ? ulen : 1);
+        out->owned = frt_malloc(ulen ? ulen : 1);
         if (!out->owned) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
         if (snappy_uncompress((const char *)p, n, (char *)out->owned, &ulen) != SNAPPY_OK) {
             free(out->owned);
@@ -236,7 +236,7 @@ static frt_status *decode_handle(const frt_sstable *t, const uint8_t **p, const 
 
 static frt_status *open_owned(uint8_t *data, size_t n, const char *name, frt_sstable **out) {
     *out = NULL;
-    frt_sstable *t = calloc(1, sizeof *t);
+    frt_sstable *t = frt_calloc(1, sizeof *t);
     if (!t) {
         free(data);
         return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
@@ -291,7 +291,7 @@ frt_status *frt_sstable_open(const char *path, frt_sstable **out) {
 
 frt_status *frt_sstable_open_buffer(const void *data, size_t n, const char *name,
                                     frt_sstable **out) {
-    uint8_t *copy = malloc(n ? n : 1);
+    uint8_t *copy = frt_malloc(n ? n : 1);
     if (!copy) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     if (n) memcpy(copy, data, n);
     return open_owned(copy, n, name ? name : "<buffer>", out);
@@ -327,7 +327,7 @@ struct frt_sstable_iter {
 };
 
 frt_status *frt_sstable_iter_new(const frt_sstable *t, frt_sstable_iter **out) {
-    frt_sstable_iter *it = calloc(1, sizeof *it);
+    frt_sstable_iter *it = frt_calloc(1, sizeof *it);
     if (!it) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     it->t = t;
     it->index.t = it->entry.t = t;

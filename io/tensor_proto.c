@@ -152,7 +152,7 @@ static frt_status *strings_from_vals(const Tensorflow__TensorProto *tp, frt_tens
 /* tensor_content for DT_STRING: n varint32 lengths, then the bytes concatenated. */
 static frt_status *strings_from_content(const ProtobufCBinaryData *c, frt_tensor *t) {
     const uint8_t *p = c->data, *end = c->data + c->len;
-    uint64_t *lens = malloc((size_t)t->n * sizeof *lens);
+    uint64_t *lens = frt_malloc((size_t)t->n * sizeof *lens);
     if (!lens) return oom();
     uint64_t total = 0;
     for (int64_t i = 0; i < t->n; i++) {
@@ -292,20 +292,22 @@ frt_status *frt_tensor_copy_from_proto(const Tensorflow__TensorProto *tp, frt_te
 
 /* ---- attr values ------------------------------------------------------------------------- */
 
-static frt_string dup_bytes(const void *p, size_t len) {
-    frt_string s = {frt_xmalloc(len + 1), len};
-    if (len) memcpy(s.ptr, p, len);
-    s.ptr[len] = 0;
-    return s;
+static frt_status *dup_bytes(const void *p, size_t len, frt_string *s) {
+    s->ptr = len < SIZE_MAX ? frt_malloc(len + 1) : NULL;
+    s->len = s->ptr ? len : 0;
+    if (!s->ptr) return frt_status_oom("copying a %zu-byte attr string", len);
+    if (len) memcpy(s->ptr, p, len);
+    s->ptr[len] = 0;
+    return NULL;
 }
 
 static frt_status *attr_decode(Tensorflow__AttrValue *av, bool steal, frt_attr_value *out);
 
 static frt_status *func_decode(Tensorflow__NameAttrList *nl, bool steal, frt_attr_func *f) {
-    f->name = frt_xstrdup(nl && nl->name ? nl->name : "");
     f->attrs = NULL;
     if (!nl || nl->n_attr == 0) return NULL;
-    f->attrs = frt_xcalloc(1, sizeof *f->attrs);
+    f->attrs = frt_calloc(1, sizeof *f->attrs);
+    if (!f->attrs) return frt_status_oom("copying the attrs of function '%s'", f->name);
     frt_attrs_init(f->attrs);
     for (size_t k = 0; k < nl->n_attr; k++) {
         Tensorflow__NameAttrList__AttrEntry *e = nl->attr[k];
@@ -349,15 +351,18 @@ static frt_status *list_decode(Tensorflow__AttrValue__ListValue *lv, bool steal,
     case FRT_ATTR_TENSOR: es = sizeof(frt_tensor *); break;
     default: es = sizeof(frt_attr_func); break;
     }
-    l->v.i = frt_xcalloc(n, es);
+    l->v.i = frt_calloc(n, es);
+    if (!l->v.i) return frt_status_oom("decoding an attr list of %zu values", n);
     l->elem = k;
     l->n = (int)n;
     for (size_t j = 0; j < n; j++) {
         frt_status *st = NULL;
         switch (k) {
-        case FRT_ATTR_S: l->v.s[j] = dup_bytes(lv->s[j].data, lv->s[j].len); break;
+        case FRT_ATTR_S: st = dup_bytes(lv->s[j].data, lv->s[j].len, &l->v.s[j]); break;
         case FRT_ATTR_I: l->v.i[j] = lv->i[j]; break;
         case FRT_ATTR_F: l->v.f[j] = lv->f[j]; break;
+    f->name = frt_strdup(nl && nl->name ? nl->name : "");
+    if (!f->name) return frt_status_oom("copying a function attr's name");
         case FRT_ATTR_B: l->v.b[j] = lv->b[j] != 0; break;
         case FRT_ATTR_TYPE: l->v.type[j] = frt_dtype_base(lv->type[j]); break;
         case FRT_ATTR_SHAPE: st = frt_shape_from_proto(lv->shape[j], &l->v.shape[j]); break;
@@ -380,7 +385,7 @@ static frt_status *attr_decode(Tensorflow__AttrValue *av, bool steal, frt_attr_v
     case TENSORFLOW__ATTR_VALUE__VALUE__NOT_SET: break;
     case TENSORFLOW__ATTR_VALUE__VALUE_S:
         out->kind = FRT_ATTR_S;
-        out->v.s = dup_bytes(av->s.data, av->s.len);
+        st = dup_bytes(av->s.data, av->s.len, &out->v.s);
         break;
     case TENSORFLOW__ATTR_VALUE__VALUE_I:
         out->kind = FRT_ATTR_I;
@@ -418,7 +423,7 @@ static frt_status *attr_decode(Tensorflow__AttrValue *av, bool steal, frt_attr_v
     case TENSORFLOW__ATTR_VALUE__VALUE_PLACEHOLDER: {
         const char *p = av->placeholder ? av->placeholder : "";
         out->kind = FRT_ATTR_PLACEHOLDER;
-        out->v.s = dup_bytes(p, strlen(p));
+        st = dup_bytes(p, strlen(p), &out->v.s);
         break;
     }
     default:
@@ -444,6 +449,6 @@ frt_status *frt_attrs_add_from_proto(frt_attrs *attrs, const char *key, Tensorfl
     frt_attr_value v;
     frt_status *st = attr_decode(av, steal, &v);
     if (st) return frt_status_annotate(st, " in attr '%s'", key);
-    frt_attrs_set(attrs, key, &v);
     return NULL;
 }
+    if (!st && (st = frt_attrs_try_set(attrs, key, &v))) frt_attr_value_deinit(&v);
