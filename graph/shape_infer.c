@@ -1263,8 +1263,8 @@ typedef struct errbuf {
     char *buf;
     size_t len;
     int n;
-} errbuf;
     bool oom;  /* out of memory: reported instead of the errors */
+} errbuf;
 
 static void add_error(errbuf *eb, const frt_node *nd, const char *msg) {
     size_t l = strlen(msg) + strlen(nd->name) + strlen(nd->op) + 32;
@@ -1377,8 +1377,8 @@ frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const f
                            .in_pv = in_pv, .n_out = n_out, .out = &m->shapes[base],
                            .out_types = &m->types[base], .out_pv = &m->pv[base]};
         frt_status *fs = d && d->shape_fn ? d->shape_fn(&c) : NULL;
-        if (fs) {
         if (frt_status_code(fs) == FRT_RESOURCE_EXHAUSTED) eb.oom = true;
+        if (fs) {
             add_error(&eb, nd, frt_status_message(fs));
             frt_status_free(fs);
             for (int k = 0; k < n_out; k++)
@@ -1427,12 +1427,12 @@ frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const f
         free(in_values);
     }
     free(order);
-    if (eb.n) {
     if (eb.oom) {
         frt_shape_map_free(m);
         free(eb.buf);
         return frt_status_oom("inferring shapes over %d nodes", n);
     }
+    if (eb.n) {
         frt_shape_map_free(m);
         st = frt_status_new(FRT_INVALID_ARGUMENT, "%s", eb.buf);
         free(eb.buf);

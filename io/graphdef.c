@@ -13,18 +13,18 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "io/pb_alloc.h"
 
 #include "graph/function.h"
 #include "io/function_lib.h"
+#include "io/pb_alloc.h"
 #include "io/proto_depth.h"
 #include "io/tensor_proto.h"
 #include "io/text_format.h"
 
-    if (!g) return frt_status_oom("creating a graph");
 frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out) {
     *out = NULL;
     frt_graph *g = frt_graph_new();
+    if (!g) return frt_status_oom("creating a graph");
     for (size_t i = 0; i < gd->n_node; i++) {
         Tensorflow__NodeDef *nd = gd->node[i];
         int idx;

@@ -305,6 +305,8 @@ static frt_status *attr_decode(Tensorflow__AttrValue *av, bool steal, frt_attr_v
 
 static frt_status *func_decode(Tensorflow__NameAttrList *nl, bool steal, frt_attr_func *f) {
     f->attrs = NULL;
+    f->name = frt_strdup(nl && nl->name ? nl->name : "");
+    if (!f->name) return frt_status_oom("copying a function attr's name");
     if (!nl || nl->n_attr == 0) return NULL;
     f->attrs = frt_calloc(1, sizeof *f->attrs);
     if (!f->attrs) return frt_status_oom("copying the attrs of function '%s'", f->name);
@@ -361,8 +363,6 @@ static frt_status *list_decode(Tensorflow__AttrValue__ListValue *lv, bool steal,
         case FRT_ATTR_S: st = dup_bytes(lv->s[j].data, lv->s[j].len, &l->v.s[j]); break;
         case FRT_ATTR_I: l->v.i[j] = lv->i[j]; break;
         case FRT_ATTR_F: l->v.f[j] = lv->f[j]; break;
-    f->name = frt_strdup(nl && nl->name ? nl->name : "");
-    if (!f->name) return frt_status_oom("copying a function attr's name");
         case FRT_ATTR_B: l->v.b[j] = lv->b[j] != 0; break;
         case FRT_ATTR_TYPE: l->v.type[j] = frt_dtype_base(lv->type[j]); break;
         case FRT_ATTR_SHAPE: st = frt_shape_from_proto(lv->shape[j], &l->v.shape[j]); break;
@@ -448,7 +448,7 @@ frt_status *frt_attrs_add_from_proto(frt_attrs *attrs, const char *key, Tensorfl
                                      bool steal) {
     frt_attr_value v;
     frt_status *st = attr_decode(av, steal, &v);
+    if (!st && (st = frt_attrs_try_set(attrs, key, &v))) frt_attr_value_deinit(&v);
     if (st) return frt_status_annotate(st, " in attr '%s'", key);
     return NULL;
 }
-    if (!st && (st = frt_attrs_try_set(attrs, key, &v))) frt_attr_value_deinit(&v);
