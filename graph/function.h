@@ -128,9 +128,43 @@ void frt_graph_set_library(frt_graph *g, frt_function_lib *lib);
  *   - C itself becomes IdentityN over the ret tensors (NoOp when F has no outputs) with
  *     control inputs on every control_ret node, so consumers of C:k and ^C still resolve.
  * Calls from If/While/Case func attrs are left alone; the library stays attached.
+ * Before expanding anything, the nodes the expansion will add are counted from the call tree
+ * (frt_graph_inline_count); more than FRT_INLINE_MAX_ADDED_NODES is RESOURCE_EXHAUSTED naming
+ * the function and call node whose expansion is largest, the count and the limit, with g
+ * unchanged. The same limit is enforced node by node while expanding, for what the count
+ * cannot see (see frt_graph_inline_count).
  * Errors (g may be partly rewritten; the caller frees it): NOT_FOUND naming the node and the
  * function when the callee is missing; INVALID_ARGUMENT for recursion, arity mismatches,
  * unbound attr placeholders, bad body input strings (naming call, function, body node);
- * FAILED_PRECONDITION when g is already finalized. A graph without a library or calls is
- * left unchanged. */
+ * RESOURCE_EXHAUSTED past the limit above; FAILED_PRECONDITION when g is already finalized.
+ * A graph without a library or calls is left unchanged. */
 FRT_MUST_USE frt_status *frt_graph_inline_functions(frt_graph *g);
+
+/* The most nodes inlining may add to one graph: 2^20 (1,048,576). Inlining multiplies: 31
+ * functions each calling the next twice are a 21 KB file that expands to 6.4e9 nodes, and an
+ * inlined node costs about 1.2 KB (name, inputs, attrs, index entry; measured), so terabytes.
+ * At the limit, inlining takes about 1.3 GB and 6 s (one core), the most a hostile file can
+ * make us spend here; real models stay far below it (TF2 SavedModels of large networks such
+ * as BERT or detection models inline to tens of thousands of nodes), so it costs them
+ * nothing. Nodes already in the graph do not count: they cost their bytes in the file, and
+ * the limit is on the amplification. */
+#define FRT_INLINE_MAX_ADDED_NODES (UINT64_C(1) << 20)
+
+/* frt_graph_inline_functions with max_added in place of FRT_INLINE_MAX_ADDED_NODES. */
+FRT_MUST_USE frt_status *frt_graph_inline_functions_limited(frt_graph *g, uint64_t max_added);
+
+/* How many nodes frt_graph_inline_functions(g) would add, counted without expanding: per
+ * function and per "does the call have control inputs" (which decides input_control_node for
+ * it and for its body nodes without data inputs), memoised, nodes(F) = F's body nodes (a call
+ * node among them stays, as the IdentityN) + for each body call node: its input_control_node,
+ * one Identity per data input, nodes(callee); plus the same boundary nodes for each call
+ * node of g. Saturates at UINT64_MAX; linear in the library's size. Exact (the tests compare
+ * it with real expansions) when each data input of a call inside a function names one tensor
+ * ("x", "x:0", "node:out:k", a single-tensor "node:out"), as TensorFlow writes FunctionDefs.
+ * Otherwise, and for calls the count cannot follow (a callee bound through an attr
+ * placeholder, recursion, nesting past the inliner's depth limit, all errors or rare), it may
+ * be low: the per-node check in frt_graph_inline_functions covers that. *worst (may be NULL)
+ * gets the index in g of the call node with the largest expansion (-1 when none), *worst_n
+ * (may be NULL) that expansion. RESOURCE_EXHAUSTED only when out of memory. */
+FRT_MUST_USE frt_status *frt_graph_inline_count(const frt_graph *g, uint64_t *added,
+                                                int *worst, uint64_t *worst_n);

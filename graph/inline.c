@@ -2,9 +2,11 @@
  * nodes and direct (TF1 Defun-style) calls by the bodies of the library functions they call,
  * recursively, following TensorFlow's InlineFunctionBody with a fetchable caller.
  * Owns: name prefixing, FunctionDef input-string translation (arg / node:out_arg:k → flat
- * graph indices), attr placeholder substitution, the recursion guard. Does not own: the
- * library IR (function.c), op definitions (op_registry.c), validation (finalize).
+ * graph indices), attr placeholder substitution, the recursion guard, counting what an
+ * expansion adds before doing it and refusing past FRT_INLINE_MAX_ADDED_NODES. Does not own:
+ * the library IR (function.c), op definitions (op_registry.c), validation (finalize).
  * Thread-safety: needs the graph exclusively. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 #include "graph/function.h"
 #include "graph/op_registry.h"
 
-enum { MAX_DEPTH = 256, MAX_NODES = 1 << 24 };
+enum { MAX_DEPTH = 256 };
 
 typedef struct frame {
     const frt_function *fn;
@@ -26,6 +28,8 @@ typedef struct inliner {
     int n_frames;
     int *node_frame;  /* per node: the frame its node came from (-1: top level) */
     int cap_nf;
+    int base_nodes;      /* g->n_nodes before inlining */
+    uint64_t max_added;  /* the most nodes inlining may add */
 } inliner;
 
 /* Everything about one call being expanded. */
@@ -308,10 +312,14 @@ static frt_status *add_node(inliner *in, const call *c, const char *name, const 
                               "inlining function '%s' at call node '%s' would create node '%s', "
                               "but the graph already has a node of that name",
                               c->fn->name, c->name, name);
-    if (in->g->n_nodes >= MAX_NODES)
+    /* The count made before expanding cannot see everything (frt_graph_inline_count);
+     * this bounds the rest by the same limit. */
+    int added = in->g->n_nodes - in->base_nodes;
+    if ((uint64_t)added >= in->max_added || in->g->n_nodes == INT_MAX)
         return frt_status_new(FRT_RESOURCE_EXHAUSTED,
-                              "inlining function '%s' at call node '%s': the graph grew past %d "
-                              "nodes", c->fn->name, c->name, MAX_NODES);
+                              "inlining function '%s' at call node '%s': inlining has added %d "
+                              "nodes to the graph, the limit is %llu",
+                              c->fn->name, c->name, added, (unsigned long long)in->max_added);
     *idx = frt_graph_add_node(in->g, name, op, device);
     set_frame(in, *idx, fr);
     return NULL;
@@ -534,12 +542,170 @@ static bool is_partitioned_call(const char *op) {
     return strcmp(op, "PartitionedCall") == 0 || strcmp(op, "StatefulPartitionedCall") == 0;
 }
 
+/* ---- counting before expanding ----------------------------------------------------------- */
+
+/* Nested calls multiply, so the expansion is counted before any of it is built (see
+ * FRT_INLINE_MAX_ADDED_NODES): one walk over each function body per control-input variant,
+ * memoised, instead of one per call. */
+typedef struct sizer {
+    const frt_function_lib *lib;
+    int cap;              /* hash slots, a power of two */
+    int *slot;            /* function index + 1, 0 = empty */
+    uint64_t *memo;       /* [2 * fn + ctrl]: nodes one call of fn adds, less its boundary */
+    unsigned char *state; /* [2 * fn + ctrl]: 0 not counted, 1 being counted, 2 counted */
+} sizer;
+
+static uint64_t sat_add(uint64_t a, uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint32_t hash_name(const char *s) {
+    uint32_t h = 2166136261u;  /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Index of the function named name (the first of that name, as frt_function_lib_find), or -1. */
+static int sizer_find(const sizer *s, const char *name) {
+    if (!name || s->cap == 0) return -1;
+    uint32_t mask = (uint32_t)s->cap - 1;
+    for (uint32_t h = hash_name(name) & mask;; h = (h + 1) & mask) {
+        int k = s->slot[h] - 1;
+        if (k < 0) return -1;
+        if (strcmp(s->lib->fns[k]->name, name) == 0) return k;
+    }
+}
+
+static frt_status *sizer_init(sizer *s, const frt_function_lib *lib) {
+    memset(s, 0, sizeof *s);
+    s->lib = lib;
+    if (!lib || lib->n == 0) return NULL;
+    s->cap = 16;
+    while (s->cap < 2 * lib->n) s->cap *= 2;
+    s->slot = frt_xcalloc((size_t)s->cap, sizeof *s->slot);
+    s->memo = frt_xcalloc(2 * (size_t)lib->n, sizeof *s->memo);
+    s->state = frt_xcalloc(2 * (size_t)lib->n, sizeof *s->state);
+    for (int k = 0; k < lib->n; k++) {
+        if (sizer_find(s, lib->fns[k]->name) >= 0) continue;  /* a duplicate: first wins */
+        uint32_t mask = (uint32_t)s->cap - 1, h = hash_name(lib->fns[k]->name) & mask;
+        while (s->slot[h]) h = (h + 1) & mask;
+        s->slot[h] = k + 1;
+    }
+    return NULL;
+}
+
+static void sizer_deinit(sizer *s) {
+    free(s->slot);
+    free(s->memo);
+    free(s->state);
+}
+
+/* The function a node with this op and these attrs calls (as frt_graph_inline_functions
+ * finds it), or -1. */
+static int sizer_callee(const sizer *s, const char *op, const frt_attrs *attrs) {
+    if (is_partitioned_call(op)) {
+        const frt_attr_value *f = frt_attrs_find(attrs, "f");
+        if (!f || f->kind != FRT_ATTR_FUNC) return -1;  /* an error when expanded */
+        return sizer_find(s, f->v.func.name ? f->v.func.name : "");
+    }
+    return sizer_find(s, op);
+}
+
+/* The nodes one call of function k adds besides its boundary (input_control_node, argument
+ * Identities): the body nodes, and for each body call node its boundary and, recursively,
+ * what its callee adds. ctrl: whether the call has control inputs. level: nesting depth, to
+ * bound this recursion as expand bounds the real one. */
+static uint64_t body_nodes(sizer *s, int k, bool ctrl, int level) {
+    size_t m = 2 * (size_t)k + ctrl;
+    if (s->state[m] == 2) return s->memo[m];
+    /* Recursion, or nesting deeper than expand allows: expand refuses it when it gets
+     * there, and the per-node check in add_node bounds what it builds before. */
+    if (s->state[m] == 1 || level > MAX_DEPTH + 2) return 0;
+    s->state[m] = 1;
+    const frt_function *fn = s->lib->fns[k];
+    uint64_t n = (uint64_t)fn->n_nodes;
+    for (int b = 0; b < fn->n_nodes; b++) {
+        const frt_func_node *bn = &fn->nodes[b];
+        int callee = sizer_callee(s, bn->op, &bn->attrs);
+        if (callee < 0) continue;
+        /* As expand translates bn's inputs: each "^x" stays a control input, a node without
+         * data inputs waits on input_control_node, each data input is counted as one tensor
+         * (one argument Identity of the callee). */
+        uint64_t data = 0;
+        bool has_ctrl = false;
+        for (int i = 0; i < bn->n_inputs; i++) {
+            if (bn->inputs[i][0] == '^') has_ctrl = true;
+            else data++;
+        }
+        if (data == 0 && ctrl) has_ctrl = true;
+        n = sat_add(n, sat_add(data + has_ctrl, body_nodes(s, callee, has_ctrl, level + 1)));
+    }
+    s->memo[m] = n;
+    s->state[m] = 2;
+    return n;
+}
+
+frt_status *frt_graph_inline_count(const frt_graph *g, uint64_t *added, int *worst,
+                                   uint64_t *worst_n) {
+    *added = 0;
+    int best = -1;
+    uint64_t best_n = 0;
+    sizer s;
+    frt_status *st = sizer_init(&s, frt_graph_library(g));
+    for (int i = 0; i < g->n_nodes && !st && s.cap > 0; i++) {
+        const frt_node *n = &g->nodes[i];
+        int callee = sizer_callee(&s, n->op, &n->attrs);
+        if (callee < 0) continue;
+        uint64_t data = 0;
+        bool ctrl = false;
+        for (int k = 0; k < n->n_inputs; k++) {
+            if (n->inputs[k][0] == '^') ctrl = true;
+            else data++;
+        }
+        uint64_t c = sat_add(data + ctrl, body_nodes(&s, callee, ctrl, 1));
+        *added = sat_add(*added, c);
+        if (best < 0 || c > best_n) best = i, best_n = c;
+    }
+    sizer_deinit(&s);
+    if (worst) *worst = best;
+    if (worst_n) *worst_n = best_n;
+    return st;
+}
+
+/* count as text; UINT64_MAX is a saturated count. */
+static const char *count_str(char *buf, size_t n, uint64_t count) {
+    if (count == UINT64_MAX) snprintf(buf, n, "more than %llu", (unsigned long long)(count - 1));
+    else snprintf(buf, n, "%llu", (unsigned long long)count);
+    return buf;
+}
+
 frt_status *frt_graph_inline_functions(frt_graph *g) {
+    return frt_graph_inline_functions_limited(g, FRT_INLINE_MAX_ADDED_NODES);
+}
+
+frt_status *frt_graph_inline_functions_limited(frt_graph *g, uint64_t max_added) {
     if (g->finalized)
         return frt_status_new(FRT_FAILED_PRECONDITION,
                               "functions must be inlined before the graph is finalized");
     const frt_function_lib *lib = frt_graph_library(g);
-    inliner in = {.g = g, .lib = lib};
+    uint64_t added, worst_n;
+    int worst;
+    FRT_TRY(frt_graph_inline_count(g, &added, &worst, &worst_n));
+    if (added > max_added) {
+        const frt_node *w = &g->nodes[worst];
+        const frt_attr_value *f = frt_attrs_find(&w->attrs, "f");
+        const char *fname = !is_partitioned_call(w->op) ? w->op
+                            : f->v.func.name ? f->v.func.name : "";
+        char a[48], b[64] = "";
+        if (added != worst_n)
+            snprintf(b, sizeof b, " (all calls: %s)", count_str(a, sizeof a, added));
+        return frt_status_new(FRT_RESOURCE_EXHAUSTED,
+                              "inlining function '%s' at call node '%s' would add %s nodes to "
+                              "the graph%s, more than the limit of %llu (nested calls "
+                              "multiply)", fname, w->name, count_str(a, sizeof a, worst_n), b,
+                              (unsigned long long)max_added);
+    }
+    inliner in = {.g = g, .lib = lib, .base_nodes = g->n_nodes, .max_added = max_added};
     frt_status *st = NULL;
     /* Nodes added by an expansion are appended, so nested calls are met later in the loop. */
     for (int i = 0; i < g->n_nodes && !st; i++) {
