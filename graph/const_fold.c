@@ -73,12 +73,16 @@ static void fold_node(frt_opt_graph *w, int i) {
     if (ok && nout == 1) {
         frt_opt_make_const(w, i, outs[0]);
     } else if (ok) {
-        for (int k = 0; k < nout; k++) {
+        for (int k = 0; k < nout && !w->oom; k++) {
             char suffix[48];
             snprintf(suffix, sizeof suffix, "frt_folded_%d", k);
-            char *base = frt_xstrdup(w->nodes[i].name); /* add_const may move the nodes */
-            int c = frt_opt_add_const(w, base, suffix, outs[k]);
+            char *base = frt_strdup(w->nodes[i].name); /* add_const may move the nodes */
+            int c = base ? frt_opt_add_const(w, base, suffix, outs[k]) : -1;
             free(base);
+            if (c < 0) {
+                w->oom = true;
+                break;
+            }
             for (int j = 0; j < w->n; j++) {
                 frt_opt_node *m = &w->nodes[j];
                 for (int e = 0; m->live && e < m->n_data; e++)
@@ -92,7 +96,7 @@ static void fold_node(frt_opt_graph *w, int i) {
 }
 
 void frt_opt_fold_constants(frt_opt_graph *w) {
-    for (int k = 0; k < w->g->n_nodes; k++) {
+    for (int k = 0; k < w->g->n_nodes && !w->oom; k++) {
         int i = w->order[k];
         if (foldable(w, i)) fold_node(w, i);
     }

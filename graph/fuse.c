@@ -222,49 +222,77 @@ static frt_tensor *f32_tensor(const int64_t *dims, int ndim) {
     return t;
 }
 
-static void copy_attr(frt_attrs *dst, const frt_attrs *src, const char *key) {
+/* Out of memory sets w->oom in these setters (the fusion is then abandoned). */
+static void copy_attr(frt_opt_graph *w, frt_attrs *dst, const frt_attrs *src, const char *key) {
     const frt_attr_value *v = frt_attrs_find(src, key);
-    if (!v) return;
+    if (!v || w->oom) return;
     frt_attr_value c;
-    frt_attr_value_copy(&c, v);
-    frt_attrs_set(dst, key, &c);
+    frt_status *st = frt_attr_value_try_copy(&c, v);
+    if (st) {
+        frt_status_free(st);
+        w->oom = true;
+        return;
+    }
+    frt_opt_set_attr(w, dst, key, &c);
 }
 
-static void set_int(frt_attrs *a, const char *key, int64_t i) {
+static void set_int(frt_opt_graph *w, frt_attrs *a, const char *key, int64_t i) {
     frt_attr_value v = {.kind = FRT_ATTR_I, .v.i = i};
-    frt_attrs_set(a, key, &v);
+    frt_opt_set_attr(w, a, key, &v);
 }
 
-static void set_float(frt_attrs *a, const char *key, float f) {
+static void set_float(frt_opt_graph *w, frt_attrs *a, const char *key, float f) {
     frt_attr_value v = {.kind = FRT_ATTR_F, .v.f = f};
-    frt_attrs_set(a, key, &v);
+    frt_opt_set_attr(w, a, key, &v);
+}
+
+/* A string attr value (S); false when out of memory. */
+static bool str_value(const char *s, frt_string *out) {
+    out->ptr = frt_strdup(s);
+    out->len = out->ptr ? strlen(s) : 0;
+    return out->ptr != NULL;
 }
 
 /* fused_ops = ["BiasAdd"(, act)], num_args = 1, epsilon and leakyrelu_alpha. */
-static void set_fused_attrs(frt_attrs *a, const chain *ch) {
+static void set_fused_attrs(frt_opt_graph *w, frt_attrs *a, const chain *ch) {
     frt_attr_value v = {.kind = FRT_ATTR_LIST};
     v.v.list.elem = FRT_ATTR_S;
-    v.v.list.n = ch->act ? 2 : 1;
-    v.v.list.v.s = frt_xcalloc(2, sizeof(frt_string));
+    v.v.list.v.s = frt_calloc(2, sizeof(frt_string));
     const char *ops[2] = {"BiasAdd", ch->act};
-    for (int i = 0; i < v.v.list.n; i++) {
-        v.v.list.v.s[i].ptr = frt_xstrdup(ops[i]);
-        v.v.list.v.s[i].len = strlen(ops[i]);
+    bool ok = v.v.list.v.s != NULL;
+    for (int i = 0; ok && i < (ch->act ? 2 : 1); i++)
+        if ((ok = str_value(ops[i], &v.v.list.v.s[i]))) v.v.list.n++;
+    if (!ok) {
+        frt_attr_value_deinit(&v);
+        w->oom = true;
+        return;
     }
-    frt_attrs_set(a, "fused_ops", &v);
-    set_int(a, "num_args", 1);
-    set_float(a, "epsilon", 0.0001f);
-    set_float(a, "leakyrelu_alpha", ch->act && !strcmp(ch->act, "LeakyRelu") ? ch->alpha : 0.2f);
+    frt_opt_set_attr(w, a, "fused_ops", &v);
+    set_int(w, a, "num_args", 1);
+    set_float(w, a, "epsilon", 0.0001f);
+    set_float(w, a, "leakyrelu_alpha",
+              ch->act && !strcmp(ch->act, "LeakyRelu") ? ch->alpha : 0.2f);
 }
 
 /* Rewrites the chain's last node into op(inputs, attrs), moves the chain's control inputs
- * to it, and drops the other chain nodes. attrs are moved in. */
+ * to it, and drops the other chain nodes. attrs are moved in (freed when out of memory,
+ * which sets w->oom and leaves the chain as it was). */
 static void replace_chain(frt_opt_graph *w, const chain *ch, const char *op,
                           const frt_edge *inputs, int nin, frt_attrs *attrs) {
     int last = ch->nodes[ch->len - 1];
     int nctrl = 0;
     for (int i = 0; i < ch->len; i++) nctrl += w->nodes[ch->nodes[i]].n_ctrl;
-    int *ctrl = frt_xmalloc((size_t)nctrl * sizeof *ctrl + 1), nc = 0;
+    int *ctrl = frt_malloc((size_t)nctrl * sizeof *ctrl + 1), nc = 0;
+    char *op_copy = frt_strdup(op);
+    frt_edge *data = frt_malloc((size_t)nin * sizeof *data);
+    if (!ctrl || !op_copy || !data || w->oom) {
+        free(ctrl);
+        free(op_copy);
+        free(data);
+        frt_attrs_deinit(attrs);
+        w->oom = true;
+        return;
+    }
     for (int i = 0; i < ch->len; i++) {
         const frt_opt_node *n = &w->nodes[ch->nodes[i]];
         for (int k = 0; k < n->n_ctrl; k++) {
@@ -276,11 +304,11 @@ static void replace_chain(frt_opt_graph *w, const chain *ch, const char *op,
     frt_opt_node *l = &w->nodes[last];
     l->device = w->nodes[ch->nodes[0]].device;
     free(l->op);
-    l->op = frt_xstrdup(op);
+    l->op = op_copy;
     frt_attrs_deinit(&l->attrs);
     l->attrs = *attrs;
     free(l->data);
-    l->data = frt_xmalloc((size_t)nin * sizeof *l->data);
+    l->data = data;
     memcpy(l->data, inputs, (size_t)nin * sizeof *l->data);
     l->n_data = nin;
     free(l->ctrl);
@@ -399,13 +427,18 @@ static bool plan_padding(frt_opt_graph *w, int c, const frt_tensor *f, bool nchw
 }
 
 /* Rewrites conv c's padding attrs to pp; a folded Pad's input and control inputs move to the
- * conv and the Pad goes. */
+ * conv and the Pad goes. Out of memory sets w->oom. */
 static void apply_padding(frt_opt_graph *w, int c, const pad_plan *pp) {
     frt_opt_node *cn = &w->nodes[c];
     if (pp->pad >= 0) {
         frt_opt_node *p = &w->nodes[pp->pad];
+        int *ctrl = frt_realloc(cn->ctrl, (size_t)(cn->n_ctrl + p->n_ctrl) * sizeof *ctrl + 1);
+        if (!ctrl) {
+            w->oom = true;
+            return;
+        }
+        cn->ctrl = ctrl;
         cn->data[0] = p->data[0];
-        cn->ctrl = frt_xrealloc(cn->ctrl, (size_t)(cn->n_ctrl + p->n_ctrl) * sizeof *cn->ctrl + 1);
         for (int k = 0; k < p->n_ctrl; k++) {
             bool dup = false;
             for (int j = 0; j < cn->n_ctrl; j++) dup = dup || cn->ctrl[j] == p->ctrl[k];
@@ -414,18 +447,23 @@ static void apply_padding(frt_opt_graph *w, int c, const pad_plan *pp) {
         p->live = false;
     }
     frt_attr_value m = {.kind = FRT_ATTR_S};
-    m.v.s.ptr = frt_xstrdup(pp->mode);
-    m.v.s.len = strlen(pp->mode);
-    frt_attrs_set(&cn->attrs, "padding", &m);
+    if (!str_value(pp->mode, &m.v.s)) {
+        w->oom = true;
+        return;
+    }
+    frt_opt_set_attr(w, &cn->attrs, "padding", &m);
     frt_attr_value l = {.kind = FRT_ATTR_LIST};
     bool expl = !strcmp(pp->mode, "EXPLICIT");
     l.v.list.elem = expl ? FRT_ATTR_I : FRT_ATTR_NONE;
     l.v.list.n = expl ? 8 : 0;
     if (expl) {
-        l.v.list.v.i = frt_xmalloc(8 * sizeof(int64_t));
+        if (!(l.v.list.v.i = frt_malloc(8 * sizeof(int64_t)))) {
+            w->oom = true;
+            return;
+        }
         memcpy(l.v.list.v.i, pp->pads, 8 * sizeof(int64_t));
     }
-    frt_attrs_set(&cn->attrs, "explicit_paddings", &l);
+    frt_opt_set_attr(w, &cn->attrs, "explicit_paddings", &l);
 }
 
 static void fuse_conv(frt_opt_graph *w, int c) {
@@ -440,8 +478,14 @@ static void fuse_conv(frt_opt_graph *w, int c) {
     if (!nchw && strcmp(fmt, "NHWC")) return;
     int64_t oc = dw ? f->dims[2] * f->dims[3] : f->dims[3];
     if (oc <= 0) return;
-    chain ch = {.scale = frt_xmalloc((size_t)oc * sizeof(float)),
-                .bias = frt_xcalloc((size_t)oc, sizeof(float))};
+    chain ch = {.scale = frt_malloc((size_t)oc * sizeof(float)),
+                .bias = frt_calloc((size_t)oc, sizeof(float))};
+    if (!ch.scale || !ch.bias) {
+        free(ch.scale);
+        free(ch.bias);
+        w->oom = true;
+        return;
+    }
     for (int64_t i = 0; i < oc; i++) ch.scale[i] = 1.0f;
     grow(w, &ch, c, conv_step, oc, nchw);
     bool fused = ch.has_bias || ch.act;
@@ -479,18 +523,25 @@ static void fuse_conv(frt_opt_graph *w, int c) {
         apply_padding(w, c, &pp);
         cn = &w->nodes[c];
     }
-    if (ch.len > 1) {
-        char *base = frt_xstrdup(w->nodes[ch.nodes[ch.len - 1]].name);
+    if (ch.len > 1 && !w->oom) {
+        char *base = frt_strdup(w->nodes[ch.nodes[ch.len - 1]].name);
         frt_edge in[3] = {w->nodes[c].data[0], w->nodes[c].data[1], {0, 0}};
-        if (nf) in[1] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_filter", nf), 0};
-        if (nb) in[2] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_bias", nb), 0};
+        if (!base) w->oom = true;
+        if (nf && base) in[1] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_filter", nf), 0};
+        if (nb && base) in[2] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_bias", nb), 0};
         free(base);
         cn = &w->nodes[c]; /* add_const may have moved the nodes */
         frt_attrs attrs;
         frt_attrs_init(&attrs);
         const char *op = cn->op;
-        if (!fused) {
-            frt_attrs_copy(&attrs, &cn->attrs);
+        if (w->oom) {
+            /* replace_chain gives up too */
+        } else if (!fused) {
+            frt_status *st = frt_attrs_try_copy(&attrs, &cn->attrs);
+            if (st) {
+                frt_status_free(st);
+                w->oom = true;
+            }
         } else {
             static const char *conv_keys[] = {"T", "strides", "padding", "explicit_paddings",
                                               "data_format", "dilations", "use_cudnn_on_gpu"};
@@ -498,21 +549,24 @@ static void fuse_conv(frt_opt_graph *w, int c) {
                                             "dilations"};
             const char **keys = dw ? dw_keys : conv_keys;
             int nkeys = dw ? (int)FRT_COUNTOF(dw_keys) : (int)FRT_COUNTOF(conv_keys);
-            for (int i = 0; i < nkeys; i++) copy_attr(&attrs, &cn->attrs, keys[i]);
+            for (int i = 0; i < nkeys; i++) copy_attr(w, &attrs, &cn->attrs, keys[i]);
             if (!dw) {
                 frt_attr_value targs = {.kind = FRT_ATTR_LIST};
                 targs.v.list.elem = FRT_ATTR_TYPE;
-                targs.v.list.n = 1;
-                targs.v.list.v.type = frt_xcalloc(1, sizeof(frt_dtype));
-                targs.v.list.v.type[0] = FRT_DTYPE_FLOAT;
-                frt_attrs_set(&attrs, "TArgs", &targs);
+                targs.v.list.v.type = frt_calloc(1, sizeof(frt_dtype));
+                if (targs.v.list.v.type) {
+                    targs.v.list.n = 1;
+                    targs.v.list.v.type[0] = FRT_DTYPE_FLOAT;
+                    frt_opt_set_attr(w, &attrs, "TArgs", &targs);
+                } else {
+                    w->oom = true;
+                }
             }
-            set_fused_attrs(&attrs, &ch);
+            set_fused_attrs(w, &attrs, &ch);
             op = dw ? "_FusedDepthwiseConv2dNative" : "_FusedConv2D";
         }
-        char *op_copy = frt_xstrdup(op); /* op may point into cn, which replace_chain frees */
-        replace_chain(w, &ch, op_copy, in, fused ? 3 : 2, &attrs);
-        free(op_copy);
+        /* replace_chain copies op before it frees cn's (op may point into it) */
+        replace_chain(w, &ch, op, in, fused ? 3 : 2, &attrs);
     }
     frt_tensor_unref(nf);
     frt_tensor_unref(nb);
@@ -571,23 +625,24 @@ static void fuse_matmul(frt_opt_graph *w, int m) {
         frt_tensor *nb = f32_tensor(&len, 1);
         if (!nb) return;
         for (int64_t c = 0; c < n; c++) frt_tensor_f32(nb)[c] = channel_at(k, c);
-        char *base = frt_xstrdup(w->nodes[ch.nodes[ch.len - 1]].name);
-        in[2] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_bias", nb), 0};
+        char *base = frt_strdup(w->nodes[ch.nodes[ch.len - 1]].name);
+        if (base) in[2] = (frt_edge){frt_opt_add_const(w, base, "frt_fused_bias", nb), 0};
+        else w->oom = true;
         free(base);
         frt_tensor_unref(nb);
         mn = &w->nodes[m];
     }
     frt_attrs attrs;
     frt_attrs_init(&attrs);
-    copy_attr(&attrs, &mn->attrs, "transpose_a");
-    copy_attr(&attrs, &mn->attrs, "transpose_b");
-    copy_attr(&attrs, &mn->attrs, "T");
-    set_fused_attrs(&attrs, &ch);
+    copy_attr(w, &attrs, &mn->attrs, "transpose_a");
+    copy_attr(w, &attrs, &mn->attrs, "transpose_b");
+    copy_attr(w, &attrs, &mn->attrs, "T");
+    set_fused_attrs(w, &attrs, &ch);
     replace_chain(w, &ch, "_FusedMatMul", in, 3, &attrs);
 }
 
 void frt_opt_fuse(frt_opt_graph *w) {
-    for (int k = 0; k < w->g->n_nodes; k++) {
+    for (int k = 0; k < w->g->n_nodes && !w->oom; k++) {
         int i = w->order[k];
         const frt_opt_node *n = &w->nodes[i];
         if (!n->live || !n->region) continue;

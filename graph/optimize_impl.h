@@ -35,6 +35,10 @@ typedef struct frt_opt_graph {
     frt_optimize_options opts;
     frt_shape_map *shapes; /* static shapes of g's region, computed on first use */
     bool shapes_done;
+    /* An allocation failed: passes stop, and the optimizer fails with RESOURCE_EXHAUSTED.
+     * Until then a pass may leave a rewrite half done, as long as the working graph stays
+     * freeable (working_free). */
+    bool oom;
 } frt_opt_graph;
 
 bool frt_opt_edge_fed(const frt_opt_graph *w, frt_edge e);
@@ -51,10 +55,13 @@ int frt_opt_uses(const frt_opt_graph *w, frt_edge e, int *ctrl_uses);
  * g's nodes whose outputs passes kept (a fused chain's last node computes what it did). */
 frt_shape frt_opt_shape(frt_opt_graph *w, frt_edge e);
 /* Appends a live region Const node holding t (takes its own reference) named
- * "<base>/<suffix>" (made unique); returns its index. */
+ * "<base>/<suffix>" (made unique); returns its index, or -1 (w->oom set) when out of memory. */
 int frt_opt_add_const(frt_opt_graph *w, const char *base, const char *suffix, frt_tensor *t);
-/* Turns node i into a Const holding t (own reference taken): no inputs, one output. */
+/* Turns node i into a Const holding t (own reference taken): no inputs, one output. When out
+ * of memory, sets w->oom and leaves node i as it was. */
 void frt_opt_make_const(frt_opt_graph *w, int i, frt_tensor *t);
+/* frt_attrs_try_set for passes: moves *v in, or (out of memory) frees it and sets w->oom. */
+void frt_opt_set_attr(frt_opt_graph *w, frt_attrs *a, const char *key, frt_attr_value *v);
 
 void frt_opt_fold_constants(frt_opt_graph *w);
 void frt_opt_fuse(frt_opt_graph *w);

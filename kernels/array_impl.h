@@ -24,7 +24,7 @@ static inline frt_status *frt_array_own_strings(frt_tensor *t) {
     frt_string *s = frt_tensor_strings(t);
     for (int64_t i = 0; i < t->n; i++) {
         if (!s[i].ptr) continue;
-        char *p = malloc(s[i].len + 1);
+        char *p = frt_malloc(s[i].len + 1);
         if (!p) {
             for (int64_t j = i; j < t->n; j++) s[j] = (frt_string){0};
             return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory copying strings");

@@ -62,7 +62,7 @@ static frt_status *bn_init(frt_kernel_init_ctx *ic, void **state) {
             return frt_status_new(FRT_UNIMPLEMENTED, "%s: only U=float is implemented, got %s",
                                   ic->op, frt_dtype_name(u));
     }
-    bn_state *p = calloc(1, sizeof *p);
+    bn_state *p = frt_calloc(1, sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = s;
     /* Constant vectors (the usual frozen inference graph): fold them once. */
@@ -74,8 +74,8 @@ static frt_status *bn_init(frt_kernel_init_ctx *ic, void **state) {
                  v[i]->dims[0] == v[1]->dims[0] && v[i]->n > 0;
         if (ok) {
             int64_t C = v[1]->dims[0];
-            p->a = malloc((size_t)C * sizeof(float));
-            p->b = malloc((size_t)C * sizeof(float));
+            p->a = frt_malloc((size_t)C * sizeof(float));
+            p->b = frt_malloc((size_t)C * sizeof(float));
             if (!p->a || !p->b) {
                 bn_free(p);
                 return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
@@ -193,7 +193,7 @@ static frt_status *batch_norm(frt_kernel_ctx *ctx) {
         if (s->nconst == C) {
             run_affine(ctx, s, xd, yd, x->n, C, inner, s->a, s->b);
         } else {
-            float *ab = malloc((size_t)(2 * C + 1) * sizeof(float));
+            float *ab = frt_malloc((size_t)(2 * C + 1) * sizeof(float));
             if (!ab) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", op);
             fold(frt_tensor_f32(v[1]), frt_tensor_f32(v[2]), frt_tensor_f32(v[3]),
                  frt_tensor_f32(v[4]), s->epsilon, C, ab, ab + C);
@@ -204,8 +204,8 @@ static frt_status *batch_norm(frt_kernel_ctx *ctx) {
         for (int i = 1; i <= 4 && i < ctx->n_outputs; i++)
             frt_kernel_set_output(ctx, i, (frt_tensor *)v[i % 2 ? 3 : 4]);
     } else {
-        double *buf = malloc((size_t)(C ? C : 1) * 4 * sizeof(double));
-        float *ab = malloc((size_t)(2 * C + 1) * sizeof(float));
+        double *buf = frt_malloc((size_t)(C ? C : 1) * 4 * sizeof(double));
+        float *ab = frt_malloc((size_t)(2 * C + 1) * sizeof(float));
         if (!buf || !ab) {
             free(buf);
             free(ab);

@@ -36,8 +36,13 @@ static frt_status *concat_copy(frt_kernel_ctx *c, frt_tensor *const *ins, int n,
                                const int64_t *inner, frt_tensor *out) {
     if (out->n == 0) return NULL;
     size_t es = frt_array_elem_size(out->dtype);
-    const char **src = frt_xmalloc(sizeof(char *) * (size_t)n);
-    size_t *run = frt_xmalloc(sizeof(size_t) * (size_t)n);
+    const char **src = frt_malloc(sizeof(char *) * (size_t)n);
+    size_t *run = frt_malloc(sizeof(size_t) * (size_t)n);
+    if (!src || !run) {
+        free(src);
+        free(run);
+        return frt_status_oom("concatenating %d tensors", n);
+    }
     size_t row = 0;
     for (int k = 0; k < n; k++) {
         src[k] = frt_tensor_data(ins[k]);
@@ -106,7 +111,8 @@ static frt_status *concat_impl(frt_kernel_ctx *c, frt_tensor *const *ins, int n,
 
     int64_t outer = 1;
     for (int d = 0; d < axis; d++) outer *= dims[d];
-    int64_t *inner = frt_xmalloc(sizeof(int64_t) * (size_t)n);
+    int64_t *inner = frt_malloc(sizeof(int64_t) * (size_t)n);
+    if (!inner) return frt_status_oom("concatenating %d tensors", n);
     for (int k = 0; k < n; k++) {
         inner[k] = 1;
         for (int d = axis; d < rank; d++) inner[k] *= ins[k]->dims[d];
@@ -164,7 +170,8 @@ static frt_status *pack_compute(frt_kernel_ctx *c) {
     int64_t outer = 1, inner1 = 1;
     for (int d = 0; d < axis; d++) outer *= x0->dims[d];
     for (int d = axis; d < x0->ndim; d++) inner1 *= x0->dims[d];
-    int64_t *inner = frt_xmalloc(sizeof(int64_t) * (size_t)n);
+    int64_t *inner = frt_malloc(sizeof(int64_t) * (size_t)n);
+    if (!inner) return frt_status_oom("packing %d tensors", n);
     for (int k = 0; k < n; k++) inner[k] = inner1;
     frt_tensor *y;
     frt_status *st = frt_kernel_output(c, 0, x0->dtype, dims, r1, &y);

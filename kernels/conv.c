@@ -96,7 +96,7 @@ static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
                                   ic->op, (long long)nh);
         FRT_TRY(frt_fused_ops_parse(ic->op, a, &s.ops));
     }
-    conv_state *p = malloc(sizeof *p);
+    conv_state *p = frt_malloc(sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = s;
     *state = p;
@@ -245,7 +245,7 @@ static void conv_tiles(void *arg, int64_t lo, int64_t hi) {
     const geom *g = j->g;
     int64_t P = g->N * g->OH * g->OW, cg = j->cin_g, kdim = g->KH * g->KW * cg;
     int64_t og = g->OC / j->groups;
-    float *col = malloc((size_t)(j->tile * kdim) * sizeof(float));
+    float *col = frt_malloc((size_t)(j->tile * kdim) * sizeof(float));
     if (!col) {
         j->oom = true; /* benign race: only ever set to true */
         return;

@@ -175,7 +175,7 @@ static frt_status *fused_matmul_init(frt_kernel_init_ctx *ic, void **state) {
     *state = NULL;
     frt_fused_ops ops;
     FRT_TRY(frt_fused_ops_parse(ic->op, ic->attrs, &ops));
-    frt_fused_ops *p = malloc(sizeof *p);
+    frt_fused_ops *p = frt_malloc(sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = ops;
     *state = p;
@@ -274,7 +274,7 @@ static frt_status *batch_matmul(frt_kernel_ctx *ctx, bool broadcast) {
     if (ystride == 1 && !ta && xstride == nbatch)
         return product(ctx, threads, x->dtype, false, tb, nbatch * M, N, K, xd, yd,
                        frt_tensor_data(out));
-    int64_t *offs = malloc((size_t)nbatch * 2 * sizeof *offs);
+    int64_t *offs = frt_malloc((size_t)nbatch * 2 * sizeof *offs);
     if (!offs) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "BatchMatMul: out of memory");
     for (int64_t b = 0; b < nbatch; b++) {
         int64_t rem = b, xo = 0, yo = 0;

@@ -166,7 +166,8 @@ static frt_status *mirror_pad_compute(frt_kernel_ctx *c) {
         memcpy(frt_tensor_data(y), frt_tensor_data(x), es);
         return frt_array_own_strings(y);
     }
-    int64_t *maps = frt_xmalloc(sizeof(int64_t) * (size_t)total_out);
+    int64_t *maps = frt_malloc(sizeof(int64_t) * (size_t)total_out);
+    if (!maps) return frt_status_oom("mirror-padding a tensor");
     int64_t *map[FRT_MAX_DIMS], in_stride[FRT_MAX_DIMS];
     int64_t *m = maps, s = 1;
     for (int d = x->ndim - 1; d >= 0; d--) {

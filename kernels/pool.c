@@ -73,7 +73,7 @@ static frt_status *pool_init(frt_kernel_init_ctx *ic, void **state) {
         FRT_TRY(frt_attr_get_int_list(a, "strides", 8, st, &nst));
         FRT_TRY(set_window(&s, ic->op, k, nk, st, nst));
     }
-    pool_state *p = malloc(sizeof *p);
+    pool_state *p = frt_malloc(sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = s;
     *state = p;

@@ -133,7 +133,7 @@ static frt_status *reduce_run(frt_kernel_ctx *c, const red_fns *f) {
         if (nred == 1) {
             dst = frt_tensor_data(y);
         } else {
-            dst = malloc((size_t)(K1 * K2) * f->es);
+            dst = frt_malloc((size_t)(K1 * K2) * f->es);
             if (!dst) {
                 free(tmp);
                 return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory in reduction");
@@ -320,8 +320,8 @@ static frt_status *any_compute(frt_kernel_ctx *c) { return logical_reduce(c, Any
         frt_tensor *y;                                                                      \
         FRT_TRY(arg_prepare(c, &outer, &D, &inner, &y));                                    \
         if (y->n == 0) return NULL;                                                         \
-        int64_t *idx = malloc(sizeof(int64_t) * (size_t)y->n);                              \
-        T *best = malloc(sizeof(T) * (size_t)inner);                                        \
+        int64_t *idx = frt_malloc(sizeof(int64_t) * (size_t)y->n);                              \
+        T *best = frt_malloc(sizeof(T) * (size_t)inner);                                        \
         if (!idx || !best) {                                                                \
             free(idx);                                                                      \
             free(best);                                                                     \

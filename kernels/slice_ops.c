@@ -376,7 +376,8 @@ static frt_status *split_compute(frt_kernel_ctx *c) {
                               "Number of ways to split should evenly divide the split dimension, "
                               "but got split_dim %d (size = %lld) and num_split %lld",
                               axis, (long long)D, (long long)num);
-    int64_t *sizes = frt_xmalloc(sizeof(int64_t) * (size_t)num);
+    int64_t *sizes = frt_malloc(sizeof(int64_t) * (size_t)num);
+    if (!sizes) return frt_status_oom("splitting a tensor %lld ways", (long long)num);
     for (int64_t k = 0; k < num; k++) sizes[k] = D / num;
     frt_status *st = split_pieces(c, x, axis, sizes, (int)num);
     free(sizes);
@@ -394,7 +395,8 @@ static frt_status *split_v_compute(frt_kernel_ctx *c) {
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "Length of size_splits should be equal to the value of num_split.");
     int n = c->n_outputs;
-    int64_t *sizes = frt_xmalloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    int64_t *sizes = frt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    if (!sizes) return frt_status_oom("splitting a tensor %d ways", n);
     int64_t D = x->dims[axis], known = 0;
     int neg = -1;
     frt_status *st = NULL;

@@ -138,7 +138,7 @@ static inline frt_status *frt_window_run_nhwc(const char *op, bool nchw, const f
                                               frt_window_nhwc_fn fn, void *arg) {
     if (!nchw) return fn(arg, frt_tensor_data(x), frt_tensor_data(out));
     size_t es = frt_dtype_size(x->dtype);
-    void *xin = malloc((size_t)x->n * es), *xout = malloc((size_t)out->n * es);
+    void *xin = frt_malloc((size_t)x->n * es), *xout = frt_malloc((size_t)out->n * es);
     frt_status *st = NULL;
     if (!xin || !xout) {
         st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory for NCHW transpose", op);

@@ -28,24 +28,34 @@
 
 /* ---- plan construction ---------------------------------------------------------------- */
 
-static void sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+/* Appends to a growing string; false (and *buf unchanged) when out of memory. */
+static bool sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
     FRT_PRINTF(4, 5);
-static void sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...) {
+static bool sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     va_list ap2;
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
+    bool ok = true;
     if (n > 0) {
         if (*len + (size_t)n + 1 > *cap) {
-            *cap = (*len + (size_t)n + 1) * 2;
-            *buf = frt_xrealloc(*buf, *cap);
+            size_t c = (*len + (size_t)n + 1) * 2;
+            char *b = frt_realloc(*buf, c);
+            if (b) {
+                *buf = b;
+                *cap = c;
+            }
+            ok = b != NULL;
         }
-        vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
-        *len += (size_t)n;
+        if (ok) {
+            vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
+            *len += (size_t)n;
+        }
     }
     va_end(ap);
+    return ok;
 }
 
 static int find_feed(const frt_edge *feeds, int n, frt_edge e) {
@@ -126,25 +136,28 @@ static frt_status *check_runnable(const frt_graph *g, const bool *keep, const fr
     char *unsup = NULL, *unfed = NULL;
     size_t ul = 0, uc = 0, fl = 0, fc = 0;
     int n_unsup = 0, n_unfed = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
+    bool ok = true;
+    for (int i = 0; i < g->n_nodes && ok; i++) {
         if (!keep[i]) continue;
         const frt_node *n = &g->nodes[i];
         if (is_placeholder(n) && find_feed(feeds, nfeeds, (frt_edge){i, 0}) < 0) {
             /* kept by pruning, so something needs its value, and nobody feeds it */
             char d[128];
-            sb_printf(&unfed, &fl, &fc, "%s'%s' (%s)", n_unfed ? ", " : "", n->name,
-                      placeholder_desc(n, d, sizeof d));
+            ok = sb_printf(&unfed, &fl, &fc, "%s'%s' (%s)", n_unfed ? ", " : "", n->name,
+                           placeholder_desc(n, d, sizeof d));
             n_unfed++;
             continue;
         }
         if (!frt_kernel_find(n->op, FRT_DEVICE_CPU, &n->attrs)) {
             const char *why = frt_kernel_exists(n->op, FRT_DEVICE_CPU) ? " for this dtype" : "";
-            sb_printf(&unsup, &ul, &uc, "\n  node '%s' (%s)%s", n->name, n->op, why);
+            ok = sb_printf(&unsup, &ul, &uc, "\n  node '%s' (%s)%s", n->name, n->op, why);
             n_unsup++;
         }
     }
     frt_status *st = NULL;
-    if (n_unsup) {
+    if (!ok) {
+        st = frt_status_oom("listing the nodes that cannot run");
+    } else if (n_unsup) {
         st = frt_status_new(FRT_UNIMPLEMENTED,
                             "%d node%s needed by this run ha%s no CPU kernel:%s", n_unsup,
                             n_unsup == 1 ? "" : "s", n_unsup == 1 ? "s" : "ve", unsup);
@@ -176,12 +189,23 @@ static bool input_is_ref(const frt_node *n, int j) {
 }
 
 /* Plan node `to` waits for `from` (a data or control edge). */
-static void add_succ(frt_plan *p, int from, int to) {
+static frt_status *add_succ(frt_plan *p, int from, int to) {
     frt_plan_node *sp = &p->nodes[from];
-    sp->succ = frt_xrealloc(sp->succ, (size_t)(sp->n_succ + 1) * sizeof *sp->succ);
+    int *succ = frt_realloc(sp->succ, (size_t)(sp->n_succ + 1) * sizeof *succ);
+    if (!succ) return frt_status_oom("planning the successors of a node");
+    sp->succ = succ;
     sp->succ[sp->n_succ++] = to;
     p->nodes[to].n_preds++;
+    return NULL;
 }
+
+#define OOM_IF_NULL(ptr, ...)                                                          \
+    do {                                                                               \
+        if (!(ptr)) {                                                                  \
+            st = frt_status_oom(__VA_ARGS__);                                          \
+            goto done;                                                                 \
+        }                                                                              \
+    } while (0)
 
 frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, int nfeeds,
                            const char *const *fetch_names, int nfetches,
@@ -189,13 +213,18 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
                            frt_plan **out) {
     *out = NULL;
     frt_status *st = NULL;
-    frt_edge *feeds = frt_xcalloc((size_t)nfeeds + 1, sizeof *feeds);
-    frt_edge *fetches = frt_xcalloc((size_t)nfetches + 1, sizeof *fetches);
-    int *tgt = frt_xcalloc((size_t)ntargets + 1, sizeof *tgt);
+    frt_edge *feeds = frt_calloc((size_t)nfeeds + 1, sizeof *feeds);
+    frt_edge *fetches = frt_calloc((size_t)nfetches + 1, sizeof *fetches);
+    int *tgt = frt_calloc((size_t)ntargets + 1, sizeof *tgt);
     bool *keep = NULL;
-    int *order = NULL, *plan_index = NULL;
+    int *order = NULL, *plan_index = NULL, *used_outputs = NULL;
     frt_shape_map *sm = NULL;     /* static shapes and dtypes of this step */
-    frt_plan *p = frt_xcalloc(1, sizeof *p);
+    frt_plan *p = frt_calloc(1, sizeof *p);
+    if (!feeds || !fetches || !tgt || !p) {
+        frt_plan_free(p);
+        p = NULL;
+    }
+    OOM_IF_NULL(p, "planning a run");
     p->g = g;
 
     if ((st = resolve_names(g, feed_names, nfeeds, "feeds", feeds))) goto done;
@@ -216,28 +245,35 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
          * fetched tensors keep their names, so they are resolved again on the result, which
          * the plan owns. */
         frt_graph *opt = NULL;
-        if ((st = frt_graph_optimize(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets, &opt)))
+        frt_optimize_options oo = {.null_if_unchanged = true}; /* then g itself runs */
+        if ((st = frt_graph_optimize_opts(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets,
+                                          &oo, &opt)))
             goto done;
-        p->owned_g = opt;
-        p->g = g = opt;
-        if ((st = resolve_names(g, feed_names, nfeeds, "feeds", feeds))) goto done;
-        if ((st = resolve_names(g, fetch_names, nfetches, "fetches", fetches))) goto done;
-        if ((st = resolve_targets(g, targets, ntargets, tgt))) goto done;
+        if (opt) {
+            p->owned_g = opt;
+            p->g = g = opt;
+            if ((st = resolve_names(g, feed_names, nfeeds, "feeds", feeds))) goto done;
+            if ((st = resolve_names(g, fetch_names, nfetches, "fetches", fetches))) goto done;
+            if ((st = resolve_targets(g, targets, ntargets, tgt))) goto done;
+        }
     }
-    keep = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *keep);
-    order = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *order);
-    plan_index = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *plan_index);
+    keep = frt_calloc((size_t)g->n_nodes + 1, sizeof *keep);
+    order = frt_calloc((size_t)g->n_nodes + 1, sizeof *order);
+    plan_index = frt_calloc((size_t)g->n_nodes + 1, sizeof *plan_index);
+    OOM_IF_NULL(keep && order && plan_index, "planning a run over %d nodes", g->n_nodes);
     if ((st = frt_graph_prune(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets, keep))) goto done;
     if ((st = check_runnable(g, keep, feeds, nfeeds))) goto done;
     /* Static shapes: contradictions (e.g. a MatMul whose inner dims differ) are reported now,
      * naming the node, before any kernel runs; fed tensors' dtypes become known. */
     {
-        frt_shape *fed_shapes = frt_xcalloc((size_t)nfeeds + 1, sizeof *fed_shapes);
+        frt_shape *fed_shapes = frt_calloc((size_t)nfeeds + 1, sizeof *fed_shapes);
+        OOM_IF_NULL(fed_shapes, "planning a run");
         for (int i = 0; i < nfeeds; i++) fed_shapes[i] = frt_shape_unknown();
         st = frt_graph_infer_shapes(g, keep, feeds, fed_shapes, nfeeds, &sm);
         free(fed_shapes);
         if (st) goto done;
-        p->feed_dtypes = frt_xcalloc((size_t)nfeeds + 1, sizeof *p->feed_dtypes);
+        p->feed_dtypes = frt_calloc((size_t)nfeeds + 1, sizeof *p->feed_dtypes);
+        OOM_IF_NULL(p->feed_dtypes, "planning a run");
         for (int i = 0; i < nfeeds; i++) {
             /* the producer's declared output dtype, as TF checks a fed tensor against it */
             const frt_node *fn = &g->nodes[feeds[i].node];
@@ -253,13 +289,16 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     p->n_feeds = nfeeds;
     p->feeds = feeds;
     feeds = NULL;
-    p->feed_slots = frt_xcalloc((size_t)nfeeds + 1, sizeof *p->feed_slots);
+    p->feed_slots = frt_calloc((size_t)nfeeds + 1, sizeof *p->feed_slots);
+    OOM_IF_NULL(p->feed_slots, "planning a run");
     int slots = 0;
     for (int i = 0; i < nfeeds; i++) p->feed_slots[i] = slots++;
     for (int k = 0; k < g->n_nodes; k++) plan_index[k] = -1;
     /* Ops without a definition (kernels registered for ops the registry does not know) get
      * as many outputs as their consumers and the fetches use (at least one). */
-    int *used_outputs = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *used_outputs);
+    used_outputs = frt_calloc((size_t)g->n_nodes + 1, sizeof *used_outputs);
+    p->nodes = frt_calloc((size_t)g->n_nodes + 1, sizeof *p->nodes);
+    OOM_IF_NULL(used_outputs && p->nodes, "planning a run over %d nodes", g->n_nodes);
     for (int i = 0; i < g->n_nodes; i++)
         for (int j = 0; keep[i] && j < g->nodes[i].n_data; j++) {
             frt_edge e = g->nodes[i].data[j];
@@ -268,7 +307,6 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     for (int i = 0; i < nfetches; i++)
         if (fetches[i].index + 1 > used_outputs[fetches[i].node])
             used_outputs[fetches[i].node] = fetches[i].index + 1;
-    p->nodes = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *p->nodes);
     for (int k = 0; k < g->n_nodes; k++) {
         int i = order[k];
         if (!keep[i]) continue;
@@ -281,17 +319,18 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         pn->out_base = slots;
         slots += pn->n_out;
     }
-    free(used_outputs);
     p->n_slots = slots;
-    p->slot_uses = frt_xcalloc((size_t)slots + 1, sizeof *p->slot_uses);
+    p->slot_uses = frt_calloc((size_t)slots + 1, sizeof *p->slot_uses);
+    OOM_IF_NULL(p->slot_uses, "planning a run");
 
     /* inputs, successors */
     for (int pi = 0; pi < p->n_nodes; pi++) {
         frt_plan_node *pn = &p->nodes[pi];
         const frt_node *n = &g->nodes[pn->node];
         pn->n_in = n->n_data;
-        pn->in_slots = frt_xcalloc((size_t)n->n_data + 1, sizeof *pn->in_slots);
-        pn->in_deref = frt_xcalloc((size_t)n->n_data + 1, sizeof *pn->in_deref);
+        pn->in_slots = frt_calloc((size_t)n->n_data + 1, sizeof *pn->in_slots);
+        pn->in_deref = frt_calloc((size_t)n->n_data + 1, sizeof *pn->in_deref);
+        OOM_IF_NULL(pn->in_slots && pn->in_deref, "planning node '%s'", n->name);
         for (int j = 0; j < n->n_data; j++) {
             int f = find_feed(p->feeds, nfeeds, n->data[j]);
             int slot;
@@ -302,7 +341,7 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
                 int src = plan_index[n->data[j].node];
                 FRT_ASSERT(src >= 0 && "pruning kept a node whose producer it dropped");
                 slot = p->nodes[src].out_base + n->data[j].index;
-                add_succ(p, src, pi);
+                if ((st = add_succ(p, src, pi))) goto done;
             }
             pn->in_slots[j] = slot;
             p->slot_uses[slot]++;
@@ -310,12 +349,13 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         for (int j = 0; j < n->n_ctrl; j++) {
             int src = plan_index[n->ctrl[j]];
             FRT_ASSERT(src >= 0 && "pruning dropped a control predecessor");
-            add_succ(p, src, pi);
+            if ((st = add_succ(p, src, pi))) goto done;
         }
     }
     p->n_fetches = nfetches;
-    p->fetch_slots = frt_xcalloc((size_t)nfetches + 1, sizeof *p->fetch_slots);
-    p->fetch_deref = frt_xcalloc((size_t)nfetches + 1, sizeof *p->fetch_deref);
+    p->fetch_slots = frt_calloc((size_t)nfetches + 1, sizeof *p->fetch_slots);
+    p->fetch_deref = frt_calloc((size_t)nfetches + 1, sizeof *p->fetch_deref);
+    OOM_IF_NULL(p->fetch_slots && p->fetch_deref, "planning a run");
     for (int i = 0; i < nfetches; i++) {
         int f = find_feed(p->feeds, nfeeds, fetches[i]);
         p->fetch_deref[i] = f < 0 && output_is_ref(g, fetches[i]);
@@ -324,7 +364,8 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         p->fetch_slots[i] = slot;
         p->slot_uses[slot]++;
     }
-    p->roots = frt_xcalloc((size_t)p->n_nodes + 1, sizeof *p->roots);
+    p->roots = frt_calloc((size_t)p->n_nodes + 1, sizeof *p->roots);
+    OOM_IF_NULL(p->roots, "planning a run");
     for (int pi = 0; pi < p->n_nodes; pi++)
         if (p->nodes[pi].n_preds == 0) p->roots[p->n_roots++] = pi;
 
@@ -334,8 +375,14 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         frt_plan_node *pn = &p->nodes[pi];
         const frt_node *n = &g->nodes[pn->node];
         if (!pn->def->init) continue;
-        const frt_tensor **consts = frt_xcalloc((size_t)n->n_data + 1, sizeof *consts);
-        frt_dtype *types = frt_xcalloc((size_t)n->n_data + 1, sizeof *types);
+        const frt_tensor **consts = frt_calloc((size_t)n->n_data + 1, sizeof *consts);
+        frt_dtype *types = frt_calloc((size_t)n->n_data + 1, sizeof *types);
+        if (!consts || !types) {
+            free(consts);
+            free(types);
+            st = frt_status_oom("initializing the kernel of node '%s'", n->name);
+            break;
+        }
         for (int j = 0; j < n->n_data; j++) {
             const frt_node *src = &g->nodes[n->data[j].node];
             int f = find_feed(p->feeds, nfeeds, n->data[j]);
@@ -355,6 +402,7 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     }
 
 done:
+    free(used_outputs);
     frt_shape_map_free(sm);
     free(feeds);
     free(fetches);
@@ -427,8 +475,14 @@ static void compute_node(run_state *rs, const frt_plan_node *pn) {
     const frt_plan *p = rs->p;
     const frt_node *n = &p->g->nodes[pn->node];
     frt_tensor *ins_small[8], *outs_small[8];
-    frt_tensor **ins = pn->n_in <= 8 ? ins_small : frt_xcalloc((size_t)pn->n_in, sizeof *ins);
-    frt_tensor **outs = pn->n_out <= 8 ? outs_small : frt_xcalloc((size_t)pn->n_out, sizeof *outs);
+    frt_tensor **ins = pn->n_in <= 8 ? ins_small : frt_calloc((size_t)pn->n_in, sizeof *ins);
+    frt_tensor **outs = pn->n_out <= 8 ? outs_small : frt_calloc((size_t)pn->n_out, sizeof *outs);
+    if (!ins || !outs) { /* the run is cancelled; frt_plan_run releases every value */
+        if (ins != ins_small) free(ins);
+        if (outs != outs_small) free(outs);
+        record_error(rs, frt_status_oom("starting node %s (%s)", n->name, n->op));
+        return;
+    }
     memset(outs, 0, (size_t)pn->n_out * sizeof *outs);
     frt_status *st = NULL;
     for (int j = 0; j < pn->n_in; j++) {
@@ -479,7 +533,7 @@ static void run_node(run_state *rs, int pi) {
                 next = s;
                 continue;
             }
-            node_task *t = malloc(sizeof *t);
+            node_task *t = frt_malloc(sizeof *t);
             if (t) {
                 t->rs = rs;
                 t->pi = s;
@@ -541,9 +595,9 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
                          frt_tensor **fetches) {
     for (int i = 0; i < p->n_fetches; i++) fetches[i] = NULL;
     run_state rs = {.p = p, .env = env};
-    rs.values = calloc((size_t)p->n_slots + 1, sizeof *rs.values);
-    rs.remaining = calloc((size_t)p->n_slots + 1, sizeof *rs.remaining);
-    rs.pending = calloc((size_t)p->n_nodes + 1, sizeof *rs.pending);
+    rs.values = frt_calloc((size_t)p->n_slots + 1, sizeof *rs.values);
+    rs.remaining = frt_calloc((size_t)p->n_slots + 1, sizeof *rs.remaining);
+    rs.pending = frt_calloc((size_t)p->n_nodes + 1, sizeof *rs.pending);
     if (!rs.values || !rs.remaining || !rs.pending) {
         free(rs.values);
         free(rs.remaining);
@@ -580,7 +634,7 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
     if (!st && p->n_nodes > 0) {
         /* queue all roots but one, run that one on a pool thread too, then wait */
         for (int r = 0; r < p->n_roots; r++) {
-            node_task *t = malloc(sizeof *t);
+            node_task *t = frt_malloc(sizeof *t);
             if (!t) {
                 run_node(&rs, p->roots[r]);
                 continue;

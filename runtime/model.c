@@ -15,16 +15,28 @@
 #include "runtime/kernel.h"
 
 frt_model *frt_model_from_metagraph(frt_metagraph *mg, const char *path) {
-    frt_model *m = frt_xcalloc(1, sizeof *m);
+    frt_model *m = frt_calloc(1, sizeof *m);
+    char *p = frt_strdup(path ? path : "");
+    if (!m || !p) {
+        free(m);
+        free(p);
+        return NULL;
+    }
     atomic_init(&m->refs, 1);
     m->mg = mg;
     m->g = mg->g;
-    m->path = frt_xstrdup(path ? path : "");
+    m->path = p;
     return m;
 }
 
 frt_model *frt_model_from_graph(frt_graph *g, const char *path) {
-    return frt_model_from_metagraph(frt_metagraph_new(g), path);
+    frt_metagraph *mg = frt_metagraph_new(g);
+    frt_model *m = mg ? frt_model_from_metagraph(mg, path) : NULL;
+    if (mg && !m) {
+        mg->g = NULL; /* still the caller's */
+        frt_metagraph_free(mg);
+    }
+    return m;
 }
 
 frt_model *frt_model_ref(frt_model *m) {
@@ -58,7 +70,10 @@ frt_status *frt_model_load(const char *path, frt_model **out) {
         frt_graph_free(g);
         return frt_status_annotate(st, "\n(in graph '%s')", path);
     }
-    *out = frt_model_from_graph(g, path);
+    if (!(*out = frt_model_from_graph(g, path))) {
+        frt_graph_free(g);
+        return frt_status_oom("loading model '%s'", path);
+    }
     return NULL;
 }
 
@@ -73,7 +88,10 @@ frt_status *frt_model_load_saved_model(const char *dir, const char *const *tags,
     }
     frt_metagraph *mg = NULL;
     FRT_TRY(frt_saved_model_load(dir, tags, ntags, &mg));
-    *out = frt_model_from_metagraph(mg, dir);
+    if (!(*out = frt_model_from_metagraph(mg, dir))) {
+        frt_metagraph_free(mg);
+        return frt_status_oom("loading SavedModel '%s'", dir);
+    }
     return NULL;
 }
 
@@ -86,8 +104,9 @@ frt_status *frt_model_load_meta(const char *meta_path, const char *checkpoint,
         /* a directory means its `checkpoint` state file's latest checkpoint */
         frt_checkpoint *c = NULL;
         FRT_TRY(frt_checkpoint_open(checkpoint, &c));
-        prefix = frt_xstrdup(frt_checkpoint_prefix(c));
+        prefix = frt_strdup(frt_checkpoint_prefix(c));
         frt_checkpoint_close(c);
+        if (!prefix) return frt_status_oom("loading MetaGraph '%s'", meta_path);
     }
     frt_metagraph *mg = NULL;
     frt_status *st = frt_meta_graph_load_file(meta_path, &mg);
@@ -104,7 +123,10 @@ frt_status *frt_model_load_meta(const char *meta_path, const char *checkpoint,
     }
     free(mg->checkpoint_prefix);
     mg->checkpoint_prefix = prefix;
-    *out = frt_model_from_metagraph(mg, meta_path);
+    if (!(*out = frt_model_from_metagraph(mg, meta_path))) {
+        frt_metagraph_free(mg);
+        return frt_status_oom("loading MetaGraph '%s'", meta_path);
+    }
     return NULL;
 }
 

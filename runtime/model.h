@@ -15,7 +15,8 @@ struct frt_model {
 };
 
 frt_model *frt_model_ref(frt_model *m);
-/* Wraps a finalized graph (takes ownership of g). */
+/* Wraps a finalized graph (takes ownership of g). NULL when out of memory, and then g is
+ * still the caller's (as is mg below). */
 frt_model *frt_model_from_graph(frt_graph *g, const char *path);
 /* Wraps a loaded MetaGraph (takes ownership of mg). */
 frt_model *frt_model_from_metagraph(frt_metagraph *mg, const char *path);

@@ -22,7 +22,7 @@ static void variable_destroy(frt_resource *r) {
 }
 
 frt_resource_mgr *frt_resource_mgr_new(void) {
-    frt_resource_mgr *m = calloc(1, sizeof *m);
+    frt_resource_mgr *m = frt_calloc(1, sizeof *m);
     if (m) pthread_mutex_init(&m->mu, NULL);
     return m;
 }

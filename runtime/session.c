@@ -43,7 +43,7 @@ struct frt_session {
 };
 
 frt_session_options *frt_session_options_new(void) {
-    return calloc(1, sizeof(frt_session_options));
+    return frt_calloc(1, sizeof(frt_session_options));
 }
 void frt_session_options_free(frt_session_options *o) { free(o); }
 void frt_session_options_set_inter_op_threads(frt_session_options *o, int n) {
@@ -73,9 +73,13 @@ static frt_status *run_init_ops(frt_session *s) {
     const frt_metagraph *mg = s->model->mg;
     if (mg->n_init_ops == 0) return NULL;
     int na = mg->n_assets;
-    const char **names = frt_xcalloc((size_t)na + 1, sizeof *names);
-    frt_tensor **vals = frt_xcalloc((size_t)na + 1, sizeof *vals);
+    const char **names = frt_calloc((size_t)na + 1, sizeof *names);
+    frt_tensor **vals = frt_calloc((size_t)na + 1, sizeof *vals);
     frt_status *st = NULL;
+    if (!names || !vals) {
+        na = 0;
+        st = frt_status_oom("feeding %d asset paths", mg->n_assets);
+    }
     for (int i = 0; i < na && !st; i++) {
         names[i] = mg->assets[i].tensor;
         st = string_scalar(mg->assets[i].path, &vals[i]);
@@ -83,7 +87,7 @@ static frt_status *run_init_ops(frt_session *s) {
     if (!st)
         st = frt_session_run(s, names, vals, na, NULL, NULL, 0,
                              (const char *const *)mg->init_ops, mg->n_init_ops);
-    for (int i = 0; i < na; i++) frt_tensor_unref(vals[i]);
+    for (int i = 0; vals && i < na; i++) frt_tensor_unref(vals[i]);
     free(names);
     free(vals);
     return st ? frt_status_annotate(st, " (running the model's init op '%s')", mg->init_ops[0])
@@ -96,7 +100,7 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
     frt_init();
     int inter = opts && opts->inter_op_threads ? opts->inter_op_threads : frt_num_cpus();
     int intra = opts && opts->intra_op_threads ? opts->intra_op_threads : frt_num_cpus();
-    frt_session *s = calloc(1, sizeof *s);
+    frt_session *s = frt_calloc(1, sizeof *s);
     if (!s) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory creating a session");
     s->pool = frt_threadpool_new(inter);
     s->alloc = frt_cpu_allocator_new("cpu", opts ? opts->memory_limit : 0);
@@ -145,6 +149,7 @@ void frt_session_free(frt_session *s) {
     free(s);
 }
 
+/* NULL when out of memory. */
 static char *plan_key(const char *const *a, int na, const char *const *b, int nb,
                       const char *const *c, int nc) {
     size_t len = 4;
@@ -152,7 +157,8 @@ static char *plan_key(const char *const *a, int na, const char *const *b, int nb
     int counts[3] = {na, nb, nc};
     for (int l = 0; l < 3; l++)
         for (int i = 0; i < counts[l]; i++) len += strlen(lists[l][i] ? lists[l][i] : "") + 1;
-    char *key = frt_xmalloc(len), *p = key;
+    char *key = frt_malloc(len), *p = key;
+    if (!key) return NULL;
     for (int l = 0; l < 3; l++) {
         for (int i = 0; i < counts[l]; i++) {
             const char *s = lists[l][i] ? lists[l][i] : "";
@@ -178,6 +184,7 @@ static frt_status *get_plan(frt_session *s, const char *const *feed_names, int n
     for (int i = 0; i < ntargets; i++)
         if (!targets[i]) return frt_status_new(FRT_INVALID_ARGUMENT, "target %d is NULL", i);
     char *key = plan_key(feed_names, nfeeds, fetch_names, nfetches, targets, ntargets);
+    if (!key) return frt_status_oom("looking up the plan of a run");
     frt_status *st = NULL;
     pthread_mutex_lock(&s->mu);
     plan_entry *e = s->plans;
@@ -186,8 +193,11 @@ static frt_status *get_plan(frt_session *s, const char *const *feed_names, int n
         frt_plan *p = NULL;
         st = frt_plan_build(s->model->g, feed_names, nfeeds, fetch_names, nfetches, targets,
                             ntargets, s->optimize, &p);
+        if (!st && !(e = frt_calloc(1, sizeof *e))) {
+            frt_plan_free(p);
+            st = frt_status_oom("caching the plan of a run");
+        }
         if (!st) {
-            e = frt_xcalloc(1, sizeof *e);
             e->key = key;
             key = NULL;
             e->plan = p;
@@ -311,9 +321,10 @@ frt_status *frt_session_run_signature(frt_session *s, const char *signature,
         nout = sig->n_outputs;
         for (int i = 0; i < nout; i++) outputs[i] = NULL;
     }
-    const char **feeds = frt_xcalloc((size_t)ninputs + 1, sizeof *feeds);
-    const char **fetches = frt_xcalloc((size_t)nout + 1, sizeof *fetches);
+    const char **feeds = frt_calloc((size_t)ninputs + 1, sizeof *feeds);
+    const char **fetches = frt_calloc((size_t)nout + 1, sizeof *fetches);
     frt_status *st = NULL;
+    if (!feeds || !fetches) st = frt_status_oom("running signature '%s'", sig->name);
     /* a key names a signature input; anything else must be a tensor of the graph */
     for (int i = 0; i < ninputs && !st; i++) {
         const frt_tensor_info *a = find_arg(sig->inputs, sig->n_inputs, input_keys[i]);

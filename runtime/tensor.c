@@ -38,7 +38,7 @@ static frt_status *check_shape(frt_dtype dt, const int64_t *dims, int ndim, int6
 }
 
 static frt_tensor *tensor_shell(frt_dtype dt, const int64_t *dims, int ndim, int64_t n) {
-    frt_tensor *t = calloc(1, sizeof *t);
+    frt_tensor *t = frt_calloc(1, sizeof *t);
     if (!t) return NULL;
     atomic_init(&t->refs, 1);
     t->dtype = dt;
@@ -81,7 +81,7 @@ frt_status *frt_tensor_alloc(frt_allocator *a, frt_dtype dt, const int64_t *dims
     frt_tensor *t = tensor_shell(dt, dims, ndim, n);
     if (!t) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     if (bytes) {
-        frt_buffer *b = calloc(1, sizeof *b);
+        frt_buffer *b = frt_calloc(1, sizeof *b);
         void *p = b ? a->alloc(a, bytes) : NULL;
         if (!p) {
             free(b);
@@ -118,7 +118,7 @@ frt_status *frt_tensor_wrap(frt_dtype dt, const int64_t *dims, int ndim, void *d
         return frt_status_new(FRT_INVALID_ARGUMENT, "cannot wrap %zu bytes as %s tensor",
                               size, frt_dtype_name(dt));
     frt_tensor *t = tensor_shell(dt, dims, ndim, n);
-    frt_buffer *b = calloc(1, sizeof *b);
+    frt_buffer *b = frt_calloc(1, sizeof *b);
     if (!t || !b) {
         free(t);
         free(b);
@@ -228,7 +228,7 @@ frt_status *frt_tensor_set_string(frt_tensor *t, int64_t i, const char *s, size_
     if (i < 0 || i >= t->n)
         return frt_status_new(FRT_OUT_OF_RANGE, "string index %lld out of range [0, %lld)",
                               (long long)i, (long long)t->n);
-    char *p = len < SIZE_MAX ? malloc(len + 1) : NULL;
+    char *p = len < SIZE_MAX ? frt_malloc(len + 1) : NULL;
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     if (len) memcpy(p, s, len);
     p[len] = 0;
