@@ -296,30 +296,7 @@ static char *input_name(const frt_opt_graph *w, int node, int index, bool ctrl) 
     return s;
 }
 
-/* Whether the passes left every live node as g has it (nothing added, removed or rewritten:
- * op, edges and attrs compared), so writing a copy would only duplicate g. */
-static bool unchanged(const frt_opt_graph *w) {
-    const frt_graph *g = w->g;
-    if (w->n != g->n_nodes) return false;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const frt_opt_node *m = &w->nodes[i];
-        const frt_node *s = &g->nodes[i];
-        if (!m->live && !m->region) continue; /* pruned either way */
-        if (!m->live || strcmp(m->op, s->op) != 0 || m->n_data != s->n_data ||
-            m->n_ctrl != s->n_ctrl ||
-            (s->n_data && memcmp(m->data, s->data, (size_t)s->n_data * sizeof *s->data)) ||
-            (s->n_ctrl && memcmp(m->ctrl, s->ctrl, (size_t)s->n_ctrl * sizeof *s->ctrl)) ||
-            !frt_attrs_equal(&m->attrs, &s->attrs))
-            return false;
-    }
-    return true;
-}
-
 static frt_status *write_graph(const frt_opt_graph *w, frt_graph **out) {
-    if (w->opts.null_if_unchanged && unchanged(w)) {
-        *out = NULL; /* a million-node graph is not copied to change nothing */
-        return NULL;
-    }
     frt_graph *h = frt_graph_new();
     if (!h) return frt_status_oom("writing the optimized graph");
     h->producer = w->g->producer;
