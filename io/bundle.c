@@ -108,7 +108,7 @@ static frt_status *entry_decode(const char *file, const uint8_t *key, size_t kle
                                 name, file);
         else {
             e->ndim = (int)p->shape->n_dim;
-            for (int d = 0; d < e->ndim; d++) {
+            for (int d = 0; d < e->ndim && !st; d++) {
                 e->dims[d] = p->shape->dim[d]->size;
                 if (e->dims[d] < 0)
                     st = frt_status_new(FRT_DATA_LOSS, "tensor '%s' in '%s' has a negative dim",
@@ -129,7 +129,7 @@ static frt_status *entry_decode(const char *file, const uint8_t *key, size_t kle
                                     "%zu, the tensor %d", s, name, file, sp->n_extent, e->ndim);
                 break;
             }
-            for (int d = 0; d < e->ndim; d++) {
+            for (int d = 0; d < e->ndim && !st; d++) {
                 const Tensorflow__TensorSliceProto__Extent *x = sp->extent[d];
                 bool has = x->has_length_case ==
                            TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__HAS_LENGTH_LENGTH;
@@ -631,9 +631,15 @@ static frt_status *read_strings(const entry *e, const mapping *m, const uint8_t 
         uint8_t le[8];
         for (int k = 0; k < 8; k++) le[k] = (uint8_t)(lens[i] >> (8 * k));
         c = frt_crc32c_extend(c, le, lens[i] <= 0xffffffffu ? 4 : 8);
+        /* Checked before adding (total <= e->size holds): lengths summing past 2^64 would
+         * otherwise wrap to a total that matches the record, and stepping q over them
+         * overflows the pointer. */
+        if (lens[i] > e->size - total) {
+            st = frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s' is truncated",
+                                key_str(e), m->path);
+            break;
+        }
         total += lens[i];
-        if (total > e->size) st = frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s' "
-                                                 "is truncated", key_str(e), m->path);
     }
     if (!st && end - q < 4)
         st = frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s' is truncated",

@@ -732,6 +732,118 @@ static void uncovered_huge_partitioned_shape_is_not_allocated(void **s) {
     free(d);
 }
 
+/* ---- crafted entries with correct checksums (found with the CRC checks off) ---- */
+
+/* prefix.index holding one entry `key` = *e, and prefix.data-00000-of-00001 = data[0..n);
+ * e's size is filled in, and its crc32c unless e has one (a string record's crc is not the
+ * crc of its bytes). */
+static void write_one_entry(const char *prefix, const char *key, Tensorflow__BundleEntryProto *e,
+                            const void *data, size_t n) {
+    char path[700];
+    snprintf(path, sizeof path, "%s.data-00000-of-00001", prefix);
+    tu_write_file(path, data, n);
+    e->size = (int64_t)n;
+    if (!e->crc32c) e->crc32c = frt_crc32c_mask(frt_crc32c(data, n));
+    Tensorflow__BundleHeaderProto h = TENSORFLOW__BUNDLE_HEADER_PROTO__INIT;
+    h.num_shards = 1;
+    size_t en = tensorflow__bundle_entry_proto__get_packed_size(e);
+    uint8_t hb[64], *eb = malloc(en);
+    size_t hn = tensorflow__bundle_header_proto__pack(&h, hb);
+    tensorflow__bundle_entry_proto__pack(e, eb);
+    frt_sstable_builder *tb = frt_sstable_builder_new(0, 0);
+    TU_OK(frt_sstable_builder_add(tb, "", 0, hb, hn));
+    TU_OK(frt_sstable_builder_add(tb, key, strlen(key), eb, en));
+    uint8_t *file;
+    size_t fn;
+    frt_sstable_builder_finish(tb, &file, &fn);
+    frt_sstable_builder_free(tb);
+    snprintf(path, sizeof path, "%s.index", prefix);
+    tu_write_file(path, file, fn);
+    free(file);
+    free(eb);
+}
+
+/* String lengths 1 and 2^64-1 sum to 0 modulo 2^64: the record's byte count (none after the
+ * lengths' crc) then matched, string 0 was read from past the record, string 1 was given
+ * 2^64-1 bytes and the cursor stepped over it (pointer overflow). Both checksums are right,
+ * so only the lengths can refuse it. */
+static void string_lengths_summing_past_2_64_are_refused(void **s) {
+    (void)s;
+    char *d = tu_mkdtemp("bundle"), prefix[600];
+    snprintf(prefix, sizeof prefix, "%s/model", d);
+    uint64_t lens[2] = {1, UINT64_MAX};
+    frt_bytes rec = {0};
+    uint32_t lc = 0;
+    for (int i = 0; i < 2; i++) {
+        frt_bytes_put_varint64(&rec, lens[i]);
+        uint8_t le[8];
+        for (int k = 0; k < 8; k++) le[k] = (uint8_t)(lens[i] >> (8 * k));
+        lc = frt_crc32c_extend(lc, le, lens[i] <= 0xffffffffu ? 4 : 8);
+    }
+    frt_bytes_put_fixed32(&rec, frt_crc32c_mask(lc));
+    Tensorflow__TensorShapeProto__Dim dim = TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT, *dp = &dim;
+    dim.size = 2;
+    Tensorflow__TensorShapeProto shape = TENSORFLOW__TENSOR_SHAPE_PROTO__INIT;
+    shape.n_dim = 1;
+    shape.dim = &dp;
+    Tensorflow__BundleEntryProto e = TENSORFLOW__BUNDLE_ENTRY_PROTO__INIT;
+    e.dtype = TENSORFLOW__DATA_TYPE__DT_STRING;
+    e.shape = &shape;
+    /* the record's crc: lengths (as uint32/uint64), their stored crc, then no bytes */
+    e.crc32c = frt_crc32c_mask(frt_crc32c_extend(lc, rec.p + rec.n - 4, 4));
+    write_one_entry(prefix, "s", &e, rec.p, rec.n);
+    free(rec.p);
+    frt_bundle *b;
+    TU_OK(frt_bundle_open(prefix, &b));
+    frt_tensor *t = NULL;
+    tu_assert_error(frt_bundle_read(b, "s", &t), FRT_DATA_LOSS, "string tensor 's'");
+    assert_null(t);
+    frt_bundle_free(b);
+    tu_rmtree(d);
+    free(d);
+}
+
+/* An entry with two negative dims (or a slice with two bad extents) made a status per bad
+ * one and returned the last: the first leaked (LSan, ~90 bytes). */
+static void entry_with_several_bad_dims_leaks_nothing(void **s) {
+    (void)s;
+    char *d = tu_mkdtemp("bundle"), prefix[600];
+    snprintf(prefix, sizeof prefix, "%s/model", d);
+    Tensorflow__TensorShapeProto__Dim dims[2] = {TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT,
+                                                 TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT};
+    Tensorflow__TensorShapeProto__Dim *dp[2] = {&dims[0], &dims[1]};
+    Tensorflow__TensorShapeProto shape = TENSORFLOW__TENSOR_SHAPE_PROTO__INIT;
+    shape.n_dim = 2;
+    shape.dim = dp;
+    Tensorflow__BundleEntryProto e = TENSORFLOW__BUNDLE_ENTRY_PROTO__INIT;
+    e.dtype = TENSORFLOW__DATA_TYPE__DT_FLOAT;
+    e.shape = &shape;
+    dims[0].size = dims[1].size = -1;
+    write_one_entry(prefix, "x", &e, "", 0);
+    frt_bundle *b;
+    tu_assert_error(frt_bundle_open(prefix, &b), FRT_DATA_LOSS, "negative dim");
+    /* a [1,1] tensor whose one slice lies outside it in both dimensions */
+    dims[0].size = dims[1].size = 1;
+    Tensorflow__TensorSliceProto__Extent ex[2] = {
+        TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__INIT,
+        TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__INIT};
+    Tensorflow__TensorSliceProto__Extent *exp[2] = {&ex[0], &ex[1]};
+    for (int i = 0; i < 2; i++) {
+        ex[i].start = 5;
+        ex[i].has_length_case = TENSORFLOW__TENSOR_SLICE_PROTO__EXTENT__HAS_LENGTH_LENGTH;
+        ex[i].length = 1;
+    }
+    Tensorflow__TensorSliceProto sl = TENSORFLOW__TENSOR_SLICE_PROTO__INIT, *slp = &sl;
+    sl.n_extent = 2;
+    sl.extent = exp;
+    e.n_slices = 1;
+    e.slices = &slp;
+    write_one_entry(prefix, "x", &e, "", 0);
+    tu_assert_error(frt_bundle_open(prefix, &b), FRT_DATA_LOSS, "outside its shape");
+    tu_rmtree(d);
+    free(d);
+}
+
 int main(void) {
     const char *wp = getenv("FRT_BUNDLE_WRITE_PREFIX");
     if (wp && wp[0]) {
@@ -762,6 +874,8 @@ int main(void) {
         cmocka_unit_test(huge_num_shards_allocates_nothing_per_shard),
         cmocka_unit_test(overlapping_partitions_are_refused),
         cmocka_unit_test(uncovered_huge_partitioned_shape_is_not_allocated),
+        cmocka_unit_test(string_lengths_summing_past_2_64_are_refused),
+        cmocka_unit_test(entry_with_several_bad_dims_leaks_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
