@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all setup build demo test test-asan test-tsan bench clean
+.PHONY: all setup build demo test test-asan test-tsan fuzz fuzz-build fuzz-smoke bench clean
 
 all: build
 
@@ -33,8 +33,25 @@ test-tsan: setup
 	@cmake --build build-tsan -j $(JOBS) --target tsan_tests
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -L tsan --output-on-failure -j $(JOBS)
 
+# libFuzzer harnesses (tests/fuzz, clang + ASan + UBSan) in build-fuzz: `make fuzz` runs each
+# for FUZZ_SECONDS (or only those named in FUZZ=...), keeping corpora in build-fuzz/corpus;
+# `make fuzz-smoke` is CI's short run of every harness, so none rots.
+FUZZ_SECONDS ?= 60
+FUZZ ?=
+fuzz-build:
+	@bash tools/setup.sh --fuzz
+	@CC=clang cmake -S . -B build-fuzz -DFRT_FUZZ=ON -DFRT_SANITIZE=ON -DFRT_BUILD_TESTS=OFF \
+		-DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_harnesses
+
+fuzz: fuzz-build
+	bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ)
+
+fuzz-smoke: fuzz-build
+	bash tests/fuzz/run.sh build-fuzz 20 $(FUZZ)
+
 bench: build
 	./$(BUILD)/bench_matmul
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # tools/setup.sh: installs what flowrt needs to build and test on Debian, and nothing that is
-# already there. Idempotent; uses sudo when not root.
+# already there. Idempotent; uses sudo when not root. `setup.sh --fuzz` also installs clang and
+# its sanitizer and libFuzzer runtimes (make fuzz, make fuzz-smoke).
 set -euo pipefail
 
 pkgs=(gcc libc6-dev make cmake pkg-config libopenblas-dev libprotobuf-c-dev protobuf-c-compiler
       libcmocka-dev libsnappy-dev)
+if [ "${1:-}" = "--fuzz" ]; then
+  pkgs+=(clang libclang-rt-dev)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,37 @@
+/* tests/fuzz/fuzz_meta_graph.c: a binary or text MetaGraphDef (.meta) restored from TF's
+ * tf1_mlp_ckpt checkpoint: loaded (saver_def, collections, function library inlining) and a
+ * session created, which runs the saver's restore op. */
+#include "fuzz_util.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static bool ready;
+    char prefix[600], path[700];
+    fz_path(prefix, sizeof prefix, "model.ckpt");
+    if (!ready) {
+        snprintf(path, sizeof path, "%s.index", prefix);
+        fz_copy_data("savedmodels/tf1_mlp_ckpt/model.ckpt.index", path);
+        snprintf(path, sizeof path, "%s.data-00000-of-00001", prefix);
+        fz_copy_data("savedmodels/tf1_mlp_ckpt/model.ckpt.data-00000-of-00001", path);
+        ready = true;
+    }
+    snprintf(path, sizeof path, "%s.meta", prefix);
+    fz_write(path, data, size);
+    frt_model *m = NULL;
+    frt_status *st = frt_model_load_meta(path, prefix, &m);
+    frt_session *s = NULL;
+    if (!st) {
+        frt_session_options *o = frt_session_options_new();
+        frt_session_options_set_inter_op_threads(o, 1);
+        frt_session_options_set_intra_op_threads(o, 1);
+        frt_session_options_set_memory_limit(o, (size_t)256 << 20);
+        st = frt_session_new(o, m, &s);
+        frt_session_options_free(o);
+    }
+    fz_check(st);
+    frt_session_free(s);
+    frt_model_free(m);
+    return 0;
+}
