@@ -2,8 +2,8 @@
 # tests/fuzz/run.sh BUILD SECONDS [NAME...]: runs each libFuzzer harness built in BUILD (all
 # of them when no NAME is given; NAME is fuzz_<x>) for SECONDS, seeded from tests/data
 # (corpus.sh) with the harness's dictionary, keeping its corpus in BUILD/corpus/NAME between
-# runs. Prints one line per harness (executions, coverage, corpus size) and writes them to
-# BUILD/fuzz-summary.txt; a crash, leak, timeout or OOM is saved as BUILD/crashes/NAME-* and
+# runs. Prints one line per harness (executions, coverage, corpus size) and appends them, with
+# the date, to BUILD/fuzz-summary.txt; a crash, leak, timeout or OOM is saved as BUILD/crashes/NAME-* and
 # makes the script fail. Found inputs belong in tests/data/bad/fuzz/NAME/ once fixed.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -18,7 +18,6 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 mkdir -p "$build/crashes" "$build/logs"
 status=0
-: >"$build/fuzz-summary.txt"
 for n in "${names[@]}"; do
   corpus="$build/corpus/$n" seeds="$build/seeds/$n"
   mkdir -p "$corpus" "$seeds"
@@ -46,6 +45,7 @@ for n in "${names[@]}"; do
   fi
   line=$(printf '%-24s %4ss  execs %-9s cov %-6s ft %-6s corpus %-6s %s' "$n" "$secs" \
     "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$verdict")
-  echo "$line" | tee -a "$build/fuzz-summary.txt"
+  echo "$line"
+  echo "$(date -u +%FT%TZ) $line" >>"$build/fuzz-summary.txt"
 done
 exit $status
