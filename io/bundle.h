@@ -1,8 +1,8 @@
 /* io/bundle.h: TensorFlow V2 checkpoints ("tensor bundles", formats.md §4): PREFIX.index (a
  * table of BundleEntryProto under a BundleHeaderProto) plus PREFIX.data-SSSSS-of-NNNNN.
- * Reader (lazy mmap of data shards, zero-copy tensors where aligned, checksums always
- * verified, partitioned variables reassembled, slices for RestoreV2), writer (one data
- * shard, bytes as TF writes them) and merge (what MergeV2Checkpoints does).
+ * Reader (lazy mmap of data shards, zero-copy tensors where aligned, checksums verified,
+ * partitioned variables reassembled, slices for RestoreV2), writer (one data shard, bytes
+ * as TF writes them) and merge (what MergeV2Checkpoints does).
  * Thread-safety: a reader may be used from several threads at once (shards are mapped under
  * a lock); tensors it returns stay valid after it is freed. A writer is thread-compatible. */
 #pragma once
@@ -41,6 +41,12 @@ FRT_MUST_USE frt_status *frt_bundle_read(const frt_bundle *b, const char *name,
  * for a malformed spec or a shape mismatch. */
 FRT_MUST_USE frt_status *frt_bundle_read_slice(const frt_bundle *b, const char *name,
                                                const char *shape_and_slice, frt_tensor **out);
+
+/* For fuzzers and tests only, never production code: off skips every checksum check of
+ * bundles (the index's block checksums, io/sstable.c, and the data's tensor and string-length
+ * checksums), so that crafted files reach the parsers behind them. Process-global, takes
+ * effect for open bundles too; on by default. */
+void frt_bundle_set_verify_crc_for_fuzzing(bool on);
 
 /* The OrderedCode key under which slice (start[d], len[d]; len -1 = whole dimension) of
  * tensor name is stored (formats.md §4.6). *key is malloc'd. */

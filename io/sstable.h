@@ -46,6 +46,11 @@ const char *frt_sstable_name(const frt_sstable *t);    /* borrowed */
 /* True when the file's last 8 bytes are the SSTable magic (a V1 checkpoint sniff). */
 bool frt_sstable_file_has_magic(const char *path);
 
+/* For fuzzers and tests only: off skips every block checksum check (process-global, for
+ * tables opened afterwards as well as open ones), so that crafted tables reach the block
+ * parser. Production code never calls it; frt_bundle_set_verify_crc_for_fuzzing does. */
+void frt_sstable_set_verify_crc_for_fuzzing(bool on);
+
 /* An ordered cursor. Every data block it loads has its checksum verified. */
 typedef struct frt_sstable_iter frt_sstable_iter;
 FRT_MUST_USE frt_status *frt_sstable_iter_new(const frt_sstable *t, frt_sstable_iter **out);

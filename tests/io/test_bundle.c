@@ -844,6 +844,51 @@ static void entry_with_several_bad_dims_leaks_nothing(void **s) {
     free(d);
 }
 
+/* frt_bundle_set_verify_crc_for_fuzzing(false) lets damaged checksums through, in the index
+ * blocks and in the data, so a fuzzer reaches the parsers; on again, both are caught. */
+static void crc_switch_for_fuzzing(void **s) {
+    (void)s;
+    char *d = tu_mkdtemp("bundle"), prefix[600], path[700];
+    snprintf(prefix, sizeof prefix, "%s/model", d);
+    float v[4] = {1, 2, 3, 4};
+    Tensorflow__TensorShapeProto__Dim dim = TENSORFLOW__TENSOR_SHAPE_PROTO__DIM__INIT, *dp = &dim;
+    dim.size = 4;
+    Tensorflow__TensorShapeProto shape = TENSORFLOW__TENSOR_SHAPE_PROTO__INIT;
+    shape.n_dim = 1;
+    shape.dim = &dp;
+    Tensorflow__BundleEntryProto e = TENSORFLOW__BUNDLE_ENTRY_PROTO__INIT;
+    e.dtype = TENSORFLOW__DATA_TYPE__DT_FLOAT;
+    e.shape = &shape;
+    write_one_entry(prefix, "x", &e, v, sizeof v);
+    /* damage the data, and the entry's crc32c (its last 4 bytes) inside the index block */
+    snprintf(path, sizeof path, "%s.data-00000-of-00001", prefix);
+    edit_file(path, 0, -1);
+    uint8_t eb[64];
+    size_t en = tensorflow__bundle_entry_proto__pack(&e, eb);
+    snprintf(path, sizeof path, "%s.index", prefix);
+    size_t n;
+    uint8_t *idx = tu_read_file(path, &n);
+    uint8_t *at = memmem(idx, n, eb, en);
+    assert_non_null(at);
+    long crc_at = (long)(at - idx) + (long)en - 1;
+    free(idx);
+    edit_file(path, crc_at, -1);
+    frt_bundle *b;
+    tu_assert_error(frt_bundle_open(prefix, &b), FRT_DATA_LOSS, "block checksum mismatch");
+    frt_bundle_set_verify_crc_for_fuzzing(false);
+    frt_status *st = frt_bundle_open(prefix, &b);
+    frt_tensor *t = NULL;
+    if (!st) st = frt_bundle_read(b, "x", &t);
+    frt_bundle_set_verify_crc_for_fuzzing(true);
+    TU_OK(st);
+    assert_true(frt_tensor_f32(t)[1] == 2.0f);
+    frt_tensor_unref(t);
+    tu_assert_error(frt_bundle_read(b, "x", &t), FRT_DATA_LOSS, "checksum mismatch");
+    frt_bundle_free(b);
+    tu_rmtree(d);
+    free(d);
+}
+
 int main(void) {
     const char *wp = getenv("FRT_BUNDLE_WRITE_PREFIX");
     if (wp && wp[0]) {
@@ -876,6 +921,7 @@ int main(void) {
         cmocka_unit_test(uncovered_huge_partitioned_shape_is_not_allocated),
         cmocka_unit_test(string_lengths_summing_past_2_64_are_refused),
         cmocka_unit_test(entry_with_several_bad_dims_leaks_nothing),
+        cmocka_unit_test(crc_switch_for_fuzzing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
