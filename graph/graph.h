@@ -17,6 +17,7 @@ typedef struct frt_node {
     char *name, *op, *device;
     int n_inputs;        /* raw input strings, as in NodeDef: "x", "x:1", "^y" */
     char **inputs;
+    int cap_inputs;      /* allocated length of inputs (doubles as it fills) */
     frt_attrs attrs;
     /* Filled by frt_graph_finalize: */
     int n_data;          /* data inputs, in order */
