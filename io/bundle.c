@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "io/crc32c.h"
+#include "io/file.h"
 #include "io/proto/tensor_bundle.pb-c.h"
 #include "io/sstable.h"
 
@@ -371,20 +372,13 @@ static void release_mapping(void *ctx, void *data, size_t size) {
 }
 
 static frt_status *map_file(const char *path, mapping **out) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return frt_status_new(e == ENOENT ? FRT_NOT_FOUND : FRT_UNKNOWN,
-                              "cannot open checkpoint data file '%s': %s", path, strerror(e));
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        close(fd);
-        return frt_status_new(FRT_UNKNOWN, "cannot stat '%s': %s", path, strerror(errno));
-    }
+    int fd;
+    uint64_t size;
+    /* io/file.c: a named pipe fails at once instead of blocking, a device is refused. */
+    FRT_TRY(frt_file_open(path, "checkpoint data", &fd, &size));
     mapping *m = frt_xcalloc(1, sizeof *m);
     atomic_init(&m->refs, 1);
-    m->len = (size_t)sb.st_size;
+    m->len = (size_t)size;
     m->path = frt_xstrdup(path);
     if (m->len) {
         void *a = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -432,6 +426,10 @@ static frt_status *missing_index(const char *prefix, const char *ipath) {
         globfree(&g);
     }
     free(pat);
+    const char *kind = frt_file_kind(prefix);
+    if (!v1 && kind)
+        return frt_status_new(FRT_NOT_FOUND, "checkpoint index '%s' not found, and '%s' is %s, "
+                              "not a checkpoint prefix", ipath, prefix, kind);
     if (v1)
         return frt_status_new(FRT_UNIMPLEMENTED,
                               "checkpoint '%s' uses the deprecated TF1 V1 format "

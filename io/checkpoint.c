@@ -1,6 +1,7 @@
 /* io/checkpoint.c: the public frt_checkpoint_* API (include/flowrt/flowrt.h) over io/bundle.
  * Owns: resolving a directory through its `checkpoint` state file (CheckpointState, text
- * format; relative paths are joined with the directory, as TF's get_checkpoint_state does).
+ * format, at most 1 MiB, a regular file; relative paths are joined with the directory, as
+ * TF's get_checkpoint_state does).
  * Does not own: the bundle format (io/bundle.c).
  * Thread-safety: a handle is immutable after open; reads may run concurrently. */
 #include <errno.h>
@@ -12,9 +13,14 @@
 #include <stdbool.h>
 
 #include "io/bundle.h"
+#include "io/file.h"
 #include "io/proto/checkpoint_state.pb-c.h"
 #include "io/sstable.h"
 #include "io/text_format.h"
+
+/* A `checkpoint` state file is a few lines of text (one path per kept checkpoint; TF keeps
+ * 5 by default); anything bigger is not one, and is refused before it is read. */
+#define FRT_CHECKPOINT_STATE_MAX (1u << 20)
 
 struct frt_checkpoint {
     frt_bundle *b;
@@ -25,22 +31,23 @@ static frt_status *resolve_dir(const char *dir, char **prefix) {
     size_t n = strlen(dir) + 16;
     char *path = frt_xmalloc(n);
     snprintf(path, n, "%s/checkpoint", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        frt_status *st = frt_status_new(FRT_NOT_FOUND, "no checkpoint state file '%s' in "
-                                        "directory '%s': %s", path, dir, strerror(errno));
+    uint8_t *text;
+    size_t len;
+    frt_status *st = frt_file_read(path, "checkpoint state", FRT_CHECKPOINT_STATE_MAX, &text,
+                                   &len);
+    if (st) {
+        if (frt_status_code(st) == FRT_NOT_FOUND) {
+            frt_status_free(st);
+            st = frt_status_new(FRT_NOT_FOUND, "no checkpoint state file '%s' in directory "
+                                "'%s'", path, dir);
+        }
         free(path);
         return st;
     }
-    frt_bytes text = {0};
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) frt_bytes_append(&text, chunk, got);
-    fclose(f);
     ProtobufCMessage *msg = NULL;
-    frt_status *st = frt_text_format_parse((const char *)text.p, text.n,
-                                           &tensorflow__checkpoint_state__descriptor, path, &msg);
-    free(text.p);
+    st = frt_text_format_parse((const char *)text, len, &tensorflow__checkpoint_state__descriptor,
+                               path, &msg);
+    free(text);
     if (st) {
         frt_status *d = frt_status_new(FRT_DATA_LOSS, "bad checkpoint state file: %s",
                                        frt_status_message(st));

@@ -1,20 +1,17 @@
 /* io/graphdef.c: GraphDef files (.pb binary, .pbtxt text) → graph IR.
- * Owns: reading/mapping the file, text-vs-binary detection, NodeDef → frt_node conversion,
- * attaching the function library (converted by function_lib.c). Does not own: validation
- * and input resolution (graph/validate.c, frt_graph_finalize), TensorProto rules
- * (tensor_proto.c), the text grammar (text_format.c). Thread-safety: reentrant. */
+ * Owns: reading the file (through io/file.c, into owned memory), text-vs-binary detection,
+ * NodeDef → frt_node conversion, attaching the function library (converted by
+ * function_lib.c). Does not own: validation and input resolution (graph/validate.c,
+ * frt_graph_finalize), TensorProto rules (tensor_proto.c), the text grammar (text_format.c).
+ * Thread-safety: reentrant. */
 #include "io/graphdef.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "graph/function.h"
+#include "io/file.h"
 #include "io/function_lib.h"
 #include "io/pb_alloc.h"
 #include "io/proto_depth.h"
@@ -130,42 +127,13 @@ static bool has_text_extension(const char *path) {
 
 frt_status *frt_graphdef_load_file(const char *path, frt_graph **out) {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return frt_status_new(e == ENOENT || e == ENOTDIR ? FRT_NOT_FOUND
-                                                          : FRT_FAILED_PRECONDITION,
-                              "'%s': cannot open GraphDef file: %s", path, strerror(e));
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return frt_status_new(FRT_FAILED_PRECONDITION, "'%s': cannot stat: %s", path,
-                              strerror(e));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return frt_status_new(FRT_FAILED_PRECONDITION, "'%s': %s", path,
-                              S_ISDIR(sb.st_mode) ? "is a directory, not a GraphDef file"
-                                                  : "is not a regular file");
-    }
-    if (sb.st_size == 0) {
-        close(fd);
-        return frt_status_new(FRT_DATA_LOSS, "'%s': file is empty, not a GraphDef", path);
-    }
-    if ((uint64_t)sb.st_size > SIZE_MAX / 2) {
-        close(fd);
-        return frt_status_new(FRT_INVALID_ARGUMENT, "'%s': file too large", path);
-    }
-    size_t len = (size_t)sb.st_size;
-    void *data = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (data == MAP_FAILED)
-        return frt_status_new(FRT_FAILED_PRECONDITION, "'%s': cannot map file: %s", path,
-                              strerror(errno));
+    /* Read into owned memory, not mapped: a file truncated while it is parsed must be an
+     * error, not a SIGBUS. */
+    uint8_t *data;
+    size_t len;
+    FRT_TRY(frt_file_read(path, "GraphDef", FRT_FILE_MAX_PROTO, &data, &len));
     bool text = has_text_extension(path) || frt_graphdef_looks_like_text(data, len);
     frt_status *st = frt_graphdef_load_buffer(data, len, text, path, out);
-    munmap(data, len);
+    free(data);
     return st;
 }

@@ -11,9 +11,12 @@
 /* Loads the GraphDef at path; text or binary is chosen from the extension (.pbtxt, .pbtext,
  * .txt mean text) or else from the content (frt_graphdef_looks_like_text).
  * *out: a new graph the caller owns (frt_graph_free); NULL on error.
+ * The file is read into memory (never mapped) through frt_file_read, so a named pipe or
+ * device fails at once and a file truncated meanwhile is DATA_LOSS, not a crash.
  * Errors name the path: NOT_FOUND (no such file), DATA_LOSS (empty, truncated or corrupt
  * binary), INVALID_ARGUMENT (text syntax errors with line:column, bad tensors/attrs naming
- * the node), FAILED_PRECONDITION (unreadable: a directory, permissions). */
+ * the node; a file over 2 GiB, protobuf's limit), FAILED_PRECONDITION (unreadable: not a
+ * regular file, saying what it is, e.g. "is a named pipe (FIFO)"; permissions). */
 FRT_MUST_USE frt_status *frt_graphdef_load_file(const char *path, frt_graph **out);
 
 /* Same from memory (data: borrowed). text selects the parser; name_for_errors is used in

@@ -7,15 +7,13 @@
 #include "io/meta_graph.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "graph/function.h"
+#include "io/file.h"
 #include "io/graphdef.h"
 #include "io/proto_depth.h"
 #include "io/text_format.h"
@@ -27,62 +25,6 @@
 #define ASSET_TYPE_URL_SUFFIX "tensorflow.AssetFileDef"
 
 /* ---- small helpers -------------------------------------------------------------------- */
-
-frt_status *frt_io_read_file(const char *path, const char *what, uint8_t **data, size_t *len) {
-    *data = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return frt_status_new(e == ENOENT || e == ENOTDIR ? FRT_NOT_FOUND
-                                                          : FRT_FAILED_PRECONDITION,
-                              "'%s': cannot open %s file: %s", path, what, strerror(e));
-    }
-    struct stat sb;
-    frt_status *st = NULL;
-    if (fstat(fd, &sb) != 0)
-        st = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': cannot stat: %s", path,
-                            strerror(errno));
-    else if (!S_ISREG(sb.st_mode))
-        st = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': %s, not a %s file", path,
-                            S_ISDIR(sb.st_mode) ? "is a directory" : "is not a regular file",
-                            what);
-    else if (sb.st_size == 0)
-        st = frt_status_new(FRT_DATA_LOSS, "'%s': file is empty, not a %s", path, what);
-    else if ((uint64_t)sb.st_size > SIZE_MAX / 2)
-        st = frt_status_new(FRT_INVALID_ARGUMENT, "'%s': file too large", path);
-    if (st) {
-        close(fd);
-        return st;
-    }
-    size_t n = (size_t)sb.st_size, got = 0;
-    uint8_t *buf = malloc(n + 1);
-    if (!buf) {
-        close(fd);
-        return frt_status_new(FRT_RESOURCE_EXHAUSTED, "'%s': cannot allocate %zu bytes", path,
-                              n);
-    }
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            st = frt_status_new(r < 0 ? FRT_FAILED_PRECONDITION : FRT_DATA_LOSS,
-                                "'%s': read failed: %s", path,
-                                r < 0 ? strerror(errno) : "file shrank while reading");
-            break;
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    if (st) {
-        free(buf);
-        return st;
-    }
-    buf[n] = 0;
-    *data = buf;
-    *len = n;
-    return NULL;
-}
 
 /* Node name of an op/tensor reference: "^x" and "x:3" both give "x". */
 static char *node_of(const char *ref) {
@@ -417,7 +359,9 @@ static char *checkpoint_next_to(const char *meta_path) {
     memcpy(prefix, meta_path, n - 5);
     strcpy(prefix + n - 5, ".index");
     struct stat sb;
-    bool ok = stat(prefix, &sb) == 0 && S_ISREG(sb.st_mode);
+    /* Anything there counts: a named pipe or directory then gets the checkpoint reader's
+     * message saying what it is, instead of the variables silently going unrestored. */
+    bool ok = stat(prefix, &sb) == 0;
     prefix[n - 5] = 0;
     if (!ok) {
         free(prefix);
@@ -430,7 +374,12 @@ frt_status *frt_meta_graph_load_file(const char *meta_path, frt_metagraph **out)
     *out = NULL;
     uint8_t *data;
     size_t len;
-    FRT_TRY(frt_io_read_file(meta_path, "MetaGraphDef", &data, &len));
+    FRT_TRY(frt_file_read(meta_path, "MetaGraphDef", FRT_FILE_MAX_PROTO, &data, &len));
+    if (len == 0) {
+        free(data);
+        return frt_status_new(FRT_DATA_LOSS, "'%s': file is empty, not a MetaGraphDef",
+                              meta_path);
+    }
     Tensorflow__MetaGraphDef *mgd = NULL;
     frt_status *st = NULL;
     if (frt_graphdef_looks_like_text(data, len)) {

@@ -45,10 +45,3 @@ FRT_MUST_USE frt_status *frt_meta_graph_from_proto(Tensorflow__MetaGraphDef *mgd
  * corrupt), FAILED_PRECONDITION (unreadable), plus frt_meta_graph_from_proto's.
  * *out: caller owns; NULL on error. */
 FRT_MUST_USE frt_status *frt_meta_graph_load_file(const char *meta_path, frt_metagraph **out);
-
-/* Shared by io/ loaders: reads the whole regular file at path into *data (malloc'd, caller
- * frees; NUL-terminated one byte past *len). `what` names the expected content in messages
- * ("SavedModel", "MetaGraphDef"). NOT_FOUND (missing), FAILED_PRECONDITION (a directory,
- * unreadable), DATA_LOSS (empty), each naming path. */
-FRT_MUST_USE frt_status *frt_io_read_file(const char *path, const char *what, uint8_t **data,
-                                          size_t *len);

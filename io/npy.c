@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "io/file.h"
 #include "runtime/tensor.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -171,10 +173,18 @@ static frt_status *dtype_from_descr(const char *path, const char *d, frt_dtype *
 
 frt_status *frt_npy_read(const char *path, frt_tensor **out) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return frt_status_new(errno == ENOENT ? FRT_NOT_FOUND : FRT_FAILED_PRECONDITION,
-                              "'%s': cannot open .npy file: %s", path, strerror(errno));
+    /* io/file.c: a named pipe fails at once instead of blocking in open, and only a regular
+     * file is read, so the size check below always bounds the data read. */
+    int fd;
+    uint64_t fsize;
+    FRT_TRY(frt_file_open(path, ".npy", &fd, &fsize));
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return frt_status_new(FRT_RESOURCE_EXHAUSTED, "'%s': cannot open .npy file: %s", path,
+                              strerror(e));
+    }
     unsigned char pre[12];
     frt_status *st = NULL;
     char *header = NULL;
@@ -229,18 +239,17 @@ frt_status *frt_npy_read(const char *path, frt_tensor **out) {
     /* The data must be in the file before we allocate for it: a damaged header's shape
      * must not make us allocate (and zero) gigabytes for a file of a few bytes. */
     long here = ftell(f);
-    struct stat sb;
     size_t es = frt_dtype_size(dt);
-    if (n >= 0 && here >= 0 && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+    if (n >= 0 && here >= 0 &&
         ((uint64_t)n > UINT64_MAX / es ||
-         (uint64_t)n * es > (uint64_t)(sb.st_size > here ? sb.st_size - here : 0))) {
+         (uint64_t)n * es > (fsize > (uint64_t)here ? fsize - (uint64_t)here : 0))) {
         char shape[96], want[32] = "more than 2^64";
         if ((uint64_t)n <= UINT64_MAX / es)
             snprintf(want, sizeof want, "%llu", (unsigned long long)((uint64_t)n * es));
         st = frt_status_new(FRT_DATA_LOSS, "'%s': .npy data is truncated (expected %s bytes) "
                             "for shape %s of %s; the file has %lld after the header", path,
                             want, frt_shape_str(info.dims, info.ndim, shape, sizeof shape),
-                            frt_dtype_name(dt), (long long)(sb.st_size - here));
+                            frt_dtype_name(dt), (long long)fsize - here);
         goto done;
     }
     if ((st = frt_tensor_new(dt, info.dims, info.ndim, &t))) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io/file.h"
 #include "io/meta_graph.h"
 #include "io/object_graph.h"
 #include "io/proto/saved_model.pb-c.h"
@@ -30,6 +31,13 @@ static char *path_join(const char *dir, const char *name) {
 static bool is_file(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Anything at all at path: a saved_model.pb that is a named pipe or a directory is read
+ * (and refused, saying what it is) rather than reported missing. */
+static bool exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
 }
 
 bool frt_saved_model_is_dir(const char *dir) {
@@ -58,11 +66,11 @@ static frt_status *read_saved_model(const char *dir, Tensorflow__SavedModel **ou
     /* TF's loader prefers the binary file. */
     char *path = path_join(dir, "saved_model.pb");
     bool text = false;
-    if (!is_file(path)) {
+    if (!exists(path)) {
         free(path);
         path = path_join(dir, "saved_model.pbtxt");
         text = true;
-        if (!is_file(path)) {
+        if (!exists(path)) {
             free(path);
             char *cpb = path_join(dir, "saved_model.cpb");
             bool chunked = is_file(cpb);
@@ -80,7 +88,11 @@ static frt_status *read_saved_model(const char *dir, Tensorflow__SavedModel **ou
     }
     uint8_t *data;
     size_t len;
-    frt_status *st = frt_io_read_file(path, "SavedModel", &data, &len);
+    frt_status *st = frt_file_read(path, "SavedModel", FRT_FILE_MAX_PROTO, &data, &len);
+    if (!st && len == 0) {
+        free(data);
+        st = frt_status_new(FRT_DATA_LOSS, "'%s': file is empty, not a SavedModel", path);
+    }
     if (st) {
         free(path);
         return st;
@@ -187,7 +199,7 @@ frt_status *frt_saved_model_load(const char *dir, const char *const *tags, int n
     }
     if (!st) {
         char *index = path_join(dir, "variables/variables.index");
-        if (is_file(index)) mg->checkpoint_prefix = path_join(dir, "variables/variables");
+        if (exists(index)) mg->checkpoint_prefix = path_join(dir, "variables/variables");
         free(index);
         /* TF2: variables the signatures capture, bound through the object graph */
         st = frt_object_graph_var_bindings(chosen, mg->g, mg->checkpoint_prefix,

@@ -15,7 +15,9 @@
  * Errors name the directory or file: NOT_FOUND when dir does not exist, holds neither file,
  * or has no MetaGraph with the requested tags (the message lists the available tag sets);
  * UNIMPLEMENTED for a chunked saved_model.cpb alone; DATA_LOSS for a corrupt or truncated
- * saved_model.pb; INVALID_ARGUMENT for text syntax errors (line:col) and bad graphs.
+ * saved_model.pb; INVALID_ARGUMENT for text syntax errors (line:col) and bad graphs;
+ * FAILED_PRECONDITION when saved_model.pb (or .pbtxt) is there but is not a regular file,
+ * saying what it is ("is a named pipe (FIFO)"; it is never opened in a way that blocks).
  * *out: caller owns (frt_metagraph_free); NULL on error. */
 FRT_MUST_USE frt_status *frt_saved_model_load(const char *dir, const char *const *tags,
                                               int ntags, frt_metagraph **out);

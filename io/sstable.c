@@ -1,7 +1,8 @@
 /* io/sstable.c: LevelDB-format tables (formats.md §4.3) as TensorFlow's table.cc/
  * table_builder.cc read and write them for checkpoint indexes.
- * Owns: file bytes, footer, block decoding (trailer crc checked on every block load, Snappy),
- * block iteration and seek, the builder (blocks, separators, footer).
+ * Owns: file bytes (read through io/file.c: regular files only, bounded by their size),
+ * footer, block decoding (trailer crc checked on every block load, Snappy), block iteration
+ * and seek, the builder (blocks, separators, footer).
  * Does not own: key/value meaning (io/bundle.c).
  * Thread-safety: see io/sstable.h. */
 #include "io/sstable.h"
@@ -11,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <snappy-c.h>
 
 #include "io/crc32c.h"
+#include "io/file.h"
 
 /* ---- byte helpers ---- */
 
@@ -279,23 +282,12 @@ static frt_status *open_owned(uint8_t *data, size_t n, const char *name, frt_sst
 
 frt_status *frt_sstable_open(const char *path, frt_sstable **out) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        return frt_status_new(e == ENOENT ? FRT_NOT_FOUND : FRT_UNKNOWN, "cannot open '%s': %s",
-                              path, strerror(e));
-    }
-    frt_bytes b = {0};
-    uint8_t chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) frt_bytes_append(&b, chunk, got);
-    bool err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(b.p);
-        return frt_status_new(FRT_DATA_LOSS, "error reading '%s'", path);
-    }
-    return open_owned(b.p, b.n, path, out);
+    /* A regular file only (a named pipe or /dev/zero would block or never end), read up to
+     * the size it had when opened. */
+    uint8_t *data;
+    size_t n;
+    FRT_TRY(frt_file_read(path, "checkpoint index", 0, &data, &n));
+    return open_owned(data, n, path, out);
 }
 
 frt_status *frt_sstable_open_buffer(const void *data, size_t n, const char *name,
@@ -317,12 +309,17 @@ void frt_sstable_free(frt_sstable *t) {
 const char *frt_sstable_name(const frt_sstable *t) { return t->name; }
 
 bool frt_sstable_file_has_magic(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
+    int fd;
+    uint64_t size;
+    frt_status *st = frt_file_open(path, "checkpoint", &fd, &size);
+    if (st) {
+        frt_status_free(st);
+        return false;
+    }
     uint8_t m[8];
-    bool ok = fseek(f, -8, SEEK_END) == 0 && fread(m, 1, 8, f) == 8 &&
+    bool ok = size >= 8 && pread(fd, m, 8, (off_t)(size - 8)) == 8 &&
               (get_fixed32(m) | (uint64_t)get_fixed32(m + 4) << 32) == FRT_SSTABLE_MAGIC;
-    fclose(f);
+    close(fd);
     return ok;
 }
 

@@ -35,15 +35,18 @@ bool frt_get_varint64(const uint8_t **p, const uint8_t *end, uint64_t *v);
 
 typedef struct frt_sstable frt_sstable;
 /* Reads the whole file at path (an index file is small) and checks its footer and index
- * block. Errors: NOT_FOUND (no file), DATA_LOSS naming the file (too short, bad magic, bad
- * handle, block checksum mismatch with its offset, undecodable block). */
+ * block. Only a regular file is read, never more than its size (frt_file_read): a named pipe
+ * or device is FAILED_PRECONDITION saying what it is. Errors: NOT_FOUND (no file),
+ * DATA_LOSS naming the file (too short, bad magic, bad handle, block checksum mismatch with
+ * its offset, undecodable block). */
 FRT_MUST_USE frt_status *frt_sstable_open(const char *path, frt_sstable **out);
 /* Same over bytes in memory (copied); name is used in messages. */
 FRT_MUST_USE frt_status *frt_sstable_open_buffer(const void *data, size_t n, const char *name,
                                                  frt_sstable **out);
 void frt_sstable_free(frt_sstable *t);                 /* NULL-safe */
 const char *frt_sstable_name(const frt_sstable *t);    /* borrowed */
-/* True when the file's last 8 bytes are the SSTable magic (a V1 checkpoint sniff). */
+/* True when the file's last 8 bytes are the SSTable magic (a V1 checkpoint sniff). False
+ * for anything but a regular file (never blocks on a named pipe). */
 bool frt_sstable_file_has_magic(const char *path);
 
 /* For fuzzers and tests only: off skips every block checksum check (process-global, for

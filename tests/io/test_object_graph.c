@@ -13,6 +13,7 @@
 #include "flowrt/flowrt.h"
 #include "graph/metagraph.h"
 #include "io/bundle.h"
+#include "io/file.h"
 #include "io/meta_graph.h"
 #include "io/object_graph.h"
 #include "io/proto/saved_model.pb-c.h"
@@ -36,7 +37,7 @@ static void load_raw(const char *rel, loaded *l) {
     snprintf(path, sizeof path, "%s/saved_model.pb", dir);
     uint8_t *data;
     size_t len;
-    TU_OK(frt_io_read_file(path, "SavedModel", &data, &len));
+    TU_OK(frt_file_read(path, "SavedModel", 0, &data, &len));
     l->sm = tensorflow__saved_model__unpack(NULL, len, data);
     free(data);
     assert_non_null(l->sm);
@@ -354,7 +355,7 @@ static void test_saved_model_damaged_checkpoint(void **state) {
     snprintf(path, sizeof path, "%s/saved_model.pb", src);
     uint8_t *data;
     size_t len;
-    TU_OK(frt_io_read_file(path, "SavedModel", &data, &len));
+    TU_OK(frt_file_read(path, "SavedModel", 0, &data, &len));
     char *d = tu_mkdtemp("objgraph"), dst[700], prefix[700];
     snprintf(dst, sizeof dst, "%s/saved_model.pb", d);
     tu_write_file(dst, data, len);

@@ -45,8 +45,10 @@ static frt_dtype key_dtype(const frt_model *m, int sig, const char *key) {
 
 static frt_status *load_value(const frt_model *m, int sig, const char *name, const char *value,
                               frt_tensor **out) {
+    /* Any existing non-directory is a file (frt_npy_read then says what is wrong with a
+     * named pipe or device instead of it being parsed as a literal). */
     struct stat sb;
-    if (ends_with(value, ".npy") || (stat(value, &sb) == 0 && S_ISREG(sb.st_mode))) {
+    if (ends_with(value, ".npy") || (stat(value, &sb) == 0 && !S_ISDIR(sb.st_mode))) {
         frt_status *st = frt_npy_read(value, out);
         return st ? frt_status_annotate(st, " (input '%s')", name) : NULL;
     }
