@@ -1,10 +1,12 @@
 /* io/bundle.c: V2 checkpoint bundles (formats.md §4) — reader, writer, merge.
- * Owns: header/entry decoding, data shard mapping (lazy mmap, shared with the tensors that
- * wrap it), per-tensor checksums (numeric and DT_STRING records) and the process-global
- * switch that turns them off for fuzzers, partitioned tensors and their OrderedCode slice
- * keys, slices for RestoreV2, the writer's data and index files, and MergeV2Checkpoints'
- * merge. Does not own: the table format (io/sstable.c), CRC arithmetic (io/crc32c.c),
- * `checkpoint` state files (io/checkpoint.c), kernels (io/checkpoint_ops.c).
+ * Owns: header/entry decoding, data shard access (by default pread into tensors that own
+ * their bytes, so a shard truncated or rewritten later cannot fault them; with
+ * FRT_BUNDLE_ZERO_COPY a lazy mmap shared with the tensors that wrap it), per-tensor
+ * checksums (numeric and DT_STRING records) and the process-global switch that turns them
+ * off for fuzzers, partitioned tensors and their OrderedCode slice keys, slices for
+ * RestoreV2, the writer's data and index files, and MergeV2Checkpoints' merge. Does not
+ * own: the table format (io/sstable.c), CRC arithmetic (io/crc32c.c), `checkpoint` state
+ * files (io/checkpoint.c), kernels (io/checkpoint_ops.c).
  * Thread-safety: see io/bundle.h. */
 #include "io/bundle.h"
 
@@ -348,17 +350,20 @@ void frt_bundle_set_verify_crc_for_fuzzing(bool on) {
 
 static bool verifying(void) { return atomic_load_explicit(&verify_crc, memory_order_relaxed); }
 
-/* ---- data shard mappings: shared by the reader and every tensor wrapping them ---- */
+/* ---- data shards: the reader's open files, or mappings shared with the tensors that wrap
+ * them (zero-copy readers) ---- */
 
 typedef struct mapping {
     atomic_int refs;
-    uint8_t *addr;
-    size_t len;
+    int fd;             /* the open shard (owned reads); -1 once mapped */
+    uint8_t *addr;      /* zero-copy readers: the whole shard, NULL when empty */
+    size_t len;         /* the shard's size when opened */
     char *path;
 } mapping;
 
 static void mapping_unref(mapping *m) {
     if (m && atomic_fetch_sub(&m->refs, 1) == 1) {
+        if (m->fd >= 0) close(m->fd);
         if (m->addr) munmap(m->addr, m->len);
         free(m->path);
         free(m);
@@ -380,18 +385,23 @@ static frt_status *map_file(const char *path, mapping **out) {
     atomic_init(&m->refs, 1);
     m->len = (size_t)size;
     m->path = frt_xstrdup(path);
+    m->fd = fd;
+    *out = m;
+    return NULL;
+}
+
+/* Zero-copy readers: maps the opened shard m (read-only, private) and closes its file. A
+ * mapping faults (SIGBUS) where the file is later truncated: the hazard the caller took. */
+static frt_status *map_shard(mapping *m) {
     if (m->len) {
-        void *a = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (a == MAP_FAILED) {
-            int e = errno;
-            close(fd);
-            mapping_unref(m);
-            return frt_status_new(FRT_UNKNOWN, "cannot mmap '%s': %s", path, strerror(e));
-        }
+        void *a = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, m->fd, 0);
+        if (a == MAP_FAILED)
+            return frt_status_new(FRT_UNKNOWN, "cannot mmap '%s': %s", m->path,
+                                  strerror(errno));
         m->addr = a;
     }
-    close(fd);
-    *out = m;
+    close(m->fd);
+    m->fd = -1;
     return NULL;
 }
 
@@ -404,6 +414,7 @@ struct frt_bundle {
     int ne;
     int *pub;           /* indices into e of listed tensors */
     int npub;
+    bool zero_copy;     /* FRT_BUNDLE_ZERO_COPY: tensors alias mapped shards */
     pthread_mutex_t mu; /* guards maps */
     /* Data shards mapped so far, in the order first used. Not an array of num_shards
      * slots: num_shards comes from the (untrusted) header, up to INT32_MAX. */
@@ -497,8 +508,13 @@ static frt_status *load_entries(frt_bundle *b, frt_sstable *t) {
 }
 
 frt_status *frt_bundle_open(const char *prefix, frt_bundle **out) {
+    return frt_bundle_open_flags(prefix, 0, out);
+}
+
+frt_status *frt_bundle_open_flags(const char *prefix, unsigned flags, frt_bundle **out) {
     *out = NULL;
     frt_bundle *b = frt_xcalloc(1, sizeof *b);
+    b->zero_copy = (flags & FRT_BUNDLE_ZERO_COPY) != 0;
     b->prefix = frt_xstrdup(prefix);
     b->index = index_path(prefix);
     pthread_mutex_init(&b->mu, NULL);
@@ -575,7 +591,8 @@ int frt_bundle_find(const frt_bundle *b, const char *name) {
     return -1;
 }
 
-/* The mapping of a data shard (borrowed from the reader), mapped on first use. */
+/* A data shard (borrowed from the reader), opened (and mapped, for zero-copy readers) on
+ * first use. */
 static frt_status *get_shard(const frt_bundle *cb, const entry *e, mapping **out) {
     frt_bundle *b = (frt_bundle *)cb; /* the lazy map cache is internal state */
     if (e->shard >= b->num_shards)
@@ -590,6 +607,10 @@ static frt_status *get_shard(const frt_bundle *cb, const entry *e, mapping **out
         char *p = data_path(b->prefix, e->shard, b->num_shards);
         st = map_file(p, out);
         free(p);
+        if (!st && b->zero_copy && (st = map_shard(*out)) != NULL) {
+            mapping_unref(*out);
+            *out = NULL;
+        }
         if (!st) {
             if (b->nmaps == b->capmaps) {
                 b->capmaps = b->capmaps ? 2 * b->capmaps : 4;
@@ -602,15 +623,38 @@ static frt_status *get_shard(const frt_bundle *cb, const entry *e, mapping **out
     return st;
 }
 
-static frt_status *entry_bytes(const frt_bundle *b, const entry *e, mapping **m,
-                               const uint8_t **p) {
+static frt_status *truncated(const entry *e, const mapping *m, uint64_t have) {
+    return frt_status_new(FRT_DATA_LOSS, "checkpoint data file '%s' is truncated: tensor '%s' "
+                          "needs bytes [%llu, %llu) but the file has %llu", m->path, key_str(e),
+                          (unsigned long long)e->off, (unsigned long long)(e->off + e->size),
+                          (unsigned long long)have);
+}
+
+/* The shard holding e, with e's bytes inside it (as far as its size when opened says). */
+static frt_status *entry_shard(const frt_bundle *b, const entry *e, mapping **m) {
     FRT_TRY(get_shard(b, e, m));
-    if (e->off > (*m)->len || e->size > (*m)->len - e->off)
-        return frt_status_new(FRT_DATA_LOSS, "checkpoint data file '%s' is truncated: tensor "
-                              "'%s' needs bytes [%llu, %llu) but the file has %zu",
-                              (*m)->path, key_str(e), (unsigned long long)e->off,
-                              (unsigned long long)(e->off + e->size), (*m)->len);
-    *p = (*m)->addr ? (*m)->addr + e->off : (const uint8_t *)"";
+    if (e->off > (*m)->len || e->size > (*m)->len - e->off) return truncated(e, *m, (*m)->len);
+    return NULL;
+}
+
+/* Reads e's bytes from its shard into dst with pread, extending *crc (when not NULL) over
+ * each chunk while it is still in cache. A shard that shrank since it was opened is
+ * DATA_LOSS, as a truncated one: nothing here can fault. */
+static frt_status *pread_entry(const entry *e, const mapping *m, uint8_t *dst, uint32_t *crc) {
+    enum { CHUNK = 256 << 10 }; /* stays in L2 between the copy and the crc */
+    uint32_t c = 0;
+    for (uint64_t done = 0; done < e->size;) {
+        size_t want = e->size - done < CHUNK ? (size_t)(e->size - done) : CHUNK;
+        ssize_t got = pread(m->fd, dst + done, want, (off_t)(e->off + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0)
+            return frt_status_new(FRT_UNKNOWN, "cannot read checkpoint data file '%s' "
+                                  "(tensor '%s'): %s", m->path, key_str(e), strerror(errno));
+        if (got == 0) return truncated(e, m, e->off + done);
+        if (crc) c = frt_crc32c_extend(c, dst + done, (size_t)got);
+        done += (uint64_t)got;
+    }
+    if (crc) *crc = c;
     return NULL;
 }
 
@@ -681,6 +725,31 @@ static frt_status *read_strings(const entry *e, const mapping *m, const uint8_t 
     return NULL;
 }
 
+/* Owned reads: the tensor's bytes (a string record: a scratch copy of it) are read into
+ * memory we own, checked, and nothing keeps the file. */
+static frt_status *read_owned(const entry *e, const mapping *m, int64_t n, frt_tensor **out) {
+    if (e->dtype == FRT_DTYPE_STRING) {
+        uint8_t *rec = malloc(e->size ? (size_t)e->size : 1);
+        if (!rec) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory reading tensor "
+                                        "'%s' from '%s'", key_str(e), m->path);
+        frt_status *st = pread_entry(e, m, rec, NULL);
+        if (!st) st = read_strings(e, m, rec, n, out);
+        free(rec);
+        return st;
+    }
+    frt_tensor *t;
+    FRT_TRY(frt_tensor_alloc(frt_cpu_allocator_default(), e->dtype, e->dims, e->ndim, &t));
+    uint32_t c = 0;
+    frt_status *st = pread_entry(e, m, n ? frt_tensor_data(t) : NULL, verifying() ? &c : NULL);
+    if (!st && verifying() && frt_crc32c_mask(c) != e->crc) st = checksum_error(e, m);
+    if (st) {
+        frt_tensor_unref(t);
+        return st;
+    }
+    *out = t;
+    return NULL;
+}
+
 /* Reads one stored (non-partitioned) entry. */
 static frt_status *read_entry(const frt_bundle *b, const entry *e, frt_tensor **out) {
     *out = NULL;
@@ -698,8 +767,9 @@ static frt_status *read_entry(const frt_bundle *b, const entry *e, frt_tensor **
                               "needs %llu", key_str(e), b->index, (unsigned long long)e->size,
                               (unsigned long long)((uint64_t)n * es));
     mapping *m = NULL;
-    const uint8_t *p = NULL;
-    FRT_TRY(entry_bytes(b, e, &m, &p));
+    FRT_TRY(entry_shard(b, e, &m));
+    if (!b->zero_copy) return read_owned(e, m, n, out);
+    const uint8_t *p = m->addr ? m->addr + e->off : (const uint8_t *)"";
     if (e->dtype == FRT_DTYPE_STRING) return read_strings(e, m, p, n, out);
     if (verifying() && frt_crc32c_mask(frt_crc32c(p, e->size)) != e->crc)
         return checksum_error(e, m);

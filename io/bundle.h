@@ -1,8 +1,9 @@
 /* io/bundle.h: TensorFlow V2 checkpoints ("tensor bundles", formats.md §4): PREFIX.index (a
  * table of BundleEntryProto under a BundleHeaderProto) plus PREFIX.data-SSSSS-of-NNNNN.
- * Reader (lazy mmap of data shards, zero-copy tensors where aligned, checksums verified,
- * partitioned variables reassembled, slices for RestoreV2), writer (one data shard, bytes
- * as TF writes them) and merge (what MergeV2Checkpoints does).
+ * Reader (tensors read into memory they own, or, opted into, zero-copy tensors over a lazy
+ * mmap of the data shards; checksums verified; partitioned variables reassembled; slices
+ * for RestoreV2), writer (one data shard, bytes as TF writes them) and merge (what
+ * MergeV2Checkpoints does).
  * Thread-safety: a reader may be used from several threads at once (shards are mapped under
  * a lock); tensors it returns stay valid after it is freed. A writer is thread-compatible. */
 #pragma once
@@ -17,6 +18,18 @@ typedef struct frt_bundle frt_bundle;
  * instead when PREFIX looks like a V1 checkpoint), DATA_LOSS for damaged or truncated
  * indexes (naming the file), UNIMPLEMENTED for big-endian bundles and future versions. */
 FRT_MUST_USE frt_status *frt_bundle_open(const char *prefix, frt_bundle **out);
+/* Flags for frt_bundle_open_flags. */
+enum {
+    /* Tensors alias a read-only mmap of the data shards where aligned (no copy) instead of
+     * owning their bytes. Hazard: a shard truncated in place while such a tensor lives (a
+     * training job overwriting the checkpoint) makes the next touch of its bytes SIGBUS, and
+     * rewritten bytes show through unchecked. Only for files nothing rewrites in place. */
+    FRT_BUNDLE_ZERO_COPY = 1u,
+};
+/* frt_bundle_open with flags (0: as frt_bundle_open, whose reads pread into tensors that
+ * own their bytes: a shard changed later gives DATA_LOSS on later reads, never a fault). */
+FRT_MUST_USE frt_status *frt_bundle_open_flags(const char *prefix, unsigned flags,
+                                               frt_bundle **out);
 void frt_bundle_free(frt_bundle *b);                       /* NULL-safe */
 const char *frt_bundle_prefix(const frt_bundle *b);        /* borrowed */
 

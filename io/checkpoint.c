@@ -73,12 +73,17 @@ static frt_status *resolve_dir(const char *dir, char **prefix) {
 }
 
 frt_status *frt_checkpoint_open(const char *path, frt_checkpoint **out) {
+    return frt_checkpoint_open_flags(path, 0, out);
+}
+
+frt_status *frt_checkpoint_open_flags(const char *path, unsigned flags, frt_checkpoint **out) {
     *out = NULL;
     struct stat sb;
     char *prefix = NULL;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) FRT_TRY(resolve_dir(path, &prefix));
     frt_bundle *b = NULL;
-    frt_status *st = frt_bundle_open(prefix ? prefix : path, &b);
+    unsigned bf = (flags & FRT_CHECKPOINT_ZERO_COPY) ? FRT_BUNDLE_ZERO_COPY : 0;
+    frt_status *st = frt_bundle_open_flags(prefix ? prefix : path, bf, &b);
     free(prefix);
     if (st) return st;
     frt_checkpoint *c = frt_xcalloc(1, sizeof *c);

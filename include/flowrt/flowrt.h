@@ -196,6 +196,8 @@ FRT_MUST_USE frt_status *frt_session_run(frt_session *s,
 size_t frt_session_peak_bytes(const frt_session *s);
 
 /* ---- checkpoints (TensorFlow's V2 tensor bundles: PREFIX.index + PREFIX.data-*) ----------
+ * Tensors read from a checkpoint own their memory (read with pread, checksum verified): the
+ * files may be truncated, rewritten or deleted afterwards without harm to them.
  * Thread-safety: a checkpoint handle may be read from several threads at once. */
 
 typedef struct frt_checkpoint frt_checkpoint;
@@ -203,6 +205,18 @@ typedef struct frt_checkpoint frt_checkpoint;
  * state file (its latest checkpoint is opened). Errors: NOT_FOUND (no index), DATA_LOSS
  * (checksum mismatch, truncated), UNIMPLEMENTED (V1 checkpoints), each naming the file. */
 FRT_MUST_USE frt_status *frt_checkpoint_open(const char *path, frt_checkpoint **out);
+/* Flags for frt_checkpoint_open_flags. */
+enum {
+    /* Zero-copy: tensors alias a read-only mmap of the data files (where aligned) instead of
+     * owning a copy; faster, and the pages are shared with the page cache. HAZARD: if a data
+     * file is truncated in place while such a tensor lives (a training job overwriting the
+     * checkpoint), touching the tensor raises SIGBUS and kills the process; bytes rewritten
+     * in place show through unchecked. Use only for files nothing modifies in place. */
+    FRT_CHECKPOINT_ZERO_COPY = 1,
+};
+/* frt_checkpoint_open with flags (0 = frt_checkpoint_open); the same errors. */
+FRT_MUST_USE frt_status *frt_checkpoint_open_flags(const char *path, unsigned flags,
+                                                   frt_checkpoint **out);
 void frt_checkpoint_close(frt_checkpoint *c);                      /* NULL-safe */
 const char *frt_checkpoint_prefix(const frt_checkpoint *c);        /* borrowed */
 /* Tensors sorted by name (the bundle header excluded). */

@@ -844,6 +844,82 @@ static void entry_with_several_bad_dims_leaks_nothing(void **s) {
     free(d);
 }
 
+/* ---- files changed under a running process ---- */
+
+/* prefix: "w" = 65536 floats (256 KiB, spanning pages) with values i * 0.5. */
+static frt_tensor *write_big_bundle(const char *prefix) {
+    frt_tensor *w;
+    TU_OK(frt_tensor_new(FRT_DTYPE_FLOAT, TU_DIMS(65536), 1, &w));
+    for (int i = 0; i < 65536; i++) frt_tensor_f32(w)[i] = (float)i * 0.5f;
+    frt_tensor *a = tu_scalar_f32(1.0f);
+    frt_bundle_writer *bw;
+    TU_OK(frt_bundle_writer_new(prefix, &bw));
+    TU_OK(frt_bundle_writer_add(bw, "a", a));
+    TU_OK(frt_bundle_writer_add(bw, "w", w));
+    TU_OK(frt_bundle_writer_finish(bw));
+    frt_bundle_writer_free(bw);
+    frt_tensor_unref(a);
+    return w;
+}
+
+/* A training job overwriting the checkpoint a server restored from: with the restored
+ * tensor aliasing the data file's mapping, truncating the file made its next read SIGBUS.
+ * Restored tensors own their bytes: they keep the restored values, and later reads of the
+ * shrunken file are DATA_LOSS. */
+static void data_truncated_after_restore_keeps_values(void **s) {
+    (void)s;
+    char *d = tu_mkdtemp("bundle"), prefix[600], data[700];
+    snprintf(prefix, sizeof prefix, "%s/model", d);
+    snprintf(data, sizeof data, "%s.data-00000-of-00001", prefix);
+    frt_tensor *want = write_big_bundle(prefix);
+    frt_checkpoint *c;
+    TU_OK(frt_checkpoint_open(prefix, &c));
+    frt_tensor *t;
+    TU_OK(frt_checkpoint_read(c, "w", &t));
+    assert_true(frt_tensor_is_exclusive(t)); /* its own memory, nothing aliased */
+    assert_int_equal(truncate(data, 0), 0);
+    tu_assert_equal(t, want);
+    frt_tensor *again = NULL;
+    tu_assert_error(frt_checkpoint_read(c, "w", &again), FRT_DATA_LOSS, "is truncated");
+    assert_null(again);
+    frt_checkpoint_close(c);
+    tu_assert_equal(t, want);
+    frt_tensor_unref(t);
+    frt_tensor_unref(want);
+    tu_rmtree(d);
+    free(d);
+}
+
+/* FRT_BUNDLE_ZERO_COPY: tensors wrap the mapping (not exclusive, so no kernel writes into
+ * them), hold the right values, and outlive the reader. */
+static void zero_copy_opt_in_maps_the_data(void **s) {
+    (void)s;
+    char *d = tu_mkdtemp("bundle"), prefix[600];
+    snprintf(prefix, sizeof prefix, "%s/model", d);
+    frt_tensor *want = write_big_bundle(prefix);
+    frt_bundle *b;
+    TU_OK(frt_bundle_open_flags(prefix, FRT_BUNDLE_ZERO_COPY, &b));
+    frt_tensor *t, *a;
+    TU_OK(frt_bundle_read(b, "w", &t));
+    TU_OK(frt_bundle_read(b, "a", &a));
+    assert_false(frt_tensor_is_exclusive(t));
+    frt_bundle_free(b);
+    tu_assert_equal(t, want);
+    assert_true(frt_tensor_f32(a)[0] == 1.0f);
+    frt_tensor_unref(t);
+    frt_tensor_unref(a);
+    frt_checkpoint *c;
+    TU_OK(frt_checkpoint_open_flags(prefix, FRT_CHECKPOINT_ZERO_COPY, &c));
+    TU_OK(frt_checkpoint_read(c, "w", &t));
+    assert_false(frt_tensor_is_exclusive(t));
+    frt_checkpoint_close(c);
+    tu_assert_equal(t, want);
+    frt_tensor_unref(t);
+    frt_tensor_unref(want);
+    tu_rmtree(d);
+    free(d);
+}
+
 /* frt_bundle_set_verify_crc_for_fuzzing(false) lets damaged checksums through, in the index
  * blocks and in the data, so a fuzzer reaches the parsers; on again, both are caught. */
 static void crc_switch_for_fuzzing(void **s) {
@@ -921,6 +997,8 @@ int main(void) {
         cmocka_unit_test(uncovered_huge_partitioned_shape_is_not_allocated),
         cmocka_unit_test(string_lengths_summing_past_2_64_are_refused),
         cmocka_unit_test(entry_with_several_bad_dims_leaks_nothing),
+        cmocka_unit_test(data_truncated_after_restore_keeps_values),
+        cmocka_unit_test(zero_copy_opt_in_maps_the_data),
         cmocka_unit_test(crc_switch_for_fuzzing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
