@@ -203,6 +203,7 @@ static frt_status *norm_axis(int64_t a, int rank, const char *what, int *out) {
 
 frt_status *frt_shape_fn_const(frt_shape_ctx *c) {
     const frt_tensor *t = frt_attr_get_tensor(c->attrs, "value");
+    if (!t) t = frt_attr_get_splat(c->attrs, "value"); /* its shape, not its values */
     if (t) c->out[0] = frt_shape_make(t->dims, t->ndim);
     return NULL;
 }

@@ -83,6 +83,43 @@ static Tensorflow__TensorShapeProto *dims_proto(wctx *w, const int64_t *dims, in
     return sp;
 }
 
+/* A splat (a compressed Const, runtime/tensor.h) is written as it was read: its kept values
+ * in the dtype's typed field, which readers repeat up to the shape (formats.md §2). */
+static void splat_proto(wctx *w, const frt_tensor *t, Tensorflow__TensorProto *tp) {
+    size_t k = (size_t)frt_tensor_num_stored(t);
+    void *d = frt_tensor_data(t);
+#define WIDEN(FIELD, T, CT)                                                                \
+    do {                                                                                   \
+        tp->n_##FIELD = k;                                                                 \
+        tp->FIELD = PARRAY(&w->pl, k, CT);                                                 \
+        for (size_t i = 0; i < k; i++) tp->FIELD[i] = (CT)((const T *)d)[i];               \
+    } while (0)
+    switch (t->dtype) {
+    case FRT_DTYPE_FLOAT: tp->n_float_val = k, tp->float_val = d; break;
+    case FRT_DTYPE_DOUBLE: tp->n_double_val = k, tp->double_val = d; break;
+    case FRT_DTYPE_INT64: tp->n_int64_val = k, tp->int64_val = d; break;
+    case FRT_DTYPE_UINT32: tp->n_uint32_val = k, tp->uint32_val = d; break;
+    case FRT_DTYPE_UINT64: tp->n_uint64_val = k, tp->uint64_val = d; break;
+    case FRT_DTYPE_COMPLEX64: tp->n_scomplex_val = 2 * k, tp->scomplex_val = d; break;
+    case FRT_DTYPE_COMPLEX128: tp->n_dcomplex_val = 2 * k, tp->dcomplex_val = d; break;
+    case FRT_DTYPE_INT32:
+    case FRT_DTYPE_QINT32: tp->n_int_val = k, tp->int_val = d; break;
+    case FRT_DTYPE_INT16:
+    case FRT_DTYPE_QINT16: WIDEN(int_val, int16_t, int32_t); break;
+    case FRT_DTYPE_INT8:
+    case FRT_DTYPE_QINT8: WIDEN(int_val, int8_t, int32_t); break;
+    case FRT_DTYPE_UINT16:
+    case FRT_DTYPE_QUINT16: WIDEN(int_val, uint16_t, int32_t); break;
+    case FRT_DTYPE_UINT8:
+    case FRT_DTYPE_QUINT8: WIDEN(int_val, uint8_t, int32_t); break;
+    case FRT_DTYPE_HALF:
+    case FRT_DTYPE_BFLOAT16: WIDEN(half_val, uint16_t, int32_t); break;
+    case FRT_DTYPE_BOOL: WIDEN(bool_val, uint8_t, protobuf_c_boolean); break;
+    default: break; /* no other dtype decodes to a splat */
+    }
+#undef WIDEN
+}
+
 static frt_status *tensor_proto(wctx *w, const char *key, const frt_tensor *t,
                                 Tensorflow__TensorProto **out) {
     Tensorflow__TensorProto *tp = pmsg(&w->pl, &tensorflow__tensor_proto__descriptor);
@@ -94,10 +131,13 @@ static frt_status *tensor_proto(wctx *w, const char *key, const frt_tensor *t,
                               "to a GraphDef", w->node, key, frt_dtype_tf_name(t->dtype));
     if (t->dtype == FRT_DTYPE_STRING) {
         const frt_string *s = frt_tensor_strings(t);
-        tp->n_string_val = (size_t)t->n;
-        tp->string_val = PARRAY(&w->pl, t->n, ProtobufCBinaryData);
-        for (int64_t i = 0; i < t->n; i++)
+        int64_t n = frt_tensor_num_stored(t); /* a splat's kept values; TF repeats the last */
+        tp->n_string_val = (size_t)n;
+        tp->string_val = PARRAY(&w->pl, n, ProtobufCBinaryData);
+        for (int64_t i = 0; i < n; i++)
             tp->string_val[i] = (ProtobufCBinaryData){s[i].len, (uint8_t *)s[i].ptr};
+    } else if (t->splat) {
+        splat_proto(w, t, tp);
     } else if (t->n > 0) {
         tp->tensor_content.len = (size_t)t->n * frt_dtype_size(t->dtype);
         tp->tensor_content.data = frt_tensor_data(t);

@@ -133,6 +133,19 @@ static fill_fn fill_for(frt_dtype dt) {
     }
 }
 
+/* Values tp's typed field holds for dt (pairs for complex), whatever the shape says. */
+static int64_t typed_count(const Tensorflow__TensorProto *tp, frt_dtype dt) {
+    switch (dt) {
+#define COUNT_CASE(DT, T, FIELD, CONV)                                                     \
+    case FRT_DTYPE_##DT: return (int64_t)tp->n_##FIELD;
+        TYPED_FIELDS(COUNT_CASE)
+    case FRT_DTYPE_COMPLEX64: return (int64_t)(tp->n_scomplex_val / 2);
+    case FRT_DTYPE_COMPLEX128: return (int64_t)(tp->n_dcomplex_val / 2);
+    case FRT_DTYPE_STRING: return (int64_t)tp->n_string_val;
+    default: return 0;
+    }
+}
+
 /* ---- strings ----------------------------------------------------------------------------- */
 
 static frt_status *set_str(frt_tensor *t, int64_t i, const void *p, size_t len) {
@@ -200,6 +213,44 @@ static void release_free(void *ctx, void *data, size_t size) {
     free(data);
 }
 
+/* Whether a tensor of n elements given by tp's typed values stays compressed (a splat):
+ * fewer values than elements, expanding to more than FRT_SPLAT_MAX_EXPANDED bytes. A
+ * 300-byte file may declare 5e8 floats with one value: expanding that at load would let
+ * the file's declared size, not its length, decide what loading costs. */
+static bool kept_compressed(const Tensorflow__TensorProto *tp, frt_dtype dt, int64_t n) {
+    size_t es = dt == FRT_DTYPE_STRING ? sizeof(frt_string) : frt_dtype_size(dt);
+    return typed_count(tp, dt) < n && (uint64_t)n * es > FRT_SPLAT_MAX_EXPANDED;
+}
+
+/* The splat of tp's typed values: they are kept, and the last (or zero) repeats. */
+static frt_status *splat_from_vals(const Tensorflow__TensorProto *tp, frt_dtype dt,
+                                   const int64_t *dims, int ndim, frt_tensor **out) {
+    int64_t m = typed_count(tp, dt), kept = m > 0 ? m : 1;
+    int64_t n = frt_shape_num_elements(dims, ndim);
+    size_t elem = dt == FRT_DTYPE_STRING ? sizeof(frt_string) : frt_dtype_size(dt);
+    if (elem && (uint64_t)n > FRT_TENSOR_PROTO_MAX_BYTES / elem)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "a %s tensor of shape %s (%lld elements) is larger than 2 GiB, "
+                              "the limit on one constant (TensorFlow refuses protos over 2 GB)",
+                              frt_dtype_name(dt), frt_shape_str(dims, ndim, (char[96]){0}, 96),
+                              (long long)n);
+    frt_tensor *t;
+    FRT_TRY(frt_tensor_splat_new(dt, dims, ndim, kept, &t));
+    if (dt == FRT_DTYPE_STRING) {
+        for (int64_t i = 0; i < m; i++) {
+            frt_status *st = set_str(t, i, tp->string_val[i].data, tp->string_val[i].len);
+            if (st) {
+                frt_tensor_unref(t);
+                return st;
+            }
+        }
+    } else {
+        fill_for(dt)(tp, frt_tensor_data(t), kept);
+    }
+    *out = t;
+    return NULL;
+}
+
 static frt_status *decode(Tensorflow__TensorProto *tp, bool steal, frt_tensor **out) {
     *out = NULL;
     if (!tp) return frt_status_new(FRT_INVALID_ARGUMENT, "missing TensorProto");
@@ -235,6 +286,8 @@ static frt_status *decode(Tensorflow__TensorProto *tp, bool steal, frt_tensor **
                                   "string tensor_content: bad or truncated length of element "
                                   "%zu (%zu bytes cannot hold %lld lengths)",
                                   content->len, content->len, (long long)n);
+        if (!content->len && kept_compressed(tp, dt, n))
+            return splat_from_vals(tp, dt, dims, ndim, out);
         frt_tensor *t;
         FRT_TRY(frt_tensor_new(dt, dims, ndim, &t));
         frt_status *st = content->len ? strings_from_content(content, t)
@@ -274,6 +327,7 @@ static frt_status *decode(Tensorflow__TensorProto *tp, bool steal, frt_tensor **
     if (!fill)
         return frt_status_new(FRT_UNIMPLEMENTED, "TensorProto dtype %s is not supported",
                               tf_dtype_name(raw));
+    if (kept_compressed(tp, dt, n)) return splat_from_vals(tp, dt, dims, ndim, out);
     frt_tensor *t;
     FRT_TRY(frt_tensor_alloc(frt_cpu_allocator_default(), dt, dims, ndim, &t));
     fill(tp, frt_tensor_data(t), n);

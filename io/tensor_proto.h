@@ -10,10 +10,18 @@
 #include "io/proto/tensor_shape.pb-c.h"
 #include "runtime/attr.h"
 
+/* The largest tensor a TensorProto may describe, in bytes once decoded (16 per string
+ * element): 2 GiB, as TensorFlow refuses protos over 2 GB. Checked before anything is
+ * allocated, so a few bytes declaring a huge shape are refused, not expanded. */
+#define FRT_TENSOR_PROTO_MAX_BYTES ((uint64_t)1 << 31)
+
 /* Decodes tp into a new tensor (*out: caller owns one reference) following TensorFlow's
  * Tensor::FromProto (formats.md §2): tensor_content (raw little-endian) when non-empty,
  * otherwise the typed field for the dtype, repeating the last value when it holds fewer
  * values than elements (zeros when it holds none; extra values are ignored, as TF does).
+ * When that repetition would expand to more than FRT_SPLAT_MAX_EXPANDED bytes the result is
+ * a splat (runtime/tensor.h: only the given values are stored; Const expands it when run).
+ * INVALID_ARGUMENT for a tensor over FRT_TENSOR_PROTO_MAX_BYTES.
  * _REF dtypes decode as their base type.
  *
  * To avoid copying weights, a tensor_content buffer of the right size is moved out of tp

@@ -11,9 +11,13 @@
 #include "kernels/array_impl.h"
 #include "runtime/kernel.h"
 
-/* Const: the decoded `value` attr tensor itself, one more reference and no copy. */
+/* Const: the decoded `value` attr tensor itself, one more reference and no copy. A splat
+ * (a compressed proto kept unexpanded, runtime/tensor.h) is expanded here, from the
+ * session's allocator, so its memory limit applies (RESOURCE_EXHAUSTED naming the node
+ * instead of an OOM kill); TF expands such protos when building the graph. */
 static frt_status *const_compute(frt_kernel_ctx *c) {
     const frt_tensor *v = frt_attr_get_tensor(c->attrs, "value");
+    if (!v) v = frt_attr_get_splat(c->attrs, "value");
     if (!v) return frt_status_new(FRT_INVALID_ARGUMENT, "Const node '%s' has no 'value' attr",
                                   c->node_name);
     frt_dtype want;
@@ -22,7 +26,10 @@ static frt_status *const_compute(frt_kernel_ctx *c) {
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "Const node '%s': dtype attr %s does not match value dtype %s",
                               c->node_name, frt_dtype_name(want), frt_dtype_name(v->dtype));
-    frt_kernel_set_output(c, 0, (frt_tensor *)v);
+    frt_tensor *t;
+    FRT_TRY(frt_tensor_materialize(v, c->alloc, &t));
+    frt_kernel_set_output(c, 0, t);
+    frt_tensor_unref(t);
     return NULL;
 }
 

@@ -286,5 +286,12 @@ frt_status *frt_attr_get_shape(const frt_attrs *a, const char *key, frt_attr_sha
 
 const frt_tensor *frt_attr_get_tensor(const frt_attrs *a, const char *key) {
     const frt_attr_value *v = frt_attrs_find(a, key);
-    return v && v->kind == FRT_ATTR_TENSOR ? v->v.tensor : NULL;
+    return v && v->kind == FRT_ATTR_TENSOR && v->v.tensor && !v->v.tensor->splat ? v->v.tensor
+                                                                              : NULL;
+}
+
+const frt_tensor *frt_attr_get_splat(const frt_attrs *a, const char *key) {
+    const frt_attr_value *v = frt_attrs_find(a, key);
+    return v && v->kind == FRT_ATTR_TENSOR && v->v.tensor && v->v.tensor->splat ? v->v.tensor
+                                                                             : NULL;
 }

@@ -105,4 +105,7 @@ frt_status *frt_attr_get_type_list(const frt_attrs *a, const char *key, int max,
                                    frt_dtype *out, int *n);
 frt_status *frt_attr_get_shape(const frt_attrs *a, const char *key, frt_attr_shape *out,
                                bool *found);
+/* A tensor attr whose values can be read; NULL when absent, not a tensor, or a splat (a
+ * compressed constant, runtime/tensor.h), which frt_attr_get_splat returns instead. */
 const frt_tensor *frt_attr_get_tensor(const frt_attrs *a, const char *key);
+const frt_tensor *frt_attr_get_splat(const frt_attrs *a, const char *key);

@@ -215,7 +215,8 @@ int frt_model_sink_nodes(const frt_model *m, int *out) {
 const frt_tensor *frt_model_node_const_value(const frt_model *m, int i) {
     const frt_node *n = node_at(m, i);
     if (!n || strcmp(n->op, "Const") != 0) return NULL;
-    return frt_attr_get_tensor(&n->attrs, "value");
+    const frt_tensor *t = frt_attr_get_tensor(&n->attrs, "value");
+    return t ? t : frt_attr_get_splat(&n->attrs, "value"); /* never expanded here */
 }
 
 /* ---- signatures and MetaGraph facts ---- */

@@ -137,6 +137,8 @@ frt_status *frt_tensor_wrap(frt_dtype dt, const int64_t *dims, int ndim, void *d
 frt_status *frt_tensor_view(const frt_tensor *base, const int64_t *dims, int ndim,
                             frt_tensor **out) {
     *out = NULL;
+    if (base->splat)
+        return frt_status_new(FRT_INTERNAL, "cannot view a splat tensor (materialise it first)");
     int64_t n = 0;
     FRT_TRY(check_shape(base->dtype, dims, ndim, &n));
     if (n != base->n) {
@@ -154,6 +156,69 @@ frt_status *frt_tensor_view(const frt_tensor *base, const int64_t *dims, int ndi
     *out = t;
     return NULL;
 }
+
+frt_status *frt_tensor_splat_new(frt_dtype dt, const int64_t *dims, int ndim, int64_t stored,
+                                 frt_tensor **out) {
+    *out = NULL;
+    int64_t n = 0;
+    FRT_TRY(check_shape(dt, dims, ndim, &n));
+    if (stored < 1) stored = 1;
+    if (stored >= n) return frt_tensor_new(dt, dims, ndim, out); /* nothing left to repeat */
+    frt_tensor *t;
+    FRT_TRY(frt_tensor_new(dt, &stored, 1, &t)); /* the stored elements */
+    t->ndim = ndim;
+    memcpy(t->dims, dims, (size_t)ndim * sizeof *dims);
+    t->n = n;
+    t->splat = true;
+    *out = t;
+    return NULL;
+}
+
+/* Elements a splat stores (its buffer's); every later element repeats the last of them. */
+static int64_t splat_stored(const frt_tensor *t) {
+    if (!t->splat) return t->n;
+    if (t->dtype == FRT_DTYPE_STRING) return t->buf->n_strings;
+    return (int64_t)(t->buf->size / frt_dtype_size(t->dtype));
+}
+
+frt_status *frt_tensor_materialize(const frt_tensor *t, frt_allocator *a, frt_tensor **out) {
+    *out = NULL;
+    if (!t->splat) {
+        *out = frt_tensor_ref((frt_tensor *)t);
+        return NULL;
+    }
+    frt_tensor *m;
+    FRT_TRY(frt_tensor_alloc(a, t->dtype, t->dims, t->ndim, &m));
+    int64_t k = splat_stored(t);
+    if (t->dtype == FRT_DTYPE_STRING) {
+        for (int64_t i = 0; i < m->n; i++) {
+            size_t len;
+            const char *s = frt_tensor_string(t, i, &len);
+            frt_status *st = frt_tensor_set_string(m, i, s, len);
+            if (st) {
+                frt_tensor_unref(m);
+                return st;
+            }
+        }
+    } else {
+        /* the stored elements, then copies of the last one, doubling what is filled */
+        size_t es = frt_dtype_size(t->dtype), total = (size_t)m->n * es;
+        char *d = frt_tensor_data(m);
+        memcpy(d, frt_tensor_data(t), (size_t)k * es);
+        char *last = d + (size_t)(k - 1) * es;
+        size_t need = total - (size_t)(k - 1) * es;
+        for (size_t have = es; have < need;) {
+            size_t c = have < need - have ? have : need - have;
+            memcpy(last + have, last, c);
+            have += c;
+        }
+    }
+    *out = m;
+    return NULL;
+}
+
+int frt_tensor_is_splat(const frt_tensor *t) { return t && t->splat; }
+int64_t frt_tensor_num_stored(const frt_tensor *t) { return splat_stored(t); }
 
 bool frt_tensor_is_exclusive(const frt_tensor *t) {
     return atomic_load(&((frt_tensor *)t)->refs) == 1 &&
@@ -216,6 +281,7 @@ const char *frt_tensor_string(const frt_tensor *t, int64_t i, size_t *len) {
         if (len) *len = 0;
         return NULL;
     }
+    if (t->splat && i >= splat_stored(t)) i = splat_stored(t) - 1;
     frt_string *s = frt_tensor_strings(t) + i;
     if (len) *len = s->len;
     return s->ptr ? s->ptr : "";
@@ -225,9 +291,9 @@ frt_status *frt_tensor_set_string(frt_tensor *t, int64_t i, const char *s, size_
     if (t->dtype != FRT_DTYPE_STRING)
         return frt_status_new(FRT_INVALID_ARGUMENT, "tensor is %s, not string",
                               frt_dtype_name(t->dtype));
-    if (i < 0 || i >= t->n)
+    if (i < 0 || i >= splat_stored(t))
         return frt_status_new(FRT_OUT_OF_RANGE, "string index %lld out of range [0, %lld)",
-                              (long long)i, (long long)t->n);
+                              (long long)i, (long long)splat_stored(t));
     char *p = len < SIZE_MAX ? frt_malloc(len + 1) : NULL;
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     if (len) memcpy(p, s, len);
@@ -258,6 +324,7 @@ bool frt_tensor_same_shape(const frt_tensor *a, const frt_tensor *b) {
 }
 
 int64_t frt_tensor_int_at(const frt_tensor *t, int64_t i) {
+    if (t->splat && i >= splat_stored(t)) i = splat_stored(t) - 1;
     if (t->dtype == FRT_DTYPE_INT64) return frt_tensor_i64(t)[i];
     return frt_tensor_i32(t)[i];
 }

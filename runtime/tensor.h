@@ -40,6 +40,8 @@ struct frt_tensor {
     atomic_int refs;
     frt_dtype dtype;
     int ndim;
+    bool splat;                  /* only a prefix is stored, the last of it repeats:
+                                  * see frt_tensor_splat_new */
     int64_t dims[FRT_MAX_DIMS];
     int64_t n;                   /* number of elements */
     frt_buffer *buf;             /* NULL only when the tensor has no bytes */
@@ -58,6 +60,22 @@ FRT_MUST_USE frt_status *frt_tensor_wrap(frt_dtype dt, const int64_t *dims, int 
                                          void *data, size_t size,
                                          void (*release)(void *, void *, size_t), void *ctx,
                                          frt_tensor **out);
+/* A splat: a tensor of shape dims (n elements) of which only the first `stored` (>= 1) are
+ * kept, every later element repeating the last kept one: what a TensorProto with fewer
+ * values than elements describes (TF's compressed protos, io/tensor_proto.c). The kept
+ * elements are allocated zeroed (empty strings): write them through frt_tensor_data or
+ * frt_tensor_set_string. dtype, dims, n and frt_tensor_nbytes are the declared ones, but
+ * the data holds only `stored` elements, so a splat must never reach a kernel:
+ * frt_attr_get_tensor hides it and the Const kernel materialises it. stored >= n gives an
+ * ordinary zeroed tensor. */
+FRT_MUST_USE frt_status *frt_tensor_splat_new(frt_dtype dt, const int64_t *dims, int ndim,
+                                              int64_t stored, frt_tensor **out);
+/* Elements t stores: n, or a splat's kept prefix. */
+int64_t frt_tensor_num_stored(const frt_tensor *t);
+/* A new reference to t when it is not a splat; otherwise a new tensor from allocator a with
+ * every element set to the splat's value (RESOURCE_EXHAUSTED when a refuses the size). */
+FRT_MUST_USE frt_status *frt_tensor_materialize(const frt_tensor *t, frt_allocator *a,
+                                                frt_tensor **out);
 /* A tensor sharing base's bytes with another shape (same element count) and/or dtype of
  * the same size. */
 FRT_MUST_USE frt_status *frt_tensor_view(const frt_tensor *base, const int64_t *dims, int ndim,

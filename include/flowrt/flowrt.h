@@ -114,6 +114,15 @@ int64_t frt_tensor_dim(const frt_tensor *t, int i);
 int64_t frt_tensor_num_elements(const frt_tensor *t);
 size_t frt_tensor_nbytes(const frt_tensor *t);       /* 0 for strings */
 void *frt_tensor_data(const frt_tensor *t);          /* borrowed; NULL when empty */
+/* Whether t is a splat: a constant stored compressed, as its TensorProto was, with fewer
+ * values than elements, every later element repeating the last value (TensorFlow's fill
+ * rule). A Const whose expansion would take more than FRT_SPLAT_MAX_EXPANDED bytes stays so
+ * in a loaded model and is expanded only when a session runs it. A splat's dtype, shape,
+ * element count and nbytes are the declared ones, but frt_tensor_data holds only the
+ * stored values (frt_tensor_string(t, i) is right for every i). Only
+ * frt_model_node_const_value returns splats; sessions never do. */
+#define FRT_SPLAT_MAX_EXPANDED 1024
+int frt_tensor_is_splat(const frt_tensor *t);
 /* Element i of a string tensor; *len receives its length (the bytes may hold NULs). */
 const char *frt_tensor_string(const frt_tensor *t, int64_t i, size_t *len);
 /* Sets element i of a string tensor to a copy of s[0..len). */
@@ -151,7 +160,8 @@ FRT_MUST_USE frt_status *frt_model_node_shape_attr(const frt_model *m, int i, co
  * other than Const and Placeholder. out must hold num_nodes entries (node indices, in graph
  * order); returns the count. */
 int frt_model_sink_nodes(const frt_model *m, int *out);
-/* Const node's value (borrowed, valid while m lives); NULL if not a Const. */
+/* Const node's value (borrowed, valid while m lives); NULL if not a Const. A large Const
+ * stored compressed comes back as a splat (frt_tensor_is_splat), not expanded. */
 const frt_tensor *frt_model_node_const_value(const frt_model *m, int i);
 /* Whether a CPU kernel exists for this op (any dtype). */
 int frt_op_has_kernel(const char *op);

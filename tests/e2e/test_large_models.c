@@ -1,0 +1,241 @@
+/* tests/e2e/test_large_models.c: files whose declared sizes dwarf their length, and graphs
+ * with very many nodes. A ~260-byte .pbtxt Const claiming 5e8 floats with one float_val
+ * stays compressed (a splat): `flowrt inspect` reports it without expanding it (peak RSS of
+ * the child, from wait4), a session with a memory limit refuses it naming the node, and a
+ * legit compressed Const still runs with TensorFlow's values. */
+#define _DEFAULT_SOURCE /* wait4 */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "io/graphdef_write.h"
+#include "io/tensor_proto.h"
+#include "io/text_format.h"
+#include "runtime/model.h"
+#include "util/test_util.h"
+
+static char *tmpdir;
+
+/* Writes text to <tmpdir>/name and returns the path (static buffer). */
+static const char *write_tmp(const char *name, const char *text) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    tu_write_file(path, text, strlen(text));
+    return path;
+}
+
+/* A float Const `name` of shape [n] given by the float_val list vals ("1.5" or "1 2"). */
+static const char *const_pbtxt(const char *name, long long n, const char *vals) {
+    static char buf[1024];
+    char list[256] = "";
+    const char *p = vals;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p) break;
+        snprintf(list + strlen(list), sizeof list - strlen(list), " float_val: %g", v);
+        p = end;
+    }
+    snprintf(buf, sizeof buf,
+             "node {\n  name: \"%s\"\n  op: \"Const\"\n"
+             "  attr {\n    key: \"dtype\"\n    value { type: DT_FLOAT }\n  }\n"
+             "  attr {\n    key: \"value\"\n    value {\n      tensor {\n"
+             "        dtype: DT_FLOAT\n        tensor_shape { dim { size: %lld } }\n"
+             "       %s\n      }\n    }\n  }\n}\n",
+             name, n, list);
+    return buf;
+}
+
+/* Runs `flowrt ARGV...` with stdout to <tmpdir>/out and stderr to /dev/null; returns its
+ * exit code and its peak RSS in KiB. */
+static int run_cli(const char *const *argv, long *maxrss_kb) {
+    char out[512];
+    snprintf(out, sizeof out, "%s/out", tmpdir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), fe = open("/dev/null", O_WRONLY);
+        if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0) _exit(126);
+        execv(FRT_CLI_PATH, (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    struct rusage ru;
+    assert_int_equal(wait4(pid, &st, 0, &ru), pid);
+    *maxrss_kb = ru.ru_maxrss;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void inspect_does_not_expand_a_declared_size(void **state) {
+    (void)state;
+    const char *path = write_tmp("big.pbtxt", const_pbtxt("big", 500000000, "1.5"));
+    size_t len;
+    free(tu_read_file(path, &len));
+    assert_true(len < 300); /* 2 GB declared by a few hundred bytes */
+    long rss = 0;
+    int rc = run_cli((const char *const[]){"flowrt", "inspect", path, NULL}, &rss);
+    assert_int_equal(rc, 0);
+    /* the expansion would be 2 GB; loading the model itself takes a few MB */
+    if (rss >= 100 * 1024) fail_msg("flowrt inspect peaked at %ld KiB", rss);
+    char out[512];
+    snprintf(out, sizeof out, "%s/out", tmpdir);
+    char *text = (char *)tu_read_file(out, &len);
+    assert_non_null(strstr(text, "parameters: 500000000 in Const nodes"));
+    free(text);
+
+    frt_model *m;
+    TU_OK(frt_model_load(path, &m));
+    const frt_tensor *c = frt_model_node_const_value(m, 0);
+    assert_true(frt_tensor_is_splat(c));
+    assert_int_equal(frt_tensor_num_elements(c), 500000000);
+    assert_true(*(const float *)frt_tensor_data(c) == 1.5f);
+    frt_model_free(m);
+}
+
+static void memory_limit_refuses_a_big_splat_naming_the_node(void **state) {
+    (void)state;
+    frt_model *m;
+    TU_OK(frt_model_load(write_tmp("big.pbtxt", const_pbtxt("big", 500000000, "1.5")), &m));
+    frt_session_options *o = frt_session_options_new();
+    frt_session_options_set_memory_limit(o, 64 << 20);
+    frt_session *s;
+    TU_OK(frt_session_new(o, m, &s));
+    frt_session_options_free(o);
+    const char *fetch = "big";
+    frt_tensor *y = NULL;
+    frt_status *st = frt_session_run(s, NULL, NULL, 0, &fetch, &y, 1, NULL, 0);
+    assert_null(y);
+    assert_non_null(strstr(frt_status_message(st), "[[node big (Const)"));
+    tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "2000000000 bytes");
+    frt_session_free(s);
+    frt_model_free(m);
+}
+
+/* Runs fetch on the model in pbtxt text (optimizer on and off); returns the output. */
+static frt_tensor *run_text(const char *text, const char *fetch, bool optimize) {
+    frt_model *m;
+    TU_OK(frt_model_load(write_tmp("g.pbtxt", text), &m));
+    frt_session_options *o = frt_session_options_new();
+    frt_session_options_set_optimize(o, optimize);
+    frt_session *s;
+    TU_OK(frt_session_new(o, m, &s));
+    frt_session_options_free(o);
+    frt_tensor *y = NULL;
+    TU_OK(frt_session_run(s, NULL, NULL, 0, &fetch, &y, 1, NULL, 0));
+    assert_false(frt_tensor_is_splat(y));
+    frt_session_free(s);
+    frt_model_free(m);
+    return y;
+}
+
+static void legit_splat_consts_run_with_tf_values(void **state) {
+    (void)state;
+    for (int opt = 0; opt < 2; opt++) {
+        /* [1000] from one value: every element is that value */
+        frt_tensor *y = run_text(const_pbtxt("c", 1000, "2.5"), "c", opt);
+        tu_assert_shape(y, TU_DIMS(1000), 1);
+        for (int i = 0; i < 1000; i++) assert_true(frt_tensor_f32(y)[i] == 2.5f);
+        frt_tensor_unref(y);
+
+        /* [2000] from 1, 2, 3: the values, then the last repeated (TF's FromProto); through
+         * a consumer, as constant folding and shape inference see it */
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "%snode { name: \"one\" op: \"Const\" attr { key: \"dtype\" value { type: "
+                 "DT_FLOAT } } attr { key: \"value\" value { tensor { dtype: DT_FLOAT "
+                 "float_val: 1 } } } }\n"
+                 "node { name: \"sum\" op: \"AddV2\" input: \"c\" input: \"one\" attr { key: "
+                 "\"T\" value { type: DT_FLOAT } } }\n",
+                 const_pbtxt("c", 2000, "1 2 3"));
+        y = run_text(text, "sum", opt);
+        tu_assert_shape(y, TU_DIMS(2000), 1);
+        const float *v = frt_tensor_f32(y);
+        assert_true(v[0] == 2.0f && v[1] == 3.0f && v[2] == 4.0f && v[1999] == 4.0f);
+        frt_tensor_unref(y);
+    }
+}
+
+static void splat_writes_back_compressed(void **state) {
+    (void)state;
+    frt_model *m;
+    TU_OK(frt_model_load(write_tmp("big.pbtxt", const_pbtxt("big", 500000000, "1 7")), &m));
+    void *data = NULL;
+    size_t len = 0;
+    TU_OK(frt_graphdef_write_buffer(m->g, &data, &len));
+    assert_true(len < 200);
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.pb", tmpdir);
+    tu_write_file(path, data, len);
+    free(data);
+    frt_model_free(m);
+    TU_OK(frt_model_load(path, &m));
+    const frt_tensor *c = frt_model_node_const_value(m, 0);
+    assert_true(frt_tensor_is_splat(c));
+    assert_int_equal(frt_tensor_num_elements(c), 500000000);
+    assert_true(frt_tensor_f32(c)[0] == 1.0f && frt_tensor_f32(c)[1] == 7.0f);
+    frt_model_free(m);
+}
+
+static void string_splat_expands_like_tf(void **state) {
+    (void)state;
+    const char *txt = "dtype: DT_STRING tensor_shape { dim { size: 100 } } "
+                      "string_val: 'a' string_val: 'bc'";
+    ProtobufCMessage *msg;
+    TU_OK(frt_text_format_parse(txt, strlen(txt), &tensorflow__tensor_proto__descriptor, "tp",
+                                &msg));
+    frt_tensor *t, *full;
+    TU_OK(frt_tensor_from_proto((Tensorflow__TensorProto *)msg, &t));
+    protobuf_c_message_free_unpacked(msg, NULL);
+    assert_true(frt_tensor_is_splat(t));
+    assert_int_equal(frt_tensor_num_stored(t), 2);
+    TU_OK(frt_tensor_materialize(t, frt_cpu_allocator_default(), &full));
+    assert_false(frt_tensor_is_splat(full));
+    for (int64_t i = 0; i < 100; i++) {
+        size_t la, lb;
+        const char *a = frt_tensor_string(t, i, &la), *b = frt_tensor_string(full, i, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        assert_string_equal(b, i == 0 ? "a" : "bc");
+    }
+    frt_tensor_unref(t);
+    frt_tensor_unref(full);
+}
+
+static void over_2gib_const_is_refused(void **state) {
+    (void)state;
+    frt_model *m = NULL;
+    frt_status *st =
+        frt_model_load(write_tmp("huge.pbtxt", const_pbtxt("huge", 600000000, "1")), &m);
+    assert_null(m);
+    assert_non_null(strstr(frt_status_message(st), "huge"));
+    tu_assert_error(st, FRT_INVALID_ARGUMENT, "larger than 2 GiB");
+}
+
+static int setup(void **state) {
+    (void)state;
+    tmpdir = tu_mkdtemp("large");
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    int rc = tu_rmtree(tmpdir);
+    free(tmpdir);
+    return rc;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(inspect_does_not_expand_a_declared_size),
+        cmocka_unit_test(memory_limit_refuses_a_big_splat_naming_the_node),
+        cmocka_unit_test(legit_splat_consts_run_with_tf_values),
+        cmocka_unit_test(splat_writes_back_compressed),
+        cmocka_unit_test(string_splat_expands_like_tf),
+        cmocka_unit_test(over_2gib_const_is_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
