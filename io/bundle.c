@@ -965,8 +965,12 @@ frt_status *frt_bundle_read_slice(const frt_bundle *b, const char *name,
 
 /* ---- writing ---- */
 
-/* Writes the index table for entries (sorted here) to path via a temporary file. */
-static frt_status *write_index(const char *path, entry *e, int n, int num_shards) {
+/* Writes the index table for entries (sorted here) to a temporary file next to path, synced
+ * and closed but not yet renamed: *out commits it (io/file.c), so that the caller can put
+ * the data file and the index in place only once both are complete. */
+static frt_status *write_index(const char *path, entry *e, int n, int num_shards,
+                               frt_file_writer **out) {
+    *out = NULL;
     qsort(e, (size_t)n, sizeof *e, entry_cmp);
     for (int i = 1; i < n; i++)
         if (entry_cmp(&e[i - 1], &e[i]) == 0)
@@ -993,28 +997,22 @@ static frt_status *write_index(const char *path, entry *e, int n, int num_shards
     if (!st) frt_sstable_builder_finish(tb, &file, &fn);
     frt_sstable_builder_free(tb);
     if (st) return st;
-    size_t tl = strlen(path) + 32;
-    char *tmp = frt_xmalloc(tl);
-    snprintf(tmp, tl, "%s.tempstate%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        st = frt_status_new(FRT_UNKNOWN, "cannot create '%s': %s", tmp, strerror(errno));
-    else {
-        bool ok = fwrite(file, 1, fn, f) == fn;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok || rename(tmp, path) != 0) {
-            st = frt_status_new(FRT_UNKNOWN, "cannot write '%s': %s", path, strerror(errno));
-            remove(tmp);
-        }
-    }
-    free(tmp);
+    frt_file_writer *fw;
+    st = frt_file_writer_new(path, "checkpoint index", &fw);
+    if (!st) st = frt_file_writer_write(fw, file, fn);
+    if (!st) st = frt_file_writer_close(fw);
     free(file);
-    return st;
+    if (st) {
+        frt_file_writer_free(fw);
+        return st;
+    }
+    *out = fw;
+    return NULL;
 }
 
 struct frt_bundle_writer {
-    char *prefix, *data, *tmp;
-    FILE *f;
+    char *prefix, *data;
+    frt_file_writer *f; /* the data file, under a temporary name until finish */
     uint64_t off;
     entry *e;
     int ne, cap;
@@ -1027,13 +1025,8 @@ frt_status *frt_bundle_writer_new(const char *prefix, frt_bundle_writer **out) {
     frt_bundle_writer *w = frt_xcalloc(1, sizeof *w);
     w->prefix = frt_xstrdup(prefix);
     w->data = data_path(prefix, 0, 1);
-    size_t tl = strlen(w->data) + 32;
-    w->tmp = frt_xmalloc(tl);
-    snprintf(w->tmp, tl, "%s.tempstate%ld", w->data, (long)getpid());
-    w->f = fopen(w->tmp, "wb");
-    if (!w->f) {
-        frt_status *st = frt_status_new(FRT_NOT_FOUND, "cannot create checkpoint file '%s': %s",
-                                        w->tmp, strerror(errno));
+    frt_status *st = frt_file_writer_new(w->data, "checkpoint data", &w->f);
+    if (st) {
         frt_bundle_writer_free(w);
         return st;
     }
@@ -1043,20 +1036,17 @@ frt_status *frt_bundle_writer_new(const char *prefix, frt_bundle_writer **out) {
 
 void frt_bundle_writer_free(frt_bundle_writer *w) {
     if (!w) return;
-    if (w->f) fclose(w->f);
-    if (!w->finished && w->tmp) remove(w->tmp);
+    frt_file_writer_free(w->f); /* removes the temporary unless committed */
     for (int i = 0; i < w->ne; i++) entry_deinit(&w->e[i]);
     frt_status_free(w->err);
     free(w->e);
     free(w->prefix);
     free(w->data);
-    free(w->tmp);
     free(w);
 }
 
 static void wwrite(frt_bundle_writer *w, const void *p, size_t n, uint32_t *crc) {
-    if (n && !w->err && fwrite(p, 1, n, w->f) != n)
-        w->err = frt_status_new(FRT_UNKNOWN, "cannot write '%s': %s", w->tmp, strerror(errno));
+    if (n && !w->err) w->err = frt_file_writer_write(w->f, p, n);
     *crc = frt_crc32c_extend(*crc, p, n);
     w->off += n;
 }
@@ -1193,15 +1183,18 @@ frt_status *frt_bundle_writer_finish(frt_bundle_writer *w) {
     if (w->finished)
         return frt_status_new(FRT_FAILED_PRECONDITION, "bundle '%s' already finished",
                               w->prefix);
-    bool ok = fclose(w->f) == 0;
-    w->f = NULL;
     if (w->err) return frt_status_new(frt_status_code(w->err), "%s", frt_status_message(w->err));
-    if (!ok || rename(w->tmp, w->data) != 0)
-        return frt_status_new(FRT_UNKNOWN, "cannot write '%s': %s", w->data, strerror(errno));
-    w->finished = true;
+    /* Both files complete and synced before either replaces a previous checkpoint's: a full
+     * disk leaves the old data and index as they were (and removes the temporaries). */
     char *ip = index_path(w->prefix);
-    frt_status *st = write_index(ip, w->e, w->ne, 1);
+    frt_file_writer *iw = NULL;
+    frt_status *st = frt_file_writer_close(w->f);
+    if (!st) st = write_index(ip, w->e, w->ne, 1, &iw);
+    if (!st) st = frt_file_writer_commit(w->f);
+    if (!st) st = frt_file_writer_commit(iw);
+    frt_file_writer_free(iw);
     free(ip);
+    if (!st) w->finished = true;
     return st;
 }
 
@@ -1325,7 +1318,10 @@ frt_status *frt_bundle_merge(const char *const *prefixes, int n, const char *des
         }
     if (!st) {
         char *ip = index_path(dest);
-        st = write_index(ip, all, ne, total);
+        frt_file_writer *iw = NULL;
+        st = write_index(ip, all, ne, total, &iw);
+        if (!st) st = frt_file_writer_commit(iw);
+        frt_file_writer_free(iw);
         for (int i = 0; i < n && !st; i++) {
             if (!present[i]) continue;
             char *old = index_path(prefixes[i]);

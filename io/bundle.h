@@ -72,7 +72,8 @@ typedef struct frt_bundle_writer frt_bundle_writer;
 /* Starts PREFIX.data-00000-of-00001 (written to a temporary name until finish). */
 FRT_MUST_USE frt_status *frt_bundle_writer_new(const char *prefix, frt_bundle_writer **out);
 /* Appends tensor t (numeric or string) under name. INVALID_ARGUMENT for an empty or
- * duplicate name or an unsupported dtype; UNKNOWN for I/O errors. */
+ * duplicate name or an unsupported dtype; FAILED_PRECONDITION naming the data file for I/O
+ * errors (a full disk). */
 FRT_MUST_USE frt_status *frt_bundle_writer_add(frt_bundle_writer *w, const char *name,
                                                const frt_tensor *t);
 /* Appends t as the slice `shape_and_slice` (SaveV2's syntax, as read_slice) of the
@@ -80,7 +81,9 @@ FRT_MUST_USE frt_status *frt_bundle_writer_add(frt_bundle_writer *w, const char 
 FRT_MUST_USE frt_status *frt_bundle_writer_add_slice(frt_bundle_writer *w, const char *name,
                                                      const char *shape_and_slice,
                                                      const frt_tensor *t);
-/* Writes PREFIX.index and renames the data file into place. */
+/* Completes and syncs the data file and PREFIX.index under temporary names (io/file.c),
+ * then renames both into place: after an error (a full disk) the previous checkpoint's
+ * files are as they were and no temporary is left once the writer is freed. */
 FRT_MUST_USE frt_status *frt_bundle_writer_finish(frt_bundle_writer *w);
 /* NULL-safe; an unfinished writer removes its temporary file. */
 void frt_bundle_writer_free(frt_bundle_writer *w);

@@ -1,8 +1,8 @@
 /* io/graphdef_write.c: graph IR (and its function library) → packed binary GraphDef.
  * Owns: building protobuf-c messages that borrow the IR's strings and tensor bytes (every
- * message struct comes from a pool freed after packing), deterministic map ordering, the
- * atomic file write. Does not own: reading (graphdef.c, function_lib.c), tensor decoding
- * rules (tensor_proto.c). Thread-safety: reentrant. */
+ * message struct comes from a pool freed after packing), deterministic map ordering. Does
+ * not own: the atomic file write (io/file.c), reading (graphdef.c, function_lib.c), tensor
+ * decoding rules (tensor_proto.c). Thread-safety: reentrant. */
 #include "io/graphdef_write.h"
 
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "graph/function.h"
+#include "io/file.h"
 #include "io/proto/graph.pb-c.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -514,46 +515,7 @@ frt_status *frt_graphdef_write_file(const frt_graph *g, const char *path) {
     void *data;
     size_t len;
     FRT_TRY(frt_graphdef_write_buffer(g, &data, &len));
-    size_t pl = strlen(path);
-    char *tmp = frt_xmalloc(pl + 16);
-    snprintf(tmp, pl + 16, "%s.tmp.XXXXXX", path);
-    frt_status *st = NULL;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        st = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': cannot create a file next to it: %s",
-                            path, strerror(errno));
-        goto done;
-    }
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t k = write(fd, p, left);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            st = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': write failed: %s", path,
-                                k < 0 ? strerror(errno) : "no progress");
-            break;
-        }
-        p += k;
-        left -= (size_t)k;
-    }
-    /* mkstemp makes 0600 files; a GraphDef is not secret, give it the usual mode. */
-    if (!st) {
-        int rc = fchmod(fd, 0644); /* best effort */
-        (void)rc;
-    }
-    if (!st && fsync(fd) != 0)
-        st = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': fsync failed: %s", path,
-                            strerror(errno));
-    if (close(fd) != 0 && !st)
-        st = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': close failed: %s", path,
-                            strerror(errno));
-    if (!st && rename(tmp, path) != 0)
-        st = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': cannot rename the written file "
-                            "into place: %s", path, strerror(errno));
-    if (st) unlink(tmp);
-done:
-    free(tmp);
+    frt_status *st = frt_file_write(path, "GraphDef", data, len); /* temp, fsync, rename */
     free(data);
     return st;
 }

@@ -17,8 +17,10 @@
 FRT_MUST_USE frt_status *frt_graphdef_write_buffer(const frt_graph *g, void **data,
                                                    size_t *len);
 
-/* Same, written to path atomically: a temporary file in the same directory, then rename, so
- * readers never see a partial file. Text extensions (.pbtxt, .pbtext, .txt) are refused
- * (UNIMPLEMENTED: only binary is written). FAILED_PRECONDITION naming the path when it cannot
- * be written. */
+/* Same, written to path atomically (frt_file_write: a temporary file in the same directory,
+ * fsync, then rename), so readers never see a partial file and on an error (a full disk) the
+ * previous file is untouched and no temporary remains. Text extensions (.pbtxt, .pbtext,
+ * .txt) are refused (UNIMPLEMENTED: only binary is written). Errors name the path:
+ * NOT_FOUND when its directory does not exist, FAILED_PRECONDITION when it cannot be
+ * written. */
 FRT_MUST_USE frt_status *frt_graphdef_write_file(const frt_graph *g, const char *path);

@@ -307,17 +307,14 @@ frt_status *frt_npy_write(const char *path, const frt_tensor *t) {
     memset(head + 10 + k, ' ', hlen - (size_t)k - 1);
     head[padded - 1] = '\n';
 
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return frt_status_new(FRT_FAILED_PRECONDITION, "'%s': cannot create .npy file: %s", path,
-                              strerror(errno));
+    /* Atomically (io/file.c): on a full disk the previous file stays as it was, and no
+     * truncated .npy is left behind. */
+    frt_file_writer *w;
+    FRT_TRY(frt_file_writer_new(path, ".npy", &w));
     size_t nbytes = frt_tensor_nbytes(t);
-    bool ok = fwrite(head, 1, padded, f) == padded &&
-              (nbytes == 0 || fwrite(frt_tensor_data(t), 1, nbytes, f) == nbytes);
-    int e = errno;
-    if (fclose(f) != 0 && ok) ok = false, e = errno;
-    if (!ok)
-        return frt_status_new(FRT_DATA_LOSS, "'%s': writing .npy file failed: %s", path,
-                              strerror(e));
-    return NULL;
+    frt_status *st = frt_file_writer_write(w, head, padded);
+    if (!st && nbytes) st = frt_file_writer_write(w, frt_tensor_data(t), nbytes);
+    if (!st) st = frt_file_writer_commit(w);
+    frt_file_writer_free(w);
+    return st;
 }

@@ -291,7 +291,10 @@ FRT_MUST_USE frt_status *frt_session_freeze(frt_session *s, const char *const *o
 /* Reads a NumPy .npy file (format 1.0/2.0/3.0, little-endian, C order). Only a regular file
  * is read: a named pipe, device or directory is FAILED_PRECONDITION saying what it is. */
 FRT_MUST_USE frt_status *frt_npy_read(const char *path, frt_tensor **out);
-/* Writes t as .npy (format 1.0). Not for strings. */
+/* Writes t as .npy (format 1.0). Not for strings. Atomic: the bytes go to a temporary file
+ * next to path, synced, then renamed over it; on any error (FAILED_PRECONDITION naming path
+ * and the reason, e.g. a full disk) the temporary is removed and an existing file at path is
+ * left untouched. */
 FRT_MUST_USE frt_status *frt_npy_write(const char *path, const frt_tensor *t);
 
 #ifdef __cplusplus

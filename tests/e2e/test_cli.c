@@ -1,10 +1,12 @@
 /* tests/e2e/test_cli.c: the `flowrt` binary as a user runs it: outputs printed and saved,
  * literal and .npy feeds, inspect, and every kind of bad input giving exit code 1 and one
  * clear line on stderr that names the file, node or tensor. */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +18,8 @@ typedef struct result {
 } result;
 
 static char *tmpdir;
+/* Shell words run before flowrt (a timeout, a file size limit); normally empty. */
+static const char *cmd_prefix = "";
 
 static void slurp(const char *path, char *buf, size_t n) {
     FILE *f = fopen(path, "r");
@@ -28,8 +32,8 @@ static void slurp(const char *path, char *buf, size_t n) {
 static result *run(const char *args) {
     static result r;
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > '%s/out' 2> '%s/err'", FRT_TEST_DATA,
-             FRT_CLI_PATH, args, tmpdir, tmpdir);
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s'%s' %s > '%s/out' 2> '%s/err'", FRT_TEST_DATA,
+             cmd_prefix, FRT_CLI_PATH, args, tmpdir, tmpdir);
     int st = system(cmd);
     r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     char p[512];
@@ -248,6 +252,64 @@ static void inspect_checkpoints_and_saved_models(void **state) {
     expect_error("inspect ckpt/no_such_prefix", "no_such_prefix", NULL);
 }
 
+/* ---- hostile files and conditions ---- */
+
+/* A write that fails part way (the file size limit makes write() fail with EFBIG, as a full
+ * disk fails it with ENOSPC): exit 1 naming the file, the previous output byte-identical, no
+ * temporary left. */
+static void failed_writes_keep_previous_outputs(void **state) {
+    (void)state;
+    char args[1024], path[512];
+    /* --out-dir: the digits output (2688 bytes) against a 1 KiB limit; zeros as the second
+     * input, so that a rewritten file would differ */
+    frt_tensor *x;
+    TU_OK(frt_npy_read(FRT_TEST_DATA "/../../models/digits/samples.npy", &x));
+    memset(frt_tensor_data(x), 0, frt_tensor_nbytes(x));
+    snprintf(path, sizeof path, "%s/zeros.npy", tmpdir);
+    TU_OK(frt_npy_write(path, x));
+    frt_tensor_unref(x);
+    snprintf(args, sizeof args, "run ../../models/digits/model.pb --input "
+             "images=../../models/digits/samples.npy --out-dir '%s/full'", tmpdir);
+    run_ok(args);
+    snprintf(path, sizeof path, "%s/full/Identity.npy", tmpdir);
+    size_t len, n;
+    uint8_t *before = tu_read_file(path, &len);
+    cmd_prefix = "trap '' XFSZ; ulimit -f 2; ";
+    snprintf(args, sizeof args, "run ../../models/digits/model.pb --input 'images=%s/zeros.npy' "
+             "--out-dir '%s/full'", tmpdir, tmpdir);
+    expect_error(args, "Identity.npy'", "File too large");
+    cmd_prefix = "";
+    uint8_t *now = tu_read_file(path, &n);
+    assert_int_equal(n, len);
+    assert_memory_equal(now, before, len);
+    free(now);
+    free(before);
+    /* freeze -o: a 2.2 KB frozen graph, then a bigger one (two outputs) that does not fit */
+    const char *c = "savedmodels/tf1_mlp_ckpt";
+    snprintf(args, sizeof args, "freeze %s/model.ckpt.meta --checkpoint %s/model.ckpt "
+             "--outputs probs -o '%s/full/f.pb'", c, c, tmpdir);
+    run_ok(args);
+    snprintf(path, sizeof path, "%s/full/f.pb", tmpdir);
+    before = tu_read_file(path, &len);
+    cmd_prefix = "trap '' XFSZ; ulimit -f 2; ";
+    snprintf(args, sizeof args, "freeze %s/model.ckpt.meta --checkpoint %s/model.ckpt "
+             "--outputs probs,Mean -o '%s/full/f.pb'", c, c, tmpdir);
+    expect_error(args, "f.pb'", "File too large");
+    cmd_prefix = "";
+    now = tu_read_file(path, &n);
+    assert_int_equal(n, len);
+    assert_memory_equal(now, before, len);
+    free(now);
+    free(before);
+    snprintf(path, sizeof path, "%s/full", tmpdir);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".tmp.")) fail_msg("temporary %s left in %s", e->d_name, path);
+    closedir(d);
+}
+
 static int setup(void **state) {
     (void)state;
     tmpdir = tu_mkdtemp("cli");
@@ -274,6 +336,7 @@ int main(void) {
         cmocka_unit_test(saved_model_outputs_by_key),
         cmocka_unit_test(meta_with_checkpoint_and_freeze),
         cmocka_unit_test(inspect_checkpoints_and_saved_models),
+        cmocka_unit_test(failed_writes_keep_previous_outputs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

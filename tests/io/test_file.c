@@ -377,6 +377,51 @@ static void checkpoint_files(void **state) {
     }
 }
 
+/* A checkpoint save that runs out of disk in the data file or in the index leaves the previous
+ * checkpoint's two files as they were (not a new data file under an old index). */
+static void full_disk_keeps_the_old_checkpoint(void **state) {
+    (void)state;
+    char *prefix = write_checkpoint("ck");
+    char data[1100], index[1100];
+    snprintf(data, sizeof data, "%s.data-00000-of-00001", prefix);
+    snprintf(index, sizeof index, "%s.index", prefix);
+    size_t dlen, ilen;
+    uint8_t *old_data = tu_read_file(data, &dlen), *old_index = tu_read_file(index, &ilen);
+    frt_tensor *big = tu_rand_f32(TU_DIMS(1000), 1, 7); /* 4000 bytes of data */
+    const long long after[] = {0, 100, 4000, 4010}; /* in the data, then in the index */
+    for (size_t i = 0; i < FRT_COUNTOF(after); i++) {
+        frt_bundle_writer *w;
+        TU_OK(frt_bundle_writer_new(prefix, &w));
+        frt_file_fail_writes_after(after[i]);
+        frt_status *st = frt_bundle_writer_add(w, "v", big);
+        if (!st) st = frt_bundle_writer_finish(w);
+        frt_file_fail_writes_after(-1);
+        tu_assert_error(st, FRT_FAILED_PRECONDITION, "No space left on device");
+        frt_bundle_writer_free(w);
+        size_t n;
+        uint8_t *now = tu_read_file(data, &n);
+        assert_int_equal(n, dlen);
+        assert_memory_equal(now, old_data, dlen);
+        free(now);
+        now = tu_read_file(index, &n);
+        assert_int_equal(n, ilen);
+        assert_memory_equal(now, old_index, ilen);
+        free(now);
+        assert_false(has_temporaries());
+    }
+    frt_bundle *b;
+    frt_tensor *v;
+    TU_OK(frt_bundle_open(prefix, &b)); /* and it still reads */
+    TU_OK(frt_bundle_read(b, "v", &v));
+    assert_int_equal(frt_tensor_num_elements(v), 2);
+    frt_tensor_unref(v);
+    frt_bundle_free(b);
+    frt_tensor_unref(big);
+    free(old_data);
+    free(old_index);
+    free(prefix);
+}
+
 static void state_file_and_protos_are_bounded(void **state) {
     (void)state;
     char *cdir = in_dir("ckpt");
@@ -436,6 +481,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(saved_model_pb, setup, teardown),
         cmocka_unit_test_setup_teardown(npy_files, setup, teardown),
         cmocka_unit_test_setup_teardown(checkpoint_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_disk_keeps_the_old_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(state_file_and_protos_are_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(graphdef_truncated_while_loading, setup, teardown),
     };

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "graph/function.h"
+#include "io/file.h"
 #include "io/graphdef.h"
 #include "io/graphdef_write.h"
 
@@ -321,8 +322,28 @@ static void writes_files_atomically(void **state) {
     TU_OK(frt_graphdef_load_file(path, &h));
     assert_graphs_equal(g, h, path);
     frt_graph_free(h);
-    tu_assert_error(frt_graphdef_write_file(g, bad), FRT_FAILED_PRECONDITION, "missing/out.pb");
+    tu_assert_error(frt_graphdef_write_file(g, bad), FRT_NOT_FOUND, "missing/out.pb");
     tu_assert_error(frt_graphdef_write_file(g, txt), FRT_UNIMPLEMENTED, "out.pbtxt");
+    /* A full disk (injected ENOSPC) at the start, in the middle, at the end: the previous
+     * file stays byte-identical. */
+    size_t len;
+    uint8_t *before = tu_read_file(path, &len);
+    frt_graph *lib = NULL;
+    TU_OK(frt_graphdef_load_buffer(k_lib, sizeof k_lib - 1, true, "lib", &lib));
+    const long long after[] = {0, 10, (long long)len - 1};
+    for (size_t i = 0; i < FRT_COUNTOF(after); i++) {
+        frt_file_fail_writes_after(after[i]);
+        tu_assert_error(frt_graphdef_write_file(lib, path), FRT_FAILED_PRECONDITION,
+                        "No space left on device");
+        frt_file_fail_writes_after(-1);
+        size_t n;
+        uint8_t *now = tu_read_file(path, &n);
+        assert_int_equal(n, len);
+        assert_memory_equal(now, before, len);
+        free(now);
+    }
+    free(before);
+    frt_graph_free(lib);
     /* Only the written file is left: no temporaries. */
     DIR *dd = opendir(tmpl);
     int files = 0;

@@ -2,10 +2,13 @@
  * and writing (byte-identical to NumPy's own output), plus rejected and damaged files. */
 #include "util/test_util.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "io/file.h"
 
 static frt_tensor *read_fixture(const char *name) {
     char rel[256], p[512];
@@ -148,9 +151,44 @@ static void writes_what_numpy_writes(void **state) {
                     "string");
     frt_tensor_unref(s);
     frt_tensor *t = tu_f32(TU_DIMS(1), 1, TU_F32(1));
-    tu_assert_error(frt_npy_write("/nonexistent/dir/x.npy", t), FRT_FAILED_PRECONDITION,
+    tu_assert_error(frt_npy_write("/nonexistent/dir/x.npy", t), FRT_NOT_FOUND,
                     "'/nonexistent/dir/x.npy'");
     frt_tensor_unref(t);
+}
+
+/* A full disk (injected ENOSPC) while writing: the previous file is byte-identical afterwards
+ * and no temporary is left in the directory. */
+static void full_disk_keeps_the_previous_file(void **state) {
+    (void)state;
+    char out[512];
+    tmp_path(out, sizeof out, "y.npy");
+    frt_tensor *good = tu_f32(TU_DIMS(2), 1, TU_F32(1, 2));
+    TU_OK(frt_npy_write(out, good));
+    size_t len;
+    uint8_t *before = tu_read_file(out, &len);
+    frt_tensor *big = tu_rand_f32(TU_DIMS(100, 100), 2, 3);
+    const long long after[] = {0, 64, 128, 20000};
+    for (size_t i = 0; i < FRT_COUNTOF(after); i++) {
+        frt_file_fail_writes_after(after[i]);
+        tu_assert_error(frt_npy_write(out, big), FRT_FAILED_PRECONDITION,
+                        "No space left on device");
+        frt_file_fail_writes_after(-1);
+        size_t n;
+        uint8_t *now = tu_read_file(out, &n);
+        assert_int_equal(n, len);
+        assert_memory_equal(now, before, len);
+        free(now);
+        DIR *d = opendir(tmpdir);
+        assert_non_null(d);
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (strstr(e->d_name, "y.npy.")) fail_msg("temporary %s left behind", e->d_name);
+        closedir(d);
+    }
+    frt_tensor_unref(big);
+    frt_tensor_unref(good);
+    free(before);
+    unlink(out);
 }
 
 static void damaged_files(void **state) {
@@ -259,6 +297,7 @@ int main(void) {
         cmocka_unit_test(reads_versions_2_and_3),
         cmocka_unit_test(rejects_big_endian_and_fortran),
         cmocka_unit_test(writes_what_numpy_writes),
+        cmocka_unit_test(full_disk_keeps_the_previous_file),
         cmocka_unit_test(damaged_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
