@@ -173,10 +173,15 @@ int frt_op_has_kernel(const char *op);
 typedef struct frt_session_options frt_session_options;
 frt_session_options *frt_session_options_new(void);          /* NULL on OOM */
 void frt_session_options_free(frt_session_options *o);        /* NULL-safe */
-/* Threads that run ready nodes in parallel; 0 = number of cores (the default). */
+/* Threads that run ready nodes in parallel; 0 = number of cores (the default). n must be
+ * from 0 to frt_session_max_threads(): frt_session_new refuses other values (negative ones
+ * included) with INVALID_ARGUMENT naming the value and the cap. */
 void frt_session_options_set_inter_op_threads(frt_session_options *o, int n);
-/* Threads one kernel may use (BLAS, parallel loops); 0 = number of cores (the default). */
+/* Threads one kernel may use (BLAS, parallel loops); 0 = number of cores (the default). The
+ * same range as inter-op threads. */
 void frt_session_options_set_intra_op_threads(frt_session_options *o, int n);
+/* The most threads of either kind a session accepts: 4 x the number of online cores. */
+int frt_session_max_threads(void);
 /* Graph optimizations per step (constant folding, conv/matmul + bias + activation fusion,
  * as TF's Grappler does); on by default. Fed and fetched tensors are never optimized away. */
 void frt_session_options_set_optimize(frt_session_options *o, int on);
@@ -186,7 +191,8 @@ void frt_session_options_set_optimize(frt_session_options *o, int on);
 void frt_session_options_set_memory_limit(frt_session_options *o, size_t bytes);
 
 typedef struct frt_session frt_session;
-/* opts may be NULL (defaults). The session keeps what it needs of m; m may be freed after. */
+/* opts may be NULL (defaults). The session keeps what it needs of m; m may be freed after.
+ * INVALID_ARGUMENT for thread counts outside [0, frt_session_max_threads()]. */
 FRT_MUST_USE frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
                                          frt_session **out);
 void frt_session_free(frt_session *s);                        /* NULL-safe */

@@ -254,6 +254,80 @@ static void inspect_checkpoints_and_saved_models(void **state) {
 
 /* ---- hostile files and conditions ---- */
 
+/* Named pipes, devices and directories where files are expected fail at once (the timeout
+ * turns a blocked open into exit 124, not 1) with the path and what it is. */
+static void special_files_are_refused_at_once(void **state) {
+    (void)state;
+    char p[512], args[1200], want[600];
+    cmd_prefix = "timeout 20 ";
+    snprintf(p, sizeof p, "%s/h_pipe.pb", tmpdir);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    snprintf(args, sizeof args, "run '%s' --input x=1", p);
+    snprintf(want, sizeof want, "'%s'", p);
+    expect_error(args, want, "is a named pipe (FIFO)");
+    snprintf(args, sizeof args, "inspect '%s'", p);
+    expect_error(args, want, "is a named pipe (FIFO)");
+    expect_error("run /dev/zero", "'/dev/zero'", "is a character device");
+    /* a feed: a FIFO is a file even without .npy, and a .npy that is a directory */
+    snprintf(p, sizeof p, "%s/h_feed", tmpdir);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    snprintf(args, sizeof args, "run bad/unsupported.pb --input 'x=%s' --output supported", p);
+    snprintf(want, sizeof want, "'%s'", p);
+    expect_error(args, want, "is a named pipe (FIFO)");
+    snprintf(p, sizeof p, "%s/h_dir.npy", tmpdir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(args, sizeof args, "run bad/unsupported.pb --input 'x=%s' --output supported", p);
+    snprintf(want, sizeof want, "'%s'", p);
+    expect_error(args, want, "is a directory");
+    /* a SavedModel whose saved_model.pb is a FIFO: said so, not "has neither" */
+    snprintf(p, sizeof p, "%s/h_sm", tmpdir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/h_sm/saved_model.pb", tmpdir);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    snprintf(want, sizeof want, "'%s'", p);
+    snprintf(args, sizeof args, "run '%s/h_sm'", tmpdir);
+    expect_error(args, want, "is a named pipe (FIFO)");
+    snprintf(args, sizeof args, "inspect '%s/h_sm'", tmpdir);
+    expect_error(args, want, "is a named pipe (FIFO)");
+    /* checkpoints: a FIFO prefix, a FIFO .index, a FIFO state file */
+    snprintf(p, sizeof p, "%s/h_ck", tmpdir);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    snprintf(want, sizeof want, "'%s'", p);
+    snprintf(args, sizeof args, "inspect '%s'", p);
+    expect_error(args, want, "is a named pipe (FIFO)");
+    snprintf(p, sizeof p, "%s/h_ck2.index", tmpdir);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    snprintf(want, sizeof want, "'%s'", p);
+    snprintf(args, sizeof args, "inspect '%s/h_ck2'", tmpdir);
+    expect_error(args, want, "is a named pipe (FIFO)");
+    snprintf(p, sizeof p, "%s/h_ckdir", tmpdir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/h_ckdir/checkpoint", tmpdir);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    snprintf(want, sizeof want, "'%s'", p);
+    snprintf(args, sizeof args, "run savedmodels/tf1_mlp_ckpt/model.ckpt.meta --checkpoint "
+             "'%s/h_ckdir' --input x=savedmodels/tf1_mlp_ckpt/input_0.npy --output probs", tmpdir);
+    expect_error(args, want, "is a named pipe (FIFO)");
+    cmd_prefix = "";
+}
+
+/* --threads: 0 (one per core) up to 4 x the cores; anything else is refused, not clamped. */
+static void threads_are_bounded(void **state) {
+    (void)state;
+    const char *run_x = "run bad/unsupported.pb --input 'x=[[1,2,3],[4,5,6],[7,8,9]]' "
+                        "--output supported --threads";
+    char args[512];
+    const char *bad[] = {"-5", "100000", "abc", "2x", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(args, sizeof args, "%s '%s'", run_x, bad[i]);
+        expect_error(args, "--threads must be an integer from 0", NULL);
+    }
+    snprintf(args, sizeof args, "%s 1", run_x);
+    run_ok(args);
+    snprintf(args, sizeof args, "%s 0", run_x);
+    run_ok(args);
+}
+
 /* A write that fails part way (the file size limit makes write() fail with EFBIG, as a full
  * disk fails it with ENOSPC): exit 1 naming the file, the previous output byte-identical, no
  * temporary left. */
@@ -336,6 +410,8 @@ int main(void) {
         cmocka_unit_test(saved_model_outputs_by_key),
         cmocka_unit_test(meta_with_checkpoint_and_freeze),
         cmocka_unit_test(inspect_checkpoints_and_saved_models),
+        cmocka_unit_test(special_files_are_refused_at_once),
+        cmocka_unit_test(threads_are_bounded),
         cmocka_unit_test(failed_writes_keep_previous_outputs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

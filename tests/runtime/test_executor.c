@@ -3,6 +3,7 @@
  * are reported before anything runs (only when needed), several threads share one session,
  * tensors are freed after their last consumer. */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "graph/graph.h"
@@ -87,6 +88,39 @@ static frt_session *session(frt_model *m, int threads) {
 }
 
 /* ---- tests ---- */
+
+/* Thread counts outside [0, 4 x cores] are refused by frt_session_new (were: negatives
+ * clamped to 0, 100000 threads started). */
+static void thread_counts_out_of_range_are_refused(void **state) {
+    (void)state;
+    frt_graph *g = frt_graph_new();
+    add(g, "a", "TestRecord", NULL);
+    frt_model *m = finish(g);
+    int cap = frt_session_max_threads();
+    assert_true(cap >= 4);
+    const int bad[] = {-5, -1, cap + 1, 100000};
+    for (size_t i = 0; i < FRT_COUNTOF(bad); i++)
+        for (int intra = 0; intra < 2; intra++) {
+            frt_session_options *o = frt_session_options_new();
+            if (intra) frt_session_options_set_intra_op_threads(o, bad[i]);
+            else frt_session_options_set_inter_op_threads(o, bad[i]);
+            frt_session *s = (frt_session *)1;
+            char want[64];
+            snprintf(want, sizeof want, "%s_op_threads %d is out of range", intra ? "intra" : "inter",
+                     bad[i]);
+            tu_assert_error(frt_session_new(o, m, &s), FRT_INVALID_ARGUMENT, want);
+            assert_null(s);
+            frt_session_options_free(o);
+        }
+    frt_session_options *o = frt_session_options_new();
+    frt_session_options_set_inter_op_threads(o, cap);
+    frt_session_options_set_intra_op_threads(o, 0);
+    frt_session *s = NULL;
+    TU_OK(frt_session_new(o, m, &s));
+    frt_session_free(s);
+    frt_session_options_free(o);
+    frt_model_free(m);
+}
 
 static void control_deps_order_side_effects(void **state) {
     (void)state;
@@ -311,6 +345,7 @@ int main(void) {
         cmocka_unit_test(concurrent_runs_share_a_session),
         cmocka_unit_test(kernel_errors_name_the_node),
         cmocka_unit_test(memory_limit_fails_the_step_not_the_session),
+        cmocka_unit_test(thread_counts_out_of_range_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -130,7 +130,16 @@ int cli_run(int argc, char **argv) {
         } else if (strcmp(a, "--out-dir") == 0 && has_val) {
             out_dir = argv[++i];
         } else if (strcmp(a, "--threads") == 0 && has_val) {
-            threads = atoi(argv[++i]);
+            /* the session's own cap (4 x cores), checked before the model is loaded */
+            const char *v = argv[++i];
+            char *end;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            int cap = frt_session_max_threads();
+            if (end == v || *end || errno || n < 0 || n > cap)
+                return cli_failf("--threads must be an integer from 0 (one per core) to %d "
+                                 "(4 x the cores), got '%s'", cap, v);
+            threads = (int)n;
         } else if (strcmp(a, "--repeat") == 0 && has_val) {
             repeat = atoi(argv[++i]);
             if (repeat < 1) return cli_failf("--repeat must be at least 1");
