@@ -12,6 +12,7 @@
 #include "io/bundle.h"
 #include "io/sstable.h"
 #include "runtime/kernel.h"
+#include "runtime/resource.h"
 
 void frt_io_register_kernels(frt_kernel_registry *r);
 
@@ -52,7 +53,10 @@ static frt_status *restore_v2(frt_kernel_ctx *c) {
         return frt_status_new(FRT_INVALID_ARGUMENT, "RestoreV2: attr dtypes is not a type list");
     char *prefix = cstr(frt_kernel_input(c, 0), 0);
     frt_bundle *b = NULL;
-    frt_status *st = frt_bundle_open(prefix, &b);
+    /* Tensors own their bytes unless the session opted into zero copy (flowrt.h). */
+    unsigned flags =
+        frt_resource_mgr_checkpoint_zero_copy(c->resources) ? FRT_BUNDLE_ZERO_COPY : 0;
+    frt_status *st = frt_bundle_open_flags(prefix, flags, &b);
     for (int i = 0; i < n && !st; i++) {
         char *name = cstr(names, i), *spec = cstr(slices, i);
         frt_tensor *t = NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 struct frt_resource_mgr {
+    bool checkpoint_zero_copy; /* set once before any run: read without the lock */
     pthread_mutex_t mu;
     int n, cap;
     frt_variable **vars;
@@ -71,6 +72,14 @@ frt_status *frt_resource_mgr_variable(frt_resource_mgr *m, const char *container
     pthread_mutex_unlock(&m->mu);
     *out = v;
     return NULL;
+}
+
+void frt_resource_mgr_set_checkpoint_zero_copy(frt_resource_mgr *m, bool on) {
+    m->checkpoint_zero_copy = on;
+}
+
+bool frt_resource_mgr_checkpoint_zero_copy(const frt_resource_mgr *m) {
+    return m && m->checkpoint_zero_copy;
 }
 
 void frt_resource_mgr_each_variable(frt_resource_mgr *m,

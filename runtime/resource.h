@@ -24,6 +24,11 @@ typedef struct frt_resource_mgr frt_resource_mgr;
 
 frt_resource_mgr *frt_resource_mgr_new(void);
 void frt_resource_mgr_free(frt_resource_mgr *m);   /* NULL-safe */
+/* Whether checkpoint restores into this session's variables may alias the data files' mmap
+ * (frt_session_options_set_checkpoint_zero_copy; set before the session runs). m may be
+ * NULL (a kernel run outside a session): false. */
+void frt_resource_mgr_set_checkpoint_zero_copy(frt_resource_mgr *m, bool on);
+bool frt_resource_mgr_checkpoint_zero_copy(const frt_resource_mgr *m);
 
 /* The variable (container, name), created uninitialised on first use. *out: new reference.
  * An existing variable declared with another dtype is an INVALID_ARGUMENT error. */

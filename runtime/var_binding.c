@@ -53,7 +53,8 @@ static frt_status *bind_one(const frt_metagraph *mg, const frt_var_binding *b,
     frt_tensor *t = NULL;
     if (frt_variable_is_initialized(v)) goto done;
     if (!*ckpt) {
-        st = frt_bundle_open(mg->checkpoint_prefix, ckpt);
+        unsigned flags = frt_resource_mgr_checkpoint_zero_copy(res) ? FRT_BUNDLE_ZERO_COPY : 0;
+        st = frt_bundle_open_flags(mg->checkpoint_prefix, flags, ckpt);
         if (st) goto done;
     }
     st = frt_bundle_read(*ckpt, b->checkpoint_key, &t);
