@@ -47,11 +47,23 @@ frt_session_options *frt_session_options_new(void) {
     return frt_calloc(1, sizeof(frt_session_options));
 }
 void frt_session_options_free(frt_session_options *o) { free(o); }
+/* Kept as given: frt_session_new refuses values outside [0, frt_session_max_threads()]. */
 void frt_session_options_set_inter_op_threads(frt_session_options *o, int n) {
-    o->inter_op_threads = n < 0 ? 0 : n;
+    o->inter_op_threads = n;
 }
 void frt_session_options_set_intra_op_threads(frt_session_options *o, int n) {
-    o->intra_op_threads = n < 0 ? 0 : n;
+    o->intra_op_threads = n;
+}
+int frt_session_max_threads(void) { return 4 * frt_num_cpus(); }
+
+/* A negative count, or one so large that starting it would exhaust the machine (100000
+ * threads), is a caller's mistake to report, not to clamp silently. */
+static frt_status *check_threads(const char *what, int n) {
+    int cap = frt_session_max_threads();
+    if (n < 0 || n > cap)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "%s %d is out of range: 0 (one per core) to "
+                              "%d (4 x %d cores)", what, n, cap, frt_num_cpus());
+    return NULL;
 }
 void frt_session_options_set_optimize(frt_session_options *o, int on) { o->no_optimize = !on; }
 void frt_session_options_set_memory_limit(frt_session_options *o, size_t bytes) {
@@ -102,6 +114,10 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
                             frt_session **out) {
     *out = NULL;
     frt_init();
+    if (opts) {
+        FRT_TRY(check_threads("inter_op_threads", opts->inter_op_threads));
+        FRT_TRY(check_threads("intra_op_threads", opts->intra_op_threads));
+    }
     int inter = opts && opts->inter_op_threads ? opts->inter_op_threads : frt_num_cpus();
     int intra = opts && opts->intra_op_threads ? opts->intra_op_threads : frt_num_cpus();
     frt_session *s = frt_calloc(1, sizeof *s);

@@ -114,6 +114,15 @@ int64_t frt_tensor_dim(const frt_tensor *t, int i);
 int64_t frt_tensor_num_elements(const frt_tensor *t);
 size_t frt_tensor_nbytes(const frt_tensor *t);       /* 0 for strings */
 void *frt_tensor_data(const frt_tensor *t);          /* borrowed; NULL when empty */
+/* Whether t is a splat: a constant stored compressed, as its TensorProto was, with fewer
+ * values than elements, every later element repeating the last value (TensorFlow's fill
+ * rule). A Const whose expansion would take more than FRT_SPLAT_MAX_EXPANDED bytes stays so
+ * in a loaded model and is expanded only when a session runs it. A splat's dtype, shape,
+ * element count and nbytes are the declared ones, but frt_tensor_data holds only the
+ * stored values (frt_tensor_string(t, i) is right for every i). Only
+ * frt_model_node_const_value returns splats; sessions never do. */
+#define FRT_SPLAT_MAX_EXPANDED 1024
+int frt_tensor_is_splat(const frt_tensor *t);
 /* Element i of a string tensor; *len receives its length (the bytes may hold NULs). */
 const char *frt_tensor_string(const frt_tensor *t, int64_t i, size_t *len);
 /* Sets element i of a string tensor to a copy of s[0..len). */
@@ -151,7 +160,8 @@ FRT_MUST_USE frt_status *frt_model_node_shape_attr(const frt_model *m, int i, co
  * other than Const and Placeholder. out must hold num_nodes entries (node indices, in graph
  * order); returns the count. */
 int frt_model_sink_nodes(const frt_model *m, int *out);
-/* Const node's value (borrowed, valid while m lives); NULL if not a Const. */
+/* Const node's value (borrowed, valid while m lives); NULL if not a Const. A large Const
+ * stored compressed comes back as a splat (frt_tensor_is_splat), not expanded. */
 const frt_tensor *frt_model_node_const_value(const frt_model *m, int i);
 /* Whether a CPU kernel exists for this op (any dtype). */
 int frt_op_has_kernel(const char *op);
@@ -163,10 +173,15 @@ int frt_op_has_kernel(const char *op);
 typedef struct frt_session_options frt_session_options;
 frt_session_options *frt_session_options_new(void);          /* NULL on OOM */
 void frt_session_options_free(frt_session_options *o);        /* NULL-safe */
-/* Threads that run ready nodes in parallel; 0 = number of cores (the default). */
+/* Threads that run ready nodes in parallel; 0 = number of cores (the default). n must be
+ * from 0 to frt_session_max_threads(): frt_session_new refuses other values (negative ones
+ * included) with INVALID_ARGUMENT naming the value and the cap. */
 void frt_session_options_set_inter_op_threads(frt_session_options *o, int n);
-/* Threads one kernel may use (BLAS, parallel loops); 0 = number of cores (the default). */
+/* Threads one kernel may use (BLAS, parallel loops); 0 = number of cores (the default). The
+ * same range as inter-op threads. */
 void frt_session_options_set_intra_op_threads(frt_session_options *o, int n);
+/* The most threads of either kind a session accepts: 4 x the number of online cores. */
+int frt_session_max_threads(void);
 /* Graph optimizations per step (constant folding, conv/matmul + bias + activation fusion,
  * as TF's Grappler does); on by default. Fed and fetched tensors are never optimized away. */
 void frt_session_options_set_optimize(frt_session_options *o, int on);
@@ -182,7 +197,8 @@ void frt_session_options_set_memory_limit(frt_session_options *o, size_t bytes);
 void frt_session_options_set_checkpoint_zero_copy(frt_session_options *o, int on);
 
 typedef struct frt_session frt_session;
-/* opts may be NULL (defaults). The session keeps what it needs of m; m may be freed after. */
+/* opts may be NULL (defaults). The session keeps what it needs of m; m may be freed after.
+ * INVALID_ARGUMENT for thread counts outside [0, frt_session_max_threads()]. */
 FRT_MUST_USE frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
                                          frt_session **out);
 void frt_session_free(frt_session *s);                        /* NULL-safe */
@@ -287,7 +303,10 @@ FRT_MUST_USE frt_status *frt_session_freeze(frt_session *s, const char *const *o
 /* Reads a NumPy .npy file (format 1.0/2.0/3.0, little-endian, C order). Only a regular file
  * is read: a named pipe, device or directory is FAILED_PRECONDITION saying what it is. */
 FRT_MUST_USE frt_status *frt_npy_read(const char *path, frt_tensor **out);
-/* Writes t as .npy (format 1.0). Not for strings. */
+/* Writes t as .npy (format 1.0). Not for strings. Atomic: the bytes go to a temporary file
+ * next to path, synced, then renamed over it; on any error (FAILED_PRECONDITION naming path
+ * and the reason, e.g. a full disk) the temporary is removed and an existing file at path is
+ * left untouched. */
 FRT_MUST_USE frt_status *frt_npy_write(const char *path, const frt_tensor *t);
 
 #ifdef __cplusplus
