@@ -97,6 +97,12 @@ static frt_status *save_output(const char *dir, const char *name, const frt_tens
     return st;
 }
 
+/* Frees the --input names parsed so far and returns rc (an argument error's exit status). */
+static int arg_error(char **names, int n, int rc) {
+    for (int i = 0; i < n; i++) free(names[i]);
+    return rc;
+}
+
 int cli_run(int argc, char **argv) {
     const char *model_path = NULL, *out_dir = NULL, *checkpoint = NULL, *signature = NULL;
     const char *tags[16];
@@ -110,13 +116,15 @@ int cli_run(int argc, char **argv) {
         bool has_val = i + 1 < argc;
         if (strcmp(a, "--input") == 0 && has_val) {
             const char *spec = argv[++i], *eq = strchr(spec, '=');
-            if (!eq || eq == spec) return cli_failf("--input expects NAME=VALUE, got '%s'", spec);
-            if (nin == MAX_IO) return cli_failf("too many --input");
+            if (!eq || eq == spec)
+                return arg_error(name_bufs, nin,
+                                 cli_failf("--input expects NAME=VALUE, got '%s'", spec));
+            if (nin == MAX_IO) return arg_error(name_bufs, nin, cli_failf("too many --input"));
             name_bufs[nin] = strndup(spec, (size_t)(eq - spec));
             in_names[nin] = name_bufs[nin];
             in_values[nin++] = eq + 1;
         } else if (strcmp(a, "--output") == 0 && has_val) {
-            if (nout == MAX_IO) return cli_failf("too many --output");
+            if (nout == MAX_IO) return arg_error(name_bufs, nin, cli_failf("too many --output"));
             out_names[nout++] = argv[++i];
         } else if (strcmp(a, "--no-optimize") == 0) {
             optimize = false;
@@ -125,7 +133,7 @@ int cli_run(int argc, char **argv) {
         } else if (strcmp(a, "--signature") == 0 && has_val) {
             signature = argv[++i];
         } else if (strcmp(a, "--tag") == 0 && has_val) {
-            if (ntags == 16) return cli_failf("too many --tag");
+            if (ntags == 16) return arg_error(name_bufs, nin, cli_failf("too many --tag"));
             tags[ntags++] = argv[++i];
         } else if (strcmp(a, "--out-dir") == 0 && has_val) {
             out_dir = argv[++i];
@@ -137,21 +145,25 @@ int cli_run(int argc, char **argv) {
             long n = strtol(v, &end, 10);
             int cap = frt_session_max_threads();
             if (end == v || *end || errno || n < 0 || n > cap)
-                return cli_failf("--threads must be an integer from 0 (one per core) to %d "
-                                 "(4 x the cores), got '%s'", cap, v);
+                return arg_error(name_bufs, nin,
+                                 cli_failf("--threads must be an integer from 0 (one per core) "
+                                           "to %d (4 x the cores), got '%s'", cap, v));
             threads = (int)n;
         } else if (strcmp(a, "--repeat") == 0 && has_val) {
             repeat = atoi(argv[++i]);
-            if (repeat < 1) return cli_failf("--repeat must be at least 1");
+            if (repeat < 1)
+                return arg_error(name_bufs, nin, cli_failf("--repeat must be at least 1"));
         } else if (a[0] == '-' && a[1] == '-') {
-            return cli_failf("unknown or incomplete option '%s' for run", a);
+            return arg_error(name_bufs, nin,
+                             cli_failf("unknown or incomplete option '%s' for run", a));
         } else if (!model_path) {
             model_path = a;
         } else {
-            return cli_failf("unexpected argument '%s'", a);
+            return arg_error(name_bufs, nin, cli_failf("unexpected argument '%s'", a));
         }
     }
-    if (!model_path) return cli_failf("run: missing MODEL (a .pb or .pbtxt file)");
+    if (!model_path)
+        return arg_error(name_bufs, nin, cli_failf("run: missing MODEL (a .pb or .pbtxt file)"));
 
     frt_model *m = NULL;
     frt_session *s = NULL;
