@@ -186,3 +186,11 @@ frt_status *frt_graph_resolve_tensor(const frt_graph *g, const char *tensor, frt
     out->index = index;
     return NULL;
 }
+
+static int max_nodes_for_testing; /* 0: FRT_GRAPH_MAX_NODES */
+
+int frt_graph_max_nodes(void) {
+    return max_nodes_for_testing > 0 ? max_nodes_for_testing : FRT_GRAPH_MAX_NODES;
+}
+
+void frt_graph_set_max_nodes_for_testing(int n) { max_nodes_for_testing = n > 0 ? n : 0; }

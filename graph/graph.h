@@ -75,3 +75,15 @@ frt_status *frt_graph_finalize(frt_graph *g);
  * skipped), stable by node index. order must hold n_nodes. FAILED_PRECONDITION when g is
  * not finalized, INVALID_ARGUMENT on a cycle. Implemented in graph/validate.c. */
 frt_status *frt_graph_topo_order(const frt_graph *g, int *order);
+
+/* The most nodes a loaded graph may have: 2^22 = 4,194,304, four times the largest real
+ * graphs and about 4 GB of IR and plan at ~1 KB a node (bench/bench_chain.c measures it).
+ * TensorFlow itself is bounded only by its 2 GB proto limit, which a GraphDef of minimal
+ * nodes can fill with ~3e8 of them; loaders refuse more than this, naming the file, before
+ * building anything (io/graphdef.c). */
+#define FRT_GRAPH_MAX_NODES (1 << 22)
+/* The limit in force: FRT_GRAPH_MAX_NODES unless a test lowered it. */
+int frt_graph_max_nodes(void);
+/* For tests only (a million-node file to test the refusal is too slow to build): sets the
+ * limit; n <= 0 restores FRT_GRAPH_MAX_NODES. Not thread-safe against concurrent loads. */
+void frt_graph_set_max_nodes_for_testing(int n);

@@ -296,7 +296,30 @@ static char *input_name(const frt_opt_graph *w, int node, int index, bool ctrl) 
     return s;
 }
 
+/* Whether the passes left every live node as g has it (nothing added, removed or rewritten:
+ * op, edges and attrs compared), so writing a copy would only duplicate g. */
+static bool unchanged(const frt_opt_graph *w) {
+    const frt_graph *g = w->g;
+    if (w->n != g->n_nodes) return false;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const frt_opt_node *m = &w->nodes[i];
+        const frt_node *s = &g->nodes[i];
+        if (!m->live && !m->region) continue; /* pruned either way */
+        if (!m->live || strcmp(m->op, s->op) != 0 || m->n_data != s->n_data ||
+            m->n_ctrl != s->n_ctrl ||
+            (s->n_data && memcmp(m->data, s->data, (size_t)s->n_data * sizeof *s->data)) ||
+            (s->n_ctrl && memcmp(m->ctrl, s->ctrl, (size_t)s->n_ctrl * sizeof *s->ctrl)) ||
+            !frt_attrs_equal(&m->attrs, &s->attrs))
+            return false;
+    }
+    return true;
+}
+
 static frt_status *write_graph(const frt_opt_graph *w, frt_graph **out) {
+    if (w->opts.null_if_unchanged && unchanged(w)) {
+        *out = NULL; /* a million-node graph is not copied to change nothing */
+        return NULL;
+    }
     frt_graph *h = frt_graph_new();
     if (!h) return frt_status_oom("writing the optimized graph");
     h->producer = w->g->producer;
@@ -327,7 +350,12 @@ static frt_status *write_graph(const frt_opt_graph *w, frt_graph **out) {
         return st;
     }
     const frt_function_lib *lib = frt_graph_library(w->g);
-    if (lib) frt_graph_set_library(h, frt_function_lib_copy(lib));
+    frt_function_lib *copy = lib ? frt_function_lib_copy(lib) : NULL;
+    if (lib && !copy) {
+        frt_graph_free(h);
+        return frt_status_oom("copying the function library of the optimized graph");
+    }
+    if (copy) frt_graph_set_library(h, copy);
     st = frt_graph_finalize(h);
     if (frt_status_code(st) == FRT_RESOURCE_EXHAUSTED) {
         frt_graph_free(h);

@@ -15,9 +15,12 @@ typedef struct frt_optimize_options {
     bool no_fold;            /* skip constant folding */
     bool no_fuse;            /* skip fusions */
     int64_t max_fold_bytes;  /* folded outputs larger than this stay computed; 0 = 10 MiB */
+    bool null_if_unchanged;  /* *out = NULL, no copy, when no pass rewrote anything: the
+                              * step then runs g itself (its prune is the same region) */
 } frt_optimize_options;
 
-/* Returns in *out a NEW finalized graph (caller frees with frt_graph_free) holding the nodes
+/* Returns in *out a NEW finalized graph (caller frees with frt_graph_free; NULL instead when
+ * opts->null_if_unchanged is set and nothing was rewritten) holding the nodes
  * that the step needs (prune of g for feeds/fetches/targets, plus whatever resolves the fed
  * tensors' names), optimized: every feed, fetch and target resolves by the same names to the
  * same values (up to float reassociation in fused products), so a caller can resolve its

@@ -15,11 +15,47 @@
 #include "io/function_lib.h"
 #include "io/pb_alloc.h"
 #include "io/proto_depth.h"
+#include "io/sstable.h"
 #include "io/tensor_proto.h"
 #include "io/text_format.h"
 
+static frt_status *too_many_nodes(size_t n) {
+    return frt_status_new(FRT_INVALID_ARGUMENT,
+                          "the GraphDef has %zu nodes, more than the %d a graph may have "
+                          "(FRT_GRAPH_MAX_NODES)",
+                          n, frt_graph_max_nodes());
+}
+
+/* Counts the top-level `node` fields (field 1, length-delimited) of a binary GraphDef
+ * without unpacking it, so a file of millions of tiny nodes is refused before protobuf-c
+ * allocates them all. false when the framing is broken: the unpack then says so. */
+static bool count_nodes(const uint8_t *p, size_t len, size_t *count) {
+    const uint8_t *end = p + len;
+    *count = 0;
+    while (p < end) {
+        uint64_t tag, n = 0;
+        if (!frt_get_varint64(&p, end, &tag)) return false;
+        switch (tag & 7) {
+        case 0:
+            if (!frt_get_varint64(&p, end, &n)) return false;
+            continue;
+        case 1: n = 8; break;
+        case 5: n = 4; break;
+        case 2:
+            if (!frt_get_varint64(&p, end, &n)) return false;
+            *count += tag >> 3 == 1;
+            break;
+        default: return false; /* groups: not in a GraphDef */
+        }
+        if (n > (uint64_t)(end - p)) return false;
+        p += n;
+    }
+    return true;
+}
+
 frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out) {
     *out = NULL;
+    if (gd->n_node > (size_t)frt_graph_max_nodes()) return too_many_nodes(gd->n_node);
     frt_graph *g = frt_graph_new();
     if (!g) return frt_status_oom("creating a graph");
     for (size_t i = 0; i < gd->n_node; i++) {
@@ -103,6 +139,9 @@ frt_status *frt_graphdef_load_buffer(const void *data, size_t len, bool text,
         gd = (Tensorflow__GraphDef *)m;
     } else {
         FRT_TRY(frt_proto_check_depth(&tensorflow__graph_def__descriptor, data, len, name));
+        size_t n_nodes;
+        if (count_nodes(data, len, &n_nodes) && n_nodes > (size_t)frt_graph_max_nodes())
+            return frt_status_annotate(too_many_nodes(n_nodes), " in '%s'", name);
         frt_pb_alloc pa;
         frt_pb_alloc_init(&pa);
         gd = tensorflow__graph_def__unpack(&pa.base, len, data);

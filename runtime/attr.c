@@ -295,3 +295,57 @@ const frt_tensor *frt_attr_get_splat(const frt_attrs *a, const char *key) {
     return v && v->kind == FRT_ATTR_TENSOR && v->v.tensor && v->v.tensor->splat ? v->v.tensor
                                                                              : NULL;
 }
+
+static bool func_equal(const frt_attr_func *a, const frt_attr_func *b) {
+    if (strcmp(a->name ? a->name : "", b->name ? b->name : "") != 0) return false;
+    if (!a->attrs || !b->attrs) return (a->attrs ? a->attrs->n : 0) == (b->attrs ? b->attrs->n : 0);
+    return frt_attrs_equal(a->attrs, b->attrs);
+}
+
+static bool str_equal(frt_string a, frt_string b) {
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+static bool value_equal(const frt_attr_value *a, const frt_attr_value *b) {
+    if (a->kind != b->kind) return false;
+    switch (a->kind) {
+    case FRT_ATTR_NONE: return true;
+    case FRT_ATTR_S:
+    case FRT_ATTR_PLACEHOLDER: return str_equal(a->v.s, b->v.s);
+    case FRT_ATTR_I: return a->v.i == b->v.i;
+    case FRT_ATTR_F: return memcmp(&a->v.f, &b->v.f, sizeof a->v.f) == 0;
+    case FRT_ATTR_B: return a->v.b == b->v.b;
+    case FRT_ATTR_TYPE: return a->v.type == b->v.type;
+    case FRT_ATTR_SHAPE: return memcmp(&a->v.shape, &b->v.shape, sizeof a->v.shape) == 0;
+    case FRT_ATTR_TENSOR: return a->v.tensor == b->v.tensor; /* copies share the tensor */
+    case FRT_ATTR_FUNC: return func_equal(&a->v.func, &b->v.func);
+    case FRT_ATTR_LIST: {
+        const frt_attr_list *x = &a->v.list, *y = &b->v.list;
+        if (x->n != y->n || (x->n && x->elem != y->elem)) return false;
+        for (int k = 0; k < x->n; k++) {
+            bool eq;
+            switch (x->elem) {
+            case FRT_ATTR_S: eq = str_equal(x->v.s[k], y->v.s[k]); break;
+            case FRT_ATTR_TENSOR: eq = x->v.tensor[k] == y->v.tensor[k]; break;
+            case FRT_ATTR_FUNC: eq = func_equal(&x->v.func[k], &y->v.func[k]); break;
+            default: {
+                size_t es = elem_size(x->elem);
+                eq = memcmp((const char *)x->v.i + k * es, (const char *)y->v.i + k * es, es) == 0;
+            }
+            }
+            if (!eq) return false;
+        }
+        return true;
+    }
+    default: return false;
+    }
+}
+
+bool frt_attrs_equal(const frt_attrs *a, const frt_attrs *b) {
+    if (a->n != b->n) return false;
+    for (int k = 0; k < a->n; k++) {
+        const frt_attr_value *v = frt_attrs_find(b, a->keys[k]);
+        if (!v || !value_equal(&a->vals[k], v)) return false;
+    }
+    return true;
+}

@@ -109,3 +109,6 @@ frt_status *frt_attr_get_shape(const frt_attrs *a, const char *key, frt_attr_sha
  * compressed constant, runtime/tensor.h), which frt_attr_get_splat returns instead. */
 const frt_tensor *frt_attr_get_tensor(const frt_attrs *a, const char *key);
 const frt_tensor *frt_attr_get_splat(const frt_attrs *a, const char *key);
+/* Whether a and b hold the same keys with equal values; tensors are equal only when they
+ * are the same tensor (copies share it), so false may mean merely "not known equal". */
+bool frt_attrs_equal(const frt_attrs *a, const frt_attrs *b);

@@ -245,13 +245,17 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
          * fetched tensors keep their names, so they are resolved again on the result, which
          * the plan owns. */
         frt_graph *opt = NULL;
-        if ((st = frt_graph_optimize(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets, &opt)))
+        frt_optimize_options oo = {.null_if_unchanged = true}; /* then g itself runs */
+        if ((st = frt_graph_optimize_opts(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets,
+                                          &oo, &opt)))
             goto done;
-        p->owned_g = opt;
-        p->g = g = opt;
-        if ((st = resolve_names(g, feed_names, nfeeds, "feeds", feeds))) goto done;
-        if ((st = resolve_names(g, fetch_names, nfetches, "fetches", fetches))) goto done;
-        if ((st = resolve_targets(g, targets, ntargets, tgt))) goto done;
+        if (opt) {
+            p->owned_g = opt;
+            p->g = g = opt;
+            if ((st = resolve_names(g, feed_names, nfeeds, "feeds", feeds))) goto done;
+            if ((st = resolve_names(g, fetch_names, nfetches, "fetches", fetches))) goto done;
+            if ((st = resolve_targets(g, targets, ntargets, tgt))) goto done;
+        }
     }
     keep = frt_calloc((size_t)g->n_nodes + 1, sizeof *keep);
     order = frt_calloc((size_t)g->n_nodes + 1, sizeof *order);

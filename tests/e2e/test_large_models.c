@@ -2,7 +2,8 @@
  * with very many nodes. A ~260-byte .pbtxt Const claiming 5e8 floats with one float_val
  * stays compressed (a splat): `flowrt inspect` reports it without expanding it (peak RSS of
  * the child, from wait4), a session with a memory limit refuses it naming the node, and a
- * legit compressed Const still runs with TensorFlow's values. */
+ * legit compressed Const still runs with TensorFlow's values. Graphs over the node limit
+ * (lowered for the test) are refused naming the file; a 10^5-node chain runs. */
 #define _DEFAULT_SOURCE /* wait4 */
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "graph/graph.h"
+#include "graph/optimize.h"
 #include "io/graphdef_write.h"
 #include "io/tensor_proto.h"
 #include "io/text_format.h"
@@ -215,6 +218,111 @@ static void over_2gib_const_is_refused(void **state) {
     tu_assert_error(st, FRT_INVALID_ARGUMENT, "larger than 2 GiB");
 }
 
+/* Writes a binary GraphDef (flowrt's own writer) of a float Placeholder `x` and n chained
+ * Identity nodes n1..nN; returns the path (static buffer). */
+static const char *write_chain(const char *file, int n) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, file);
+    frt_graph *g = frt_graph_new();
+    frt_graph_add_node(g, "x", "Placeholder", "");
+    tu_attr_type(&g->nodes[0].attrs, "dtype", FRT_DTYPE_FLOAT);
+    char name[32], prev[32] = "x";
+    for (int i = 1; i <= n; i++) {
+        snprintf(name, sizeof name, "n%d", i);
+        int k = frt_graph_add_node(g, name, "Identity", "");
+        frt_node_add_input(&g->nodes[k], prev);
+        tu_attr_type(&g->nodes[k].attrs, "T", FRT_DTYPE_FLOAT);
+        memcpy(prev, name, sizeof name);
+    }
+    TU_OK(frt_graphdef_write_file(g, path));
+    frt_graph_free(g);
+    return path;
+}
+
+static void graphs_over_the_node_limit_are_refused(void **state) {
+    (void)state;
+    frt_graph_set_max_nodes_for_testing(1000);
+    frt_model *m = NULL;
+    TU_OK(frt_model_load(write_chain("ok.pb", 999), &m)); /* x + 999: at the limit */
+    frt_model_free(m);
+    m = NULL;
+    const char *path = write_chain("over.pb", 1000);
+    frt_status *st = frt_model_load(path, &m);
+    assert_null(m);
+    assert_non_null(strstr(frt_status_message(st), path));
+    tu_assert_error(st, FRT_INVALID_ARGUMENT, "1001 nodes, more than the 1000 a graph may have");
+
+    /* text: counted once parsed, before the graph is built */
+    size_t cap = 1 << 17, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text, cap, "node { name: 'x' op: 'Placeholder' "
+                                       "attr { key: 'dtype' value { type: DT_FLOAT } } }\n");
+    for (int i = 1; i <= 1000; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "node { name: 'n%d' op: 'Identity' input: '%s%d' }\n", i,
+                                i == 1 ? "x" : "n", i - 1);
+    if (len >= cap) fail_msg("text buffer too small");
+    path = write_tmp("over.pbtxt", text);
+    free(text);
+    st = frt_model_load(path, &m);
+    assert_null(m);
+    assert_non_null(strstr(frt_status_message(st), path));
+    tu_assert_error(st, FRT_INVALID_ARGUMENT, "1001 nodes");
+    frt_graph_set_max_nodes_for_testing(0);
+    assert_int_equal(frt_graph_max_nodes(), FRT_GRAPH_MAX_NODES);
+}
+
+static void chain_of_100k_identities_runs(void **state) {
+    (void)state;
+    frt_model *m;
+    TU_OK(frt_model_load(write_chain("chain.pb", 100000), &m));
+    frt_session *s;
+    TU_OK(frt_session_new(NULL, m, &s));
+    frt_tensor *x = tu_scalar_f32(3.5f), *y = NULL;
+    const char *feed = "x", *fetch = "n100000";
+    TU_OK(frt_session_run(s, &feed, &x, 1, &fetch, &y, 1, NULL, 0));
+    assert_true(frt_tensor_f32(y)[0] == 3.5f);
+    frt_tensor_unref(x);
+    frt_tensor_unref(y);
+    frt_session_free(s);
+    frt_model_free(m);
+}
+
+/* The per-step optimizer copies the graph only when it rewrote something: a chain of
+ * Identities runs the session's own graph (no second million-node copy). */
+static void optimizer_copies_only_what_it_rewrites(void **state) {
+    (void)state;
+    frt_model *m;
+    TU_OK(frt_model_load(write_chain("c10.pb", 10), &m));
+    frt_optimize_options o = {.null_if_unchanged = true};
+    frt_edge feed = {0, 0}, fetch = {10, 0};
+    frt_graph *h = (frt_graph *)1;
+    TU_OK(frt_graph_optimize_opts(m->g, &feed, 1, &fetch, 1, NULL, 0, &o, &h));
+    assert_null(h);
+    o.null_if_unchanged = false;
+    TU_OK(frt_graph_optimize_opts(m->g, &feed, 1, &fetch, 1, NULL, 0, &o, &h));
+    assert_non_null(h);
+    assert_int_equal(h->n_nodes, 11);
+    frt_graph_free(h);
+    frt_model_free(m);
+
+    /* a foldable AddV2 of two Consts: rewritten, so copied */
+    TU_OK(frt_model_load(
+        write_tmp("fold.pbtxt",
+                  "node { name: 'a' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } "
+                  "attr { key: 'value' value { tensor { dtype: DT_FLOAT float_val: 1 } } } }\n"
+                  "node { name: 's' op: 'AddV2' input: 'a' input: 'a' "
+                  "attr { key: 'T' value { type: DT_FLOAT } } }\n"),
+        &m));
+    o.null_if_unchanged = true;
+    fetch = (frt_edge){1, 0};
+    TU_OK(frt_graph_optimize_opts(m->g, NULL, 0, &fetch, 1, NULL, 0, &o, &h));
+    assert_non_null(h);
+    assert_string_equal(h->nodes[frt_graph_find(h, "s")].op, "Const");
+    frt_graph_free(h);
+    frt_model_free(m);
+}
+
 static int setup(void **state) {
     (void)state;
     tmpdir = tu_mkdtemp("large");
@@ -236,6 +344,9 @@ int main(void) {
         cmocka_unit_test(splat_writes_back_compressed),
         cmocka_unit_test(string_splat_expands_like_tf),
         cmocka_unit_test(over_2gib_const_is_refused),
+        cmocka_unit_test(graphs_over_the_node_limit_are_refused),
+        cmocka_unit_test(chain_of_100k_identities_runs),
+        cmocka_unit_test(optimizer_copies_only_what_it_rewrites),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
