@@ -24,6 +24,7 @@
 
 #include "io/crc32c.h"
 #include "io/file.h"
+#include "io/pb_alloc.h"
 #include "io/proto/tensor_bundle.pb-c.h"
 #include "io/sstable.h"
 
@@ -66,17 +67,18 @@ static int entry_cmp(const void *x, const void *y) {
     return key_cmp(a->key, a->klen, b->key, b->klen);
 }
 
+/* File names of a prefix's shards and index: NULL when out of memory. */
 static char *data_path(const char *prefix, int shard, int n) {
     size_t len = strlen(prefix) + 40;
-    char *p = frt_xmalloc(len);
-    snprintf(p, len, "%s.data-%05d-of-%05d", prefix, shard, n);
+    char *p = frt_malloc(len);
+    if (p) snprintf(p, len, "%s.data-%05d-of-%05d", prefix, shard, n);
     return p;
 }
 
 static char *index_path(const char *prefix) {
     size_t len = strlen(prefix) + 8;
-    char *p = frt_xmalloc(len);
-    snprintf(p, len, "%s.index", prefix);
+    char *p = frt_malloc(len);
+    if (p) snprintf(p, len, "%s.index", prefix);
     return p;
 }
 
@@ -89,9 +91,13 @@ static const char *key_str(const entry *e) {
 static frt_status *entry_decode(const char *file, const uint8_t *key, size_t klen,
                                 const uint8_t *val, size_t vlen, entry *e) {
     memset(e, 0, sizeof *e);
-    Tensorflow__BundleEntryProto *p = tensorflow__bundle_entry_proto__unpack(NULL, vlen, val);
+    frt_pb_alloc pa;
+    frt_pb_alloc_init(&pa);
+    Tensorflow__BundleEntryProto *p = tensorflow__bundle_entry_proto__unpack(&pa.base, vlen, val);
     char name[128];
     snprintf(name, sizeof name, "%.*s", (int)(klen && key[0] == 0 ? 0 : klen), (const char *)key);
+    if (!p && pa.failed)
+        return frt_status_oom("decoding the entry for tensor '%s' in '%s'", name, file);
     if (!p)
         return frt_status_new(FRT_DATA_LOSS, "bad entry for tensor '%s' in '%s'", name, file);
     frt_status *st = NULL;
@@ -124,8 +130,9 @@ static frt_status *entry_decode(const char *file, const uint8_t *key, size_t kle
         }
     }
     if (!st && p->n_slices) {
-        e->slices = frt_xcalloc(p->n_slices, sizeof *e->slices);
-        e->nslices = (int)p->n_slices;
+        e->slices = frt_calloc(p->n_slices, sizeof *e->slices);
+        e->nslices = e->slices ? (int)p->n_slices : 0;
+        if (!e->slices) st = frt_status_oom("reading the slices of tensor '%s'", name);
         for (size_t s = 0; s < p->n_slices && !st; s++) {
             const Tensorflow__TensorSliceProto *sp = p->slices[s];
             if ((int)sp->n_extent != e->ndim) {
@@ -151,7 +158,11 @@ static frt_status *entry_decode(const char *file, const uint8_t *key, size_t kle
         entry_deinit(e);
         return st;
     }
-    e->key = frt_xmalloc(klen + 1);
+    e->key = frt_malloc(klen + 1);
+    if (!e->key) {
+        entry_deinit(e);
+        return frt_status_oom("reading the entry for tensor '%s' in '%s'", name, file);
+    }
     memcpy(e->key, key, klen);
     e->key[klen] = 0;
     e->klen = klen;
@@ -214,31 +225,31 @@ static void entry_encode(const entry *e, frt_bytes *out) {
 
 /* ---- OrderedCode slice keys (tensorflow/core/lib/strings/ordered_code.cc) ---- */
 
-static void oc_num_increasing(frt_bytes *b, uint64_t v) {
+/* The encoders return false when out of memory (b keeps what was appended before). */
+static bool oc_num_increasing(frt_bytes *b, uint64_t v) {
     uint8_t buf[9];
     int n = 0;
     for (uint64_t x = v; x; x >>= 8) n++;
     buf[0] = (uint8_t)n;
     for (int i = 0; i < n; i++) buf[1 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-    frt_bytes_append(b, buf, (size_t)n + 1);
+    return frt_bytes_try_append(b, buf, (size_t)n + 1);
 }
 
-static void oc_string(frt_bytes *b, const char *s) {
+static bool oc_string(frt_bytes *b, const char *s) {
     for (const uint8_t *p = (const uint8_t *)s; *p; p++) {
         uint8_t esc[2] = {*p, *p == 0xff ? 0x00 : 0xff};
-        frt_bytes_append(b, esc, *p == 0xff ? 2 : 1);
+        if (!frt_bytes_try_append(b, esc, *p == 0xff ? 2 : 1)) return false;
     }
     /* A C name holds no NUL, so only 0xFF needs escaping (as FF 00). */
     static const uint8_t term[2] = {0x00, 0x01};
-    frt_bytes_append(b, term, 2);
+    return frt_bytes_try_append(b, term, 2);
 }
 
-static void oc_signed_increasing(frt_bytes *b, int64_t v) {
+static bool oc_signed_increasing(frt_bytes *b, int64_t v) {
     uint64_t x = v < 0 ? ~(uint64_t)v : (uint64_t)v;
     if (x < 64) {
         uint8_t c = (uint8_t)(0x80 ^ (uint8_t)v);
-        frt_bytes_append(b, &c, 1);
-        return;
+        return frt_bytes_try_append(b, &c, 1);
     }
     static const uint8_t head[11][2] = {{0, 0},       {0, 0},       {0xc0, 0},    {0xe0, 0},
                                         {0xf0, 0},    {0xf8, 0},    {0xfc, 0},    {0xfe, 0},
@@ -254,22 +265,27 @@ static void oc_signed_increasing(frt_bytes *b, int64_t v) {
     uint8_t *o = be + 10 - n;
     o[0] ^= head[n][0];
     o[1] ^= head[n][1];
-    frt_bytes_append(b, o, (size_t)n);
+    return frt_bytes_try_append(b, o, (size_t)n);
 }
 
-void frt_bundle_slice_key(const char *name, int ndim, const int64_t *start, const int64_t *len,
+bool frt_bundle_slice_key(const char *name, int ndim, const int64_t *start, const int64_t *len,
                           uint8_t **key, size_t *klen) {
     frt_bytes b = {0};
-    oc_num_increasing(&b, 0);
-    oc_string(&b, name);
-    oc_num_increasing(&b, (uint64_t)ndim);
-    for (int d = 0; d < ndim; d++) {
+    bool ok = oc_num_increasing(&b, 0) && oc_string(&b, name) &&
+              oc_num_increasing(&b, (uint64_t)ndim);
+    for (int d = 0; ok && d < ndim; d++) {
         bool full = len[d] < 0;
-        oc_signed_increasing(&b, full ? 0 : start[d]);
-        oc_signed_increasing(&b, full ? -1 : len[d]);
+        ok = oc_signed_increasing(&b, full ? 0 : start[d]) &&
+             oc_signed_increasing(&b, full ? -1 : len[d]);
+    }
+    if (!ok) {
+        free(b.p);
+        b.p = NULL;
+        b.n = 0;
     }
     *key = b.p;
     *klen = b.n;
+    return ok;
 }
 
 /* ---- shape_and_slices specs ---- */
@@ -277,7 +293,8 @@ void frt_bundle_slice_key(const char *name, int ndim, const int64_t *start, cons
 /* start/len: the extent per dimension; whole[d] (may be NULL) says it was written "-". */
 static frt_status *parse_spec(const char *spec, int *ndim, int64_t *full, int64_t *start,
                               int64_t *len, bool *whole) {
-    char *copy = frt_xstrdup(spec), *save = NULL, *tok[FRT_MAX_DIMS + 2];
+    char *copy = frt_strdup(spec), *save = NULL, *tok[FRT_MAX_DIMS + 2];
+    if (!copy) return frt_status_oom("parsing shape_and_slice '%s'", spec);
     int nt = 0;
     frt_status *st = NULL;
     for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
@@ -381,10 +398,17 @@ static frt_status *map_file(const char *path, mapping **out) {
     uint64_t size;
     /* io/file.c: a named pipe fails at once instead of blocking, a device is refused. */
     FRT_TRY(frt_file_open(path, "checkpoint data", &fd, &size));
-    mapping *m = frt_xcalloc(1, sizeof *m);
+    mapping *m = frt_calloc(1, sizeof *m);
+    char *p = frt_strdup(path);
+    if (!m || !p) {
+        free(m);
+        free(p);
+        close(fd);
+        return frt_status_oom("opening checkpoint data '%s'", path);
+    }
     atomic_init(&m->refs, 1);
     m->len = (size_t)size;
-    m->path = frt_xstrdup(path);
+    m->path = p;
     m->fd = fd;
     *out = m;
     return NULL;
@@ -428,7 +452,8 @@ struct frt_bundle {
 /* TF falls back to its V1 reader when there is no .index: say what the files are. */
 static frt_status *missing_index(const char *prefix, const char *ipath) {
     size_t n = strlen(prefix) + 32;
-    char *pat = frt_xmalloc(n);
+    char *pat = frt_malloc(n);
+    if (!pat) return frt_status_oom("looking for checkpoint '%s'", prefix);
     snprintf(pat, n, "%s-\?\?\?\?\?-of-\?\?\?\?\?", prefix);
     glob_t g;
     bool v1 = frt_sstable_file_has_magic(prefix);
@@ -451,7 +476,10 @@ static frt_status *missing_index(const char *prefix, const char *ipath) {
 
 static frt_status *check_header(const char *file, const uint8_t *val, size_t vlen,
                                 int *num_shards) {
-    Tensorflow__BundleHeaderProto *h = tensorflow__bundle_header_proto__unpack(NULL, vlen, val);
+    frt_pb_alloc pa;
+    frt_pb_alloc_init(&pa);
+    Tensorflow__BundleHeaderProto *h = tensorflow__bundle_header_proto__unpack(&pa.base, vlen, val);
+    if (!h && pa.failed) return frt_status_oom("decoding the bundle header of '%s'", file);
     if (!h) return frt_status_new(FRT_DATA_LOSS, "bad bundle header in '%s'", file);
     frt_status *st = NULL;
     if (h->endianness != TENSORFLOW__BUNDLE_HEADER_PROTO__ENDIANNESS__LITTLE)
@@ -492,8 +520,13 @@ static frt_status *load_entries(frt_bundle *b, frt_sstable *t) {
                                 "index", b->index);
         } else {
             if (b->ne == cap) {
+                entry *e = frt_realloc(b->e, (size_t)(cap ? 2 * cap : 64) * sizeof *e);
+                if (!e) {
+                    st = frt_status_oom("reading checkpoint index '%s'", b->index);
+                    break;
+                }
+                b->e = e;
                 cap = cap ? 2 * cap : 64;
-                b->e = frt_xrealloc(b->e, (size_t)cap * sizeof *b->e);
             }
             st = entry_decode(b->index, k, kl, v, vl, &b->e[b->ne]);
             if (!st) b->ne++;
@@ -513,11 +546,16 @@ frt_status *frt_bundle_open(const char *prefix, frt_bundle **out) {
 
 frt_status *frt_bundle_open_flags(const char *prefix, unsigned flags, frt_bundle **out) {
     *out = NULL;
-    frt_bundle *b = frt_xcalloc(1, sizeof *b);
+    frt_bundle *b = frt_calloc(1, sizeof *b);
+    if (!b) return frt_status_oom("opening checkpoint '%s'", prefix);
     b->zero_copy = (flags & FRT_BUNDLE_ZERO_COPY) != 0;
-    b->prefix = frt_xstrdup(prefix);
-    b->index = index_path(prefix);
     pthread_mutex_init(&b->mu, NULL);
+    b->prefix = frt_strdup(prefix);
+    b->index = index_path(prefix);
+    if (!b->prefix || !b->index) {
+        frt_bundle_free(b);
+        return frt_status_oom("opening checkpoint '%s'", prefix);
+    }
     frt_sstable *t = NULL;
     frt_status *st = frt_sstable_open(b->index, &t);
     if (st && frt_status_code(st) == FRT_NOT_FOUND) {
@@ -530,7 +568,11 @@ frt_status *frt_bundle_open_flags(const char *prefix, unsigned flags, frt_bundle
         frt_bundle_free(b);
         return st;
     }
-    b->pub = frt_xmalloc((size_t)(b->ne ? b->ne : 1) * sizeof *b->pub);
+    b->pub = frt_malloc((size_t)(b->ne ? b->ne : 1) * sizeof *b->pub);
+    if (!b->pub) {
+        frt_bundle_free(b);
+        return frt_status_oom("opening checkpoint '%s'", prefix);
+    }
     for (int i = 0; i < b->ne; i++)
         if (b->e[i].key[0] != 0) b->pub[b->npub++] = i;
     *out = b;
@@ -605,7 +647,7 @@ static frt_status *get_shard(const frt_bundle *cb, const entry *e, mapping **out
         if (b->maps[i].shard == e->shard) *out = b->maps[i].m;
     if (!*out) {
         char *p = data_path(b->prefix, e->shard, b->num_shards);
-        st = map_file(p, out);
+        st = p ? map_file(p, out) : frt_status_oom("opening a shard of '%s'", b->prefix);
         free(p);
         if (!st && b->zero_copy && (st = map_shard(*out)) != NULL) {
             mapping_unref(*out);
@@ -613,10 +655,20 @@ static frt_status *get_shard(const frt_bundle *cb, const entry *e, mapping **out
         }
         if (!st) {
             if (b->nmaps == b->capmaps) {
-                b->capmaps = b->capmaps ? 2 * b->capmaps : 4;
-                b->maps = frt_xrealloc(b->maps, (size_t)b->capmaps * sizeof *b->maps);
+                int cap = b->capmaps ? 2 * b->capmaps : 4;
+                struct shard_map *maps = frt_realloc(b->maps, (size_t)cap * sizeof *maps);
+                if (maps) {
+                    b->maps = maps;
+                    b->capmaps = cap;
+                }
             }
-            b->maps[b->nmaps++] = (struct shard_map){e->shard, *out};
+            if (b->nmaps < b->capmaps) {
+                b->maps[b->nmaps++] = (struct shard_map){e->shard, *out};
+            } else {
+                mapping_unref(*out);
+                *out = NULL;
+                st = frt_status_oom("opening a shard of '%s'", b->prefix);
+            }
         }
     }
     pthread_mutex_unlock(&b->mu);
@@ -859,7 +911,8 @@ static frt_status *assemble(const frt_bundle *b, const entry *e, const int64_t *
                             const int64_t *len, frt_tensor **out) {
     int nd = e->ndim, nsrc = e->nslices ? e->nslices : 1;
     int64_t want = frt_shape_num_elements(len, nd), covered = 0;
-    const entry **src_e = frt_xcalloc((size_t)nsrc, sizeof *src_e);
+    const entry **src_e = frt_calloc((size_t)nsrc, sizeof *src_e);
+    if (!src_e) return frt_status_oom("reading tensor '%s'", (const char *)e->key);
     frt_status *st = NULL;
     for (int s = 0; s < nsrc && !st; s++) {
         int64_t sstart[FRT_MAX_DIMS], slen[FRT_MAX_DIMS], istart[FRT_MAX_DIMS],
@@ -880,8 +933,11 @@ static frt_status *assemble(const frt_bundle *b, const entry *e, const int64_t *
         if (e->nslices) {
             uint8_t *k;
             size_t kl;
-            frt_bundle_slice_key((const char *)e->key, nd, e->slices[s].start,
-                                 e->slices[s].len, &k, &kl);
+            if (!frt_bundle_slice_key((const char *)e->key, nd, e->slices[s].start,
+                                      e->slices[s].len, &k, &kl)) {
+                st = frt_status_oom("reading tensor '%s'", (const char *)e->key);
+                break;
+            }
             se = find_key(b, k, kl);
             free(k);
             if (!se) {
@@ -1144,7 +1200,8 @@ frt_status *frt_bundle_writer_add_slice(frt_bundle_writer *w, const char *name,
     }
     uint8_t *k;
     size_t kl;
-    frt_bundle_slice_key(name, nd, sl.start, sl.len, &k, &kl);
+    if (!frt_bundle_slice_key(name, nd, sl.start, sl.len, &k, &kl))
+        return frt_status_oom("saving slice '%s' of '%s'", shape_and_slice, name);
     if (has_key(w, k, kl)) {
         free(k);
         return frt_status_new(FRT_INVALID_ARGUMENT, "slice '%s' of '%s' saved twice",

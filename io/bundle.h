@@ -62,8 +62,9 @@ FRT_MUST_USE frt_status *frt_bundle_read_slice(const frt_bundle *b, const char *
 void frt_bundle_set_verify_crc_for_fuzzing(bool on);
 
 /* The OrderedCode key under which slice (start[d], len[d]; len -1 = whole dimension) of
- * tensor name is stored (formats.md §4.6). *key is malloc'd. */
-void frt_bundle_slice_key(const char *name, int ndim, const int64_t *start, const int64_t *len,
+ * tensor name is stored (formats.md §4.6). *key is malloc'd; false (*key NULL) when out of
+ * memory. */
+bool frt_bundle_slice_key(const char *name, int ndim, const int64_t *start, const int64_t *len,
                           uint8_t **key, size_t *klen);
 
 /* ---- writing ---- */

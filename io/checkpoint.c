@@ -29,7 +29,8 @@ struct frt_checkpoint {
 /* The prefix named by dir/checkpoint. */
 static frt_status *resolve_dir(const char *dir, char **prefix) {
     size_t n = strlen(dir) + 16;
-    char *path = frt_xmalloc(n);
+    char *path = frt_malloc(n);
+    if (!path) return frt_status_oom("opening checkpoint directory '%s'", dir);
     snprintf(path, n, "%s/checkpoint", dir);
     uint8_t *text;
     size_t len;
@@ -48,12 +49,16 @@ static frt_status *resolve_dir(const char *dir, char **prefix) {
     st = frt_text_format_parse((const char *)text, len, &tensorflow__checkpoint_state__descriptor,
                                path, &msg);
     free(text);
-    if (st) {
+    if (st && frt_status_code(st) != FRT_RESOURCE_EXHAUSTED) {
         frt_status *d = frt_status_new(FRT_DATA_LOSS, "bad checkpoint state file: %s",
                                        frt_status_message(st));
         frt_status_free(st);
         free(path);
         return d;
+    }
+    if (st) {
+        free(path);
+        return st;
     }
     Tensorflow__CheckpointState *cs = (Tensorflow__CheckpointState *)msg;
     const char *p = cs->model_checkpoint_path;
@@ -61,12 +66,12 @@ static frt_status *resolve_dir(const char *dir, char **prefix) {
         st = frt_status_new(FRT_NOT_FOUND, "checkpoint state file '%s' names no "
                             "model_checkpoint_path", path);
     } else if (p[0] == '/') {
-        *prefix = frt_xstrdup(p);
+        *prefix = frt_strdup(p);
     } else {
         size_t m = strlen(dir) + strlen(p) + 2;
-        *prefix = frt_xmalloc(m);
-        snprintf(*prefix, m, "%s/%s", dir, p);
+        if ((*prefix = frt_malloc(m))) snprintf(*prefix, m, "%s/%s", dir, p);
     }
+    if (!st && !*prefix) st = frt_status_oom("reading checkpoint state file '%s'", path);
     protobuf_c_message_free_unpacked(msg, NULL);
     free(path);
     return st;
@@ -86,7 +91,11 @@ frt_status *frt_checkpoint_open_flags(const char *path, unsigned flags, frt_chec
     frt_status *st = frt_bundle_open_flags(prefix ? prefix : path, bf, &b);
     free(prefix);
     if (st) return st;
-    frt_checkpoint *c = frt_xcalloc(1, sizeof *c);
+    frt_checkpoint *c = frt_calloc(1, sizeof *c);
+    if (!c) {
+        frt_bundle_free(b);
+        return frt_status_oom("opening checkpoint '%s'", path);
+    }
     c->b = b;
     *out = c;
     return NULL;

@@ -29,10 +29,11 @@ static frt_status *want_strings(frt_kernel_ctx *c, int i, const char *arg, bool 
     return NULL;
 }
 
-/* Element i of a string tensor as a NUL-terminated copy (the caller frees). */
+/* Element i of a string tensor as a NUL-terminated copy (the caller frees); NULL when out
+ * of memory. */
 static char *cstr(const frt_tensor *t, int64_t i) {
     const frt_string *s = &frt_tensor_strings(t)[i];
-    return frt_xstrndup(s->ptr ? s->ptr : "", s->len);
+    return frt_strndup(s->ptr ? s->ptr : "", s->len);
 }
 
 /* ---- RestoreV2 / SaveV2 ---- */
@@ -52,6 +53,7 @@ static frt_status *restore_v2(frt_kernel_ctx *c) {
     if (n && dv->v.list.elem != FRT_ATTR_TYPE)
         return frt_status_new(FRT_INVALID_ARGUMENT, "RestoreV2: attr dtypes is not a type list");
     char *prefix = cstr(frt_kernel_input(c, 0), 0);
+    if (!prefix) return frt_status_oom("RestoreV2: reading the prefix");
     frt_bundle *b = NULL;
     /* Tensors own their bytes unless the session opted into zero copy (flowrt.h). */
     unsigned flags =
@@ -60,7 +62,8 @@ static frt_status *restore_v2(frt_kernel_ctx *c) {
     for (int i = 0; i < n && !st; i++) {
         char *name = cstr(names, i), *spec = cstr(slices, i);
         frt_tensor *t = NULL;
-        st = frt_bundle_read_slice(b, name, spec, &t);
+        st = name && spec ? frt_bundle_read_slice(b, name, spec, &t)
+                          : frt_status_oom("RestoreV2: reading tensor name %d", i);
         if (!st && t->dtype != frt_dtype_base(dv->v.list.v.type[i]))
             st = frt_status_new(FRT_INVALID_ARGUMENT, "tensor '%s' in checkpoint %s has dtype "
                                 "%s but RestoreV2 expects %s (dtypes[%d])", name, prefix,
@@ -87,13 +90,15 @@ static frt_status *save_v2(frt_kernel_ctx *c) {
                               "and shape_and_slices %lld, but %d tensors are given",
                               (long long)names->n, (long long)slices->n, n);
     char *prefix = cstr(frt_kernel_input(c, 0), 0);
+    if (!prefix) return frt_status_oom("SaveV2: reading the prefix");
     frt_bundle_writer *w = NULL;
     frt_status *st = frt_bundle_writer_new(prefix, &w);
     for (int i = 0; i < n && !st; i++) {
         char *name = cstr(names, i), *spec = cstr(slices, i);
         const frt_tensor *t = frt_kernel_input(c, 3 + i);
-        st = spec[0] ? frt_bundle_writer_add_slice(w, name, spec, t)
-                     : frt_bundle_writer_add(w, name, t);
+        st = !name || !spec ? frt_status_oom("SaveV2: reading tensor name %d", i)
+             : spec[0]      ? frt_bundle_writer_add_slice(w, name, spec, t)
+                            : frt_bundle_writer_add(w, name, t);
         if (st) st = frt_status_annotate(st, " (SaveV2 to '%s')", prefix);
         free(name);
         free(spec);
@@ -111,10 +116,14 @@ static frt_status *merge_v2(frt_kernel_ctx *c) {
     FRT_TRY(frt_attr_get_bool(c->attrs, "delete_old_dirs", true, &del));
     FRT_TRY(frt_attr_get_bool(c->attrs, "allow_missing_files", false, &allow));
     const frt_tensor *in = frt_kernel_input(c, 0);
-    char **p = frt_xcalloc((size_t)(in->n ? in->n : 1), sizeof *p);
-    for (int64_t i = 0; i < in->n; i++) p[i] = cstr(in, i);
+    char **p = frt_calloc((size_t)(in->n ? in->n : 1), sizeof *p);
+    if (!p) return frt_status_oom("MergeV2Checkpoints: reading %lld prefixes", (long long)in->n);
+    bool ok = true;
+    for (int64_t i = 0; i < in->n; i++) ok = (p[i] = cstr(in, i)) && ok;
     char *dest = cstr(frt_kernel_input(c, 1), 0);
-    frt_status *st = frt_bundle_merge((const char *const *)p, (int)in->n, dest, del, allow);
+    frt_status *st = ok && dest
+                         ? frt_bundle_merge((const char *const *)p, (int)in->n, dest, del, allow)
+                         : frt_status_oom("MergeV2Checkpoints: reading the prefixes");
     for (int64_t i = 0; i < in->n; i++) free(p[i]);
     free(p);
     free(dest);
@@ -145,8 +154,12 @@ static frt_status *sharded_filename(frt_kernel_ctx *c) {
     FRT_TRY(scalar_int(c, 1, "shard", &shard));
     FRT_TRY(scalar_int(c, 2, "num_shards", &num));
     char *base = cstr(frt_kernel_input(c, 0), 0);
-    size_t n = strlen(base) + 48;
-    char *s = frt_xmalloc(n);
+    size_t n = base ? strlen(base) + 48 : 0;
+    char *s = base ? frt_malloc(n) : NULL;
+    if (!s) {
+        free(base);
+        return frt_status_oom("ShardedFilename");
+    }
     snprintf(s, n, "%s-%05d-of-%05d", base, (int)shard, (int)num);
     frt_status *st = set_scalar_string(c, s);
     free(s);
@@ -159,8 +172,12 @@ static frt_status *sharded_filespec(frt_kernel_ctx *c) {
     int64_t num = 0;
     FRT_TRY(scalar_int(c, 1, "num_shards", &num));
     char *base = cstr(frt_kernel_input(c, 0), 0);
-    size_t n = strlen(base) + 32;
-    char *s = frt_xmalloc(n);
+    size_t n = base ? strlen(base) + 32 : 0;
+    char *s = base ? frt_malloc(n) : NULL;
+    if (!s) {
+        free(base);
+        return frt_status_oom("ShardedFilespec");
+    }
     snprintf(s, n, "%s-\?\?\?\?\?-of-%05d", base, (int)num);
     frt_status *st = set_scalar_string(c, s);
     free(s);
@@ -198,10 +215,11 @@ static frt_status *string_join(frt_kernel_ctx *c) {
         for (int i = 0; i < c->n_inputs; i++) {
             const frt_tensor *t = frt_kernel_input(c, i);
             const frt_string *s = &frt_tensor_strings(t)[t->ndim ? k : 0];
-            if (i) frt_bytes_append(&buf, sep, seplen);
-            frt_bytes_append(&buf, s->ptr, s->len);
+            if ((i && !frt_bytes_try_append(&buf, sep, seplen)) ||
+                !frt_bytes_try_append(&buf, s->ptr, s->len))
+                st = frt_status_oom("StringJoin");
         }
-        st = frt_tensor_set_string(out, k, buf.n ? (const char *)buf.p : "", buf.n);
+        if (!st) st = frt_tensor_set_string(out, k, buf.n ? (const char *)buf.p : "", buf.n);
     }
     free(buf.p);
     return st;
@@ -215,9 +233,14 @@ static frt_status *regex_init(frt_kernel_init_ctx *ic, void **state) {
     if (!pat)
         return frt_status_new(FRT_INVALID_ARGUMENT, "StaticRegexFullMatch: missing attr pattern");
     size_t n = strlen(pat) + 8;
-    char *full = frt_xmalloc(n);
+    char *full = frt_malloc(n);
+    regex_t *re = frt_malloc(sizeof *re);
+    if (!full || !re) {
+        free(full);
+        free(re);
+        return frt_status_oom("StaticRegexFullMatch: compiling its pattern");
+    }
     snprintf(full, n, "^(%s)$", pat);
-    regex_t *re = frt_xmalloc(sizeof *re);
     int rc = regcomp(re, full, REG_EXTENDED | REG_NOSUB);
     free(full);
     if (rc != 0) {
@@ -246,7 +269,8 @@ static frt_status *regex_full_match(frt_kernel_ctx *c) {
     for (int64_t i = 0; i < in->n; i++) {
         const frt_string *s = &frt_tensor_strings(in)[i];
         /* regexec stops at a NUL; a string holding one cannot match a text pattern fully. */
-        char *z = frt_xstrndup(s->ptr ? s->ptr : "", s->len);
+        char *z = frt_strndup(s->ptr ? s->ptr : "", s->len);
+        if (!z) return frt_status_oom("StaticRegexFullMatch");
         o[i] = strlen(z) == s->len && regexec(c->state, z, 0, NULL, 0) == 0;
         free(z);
     }

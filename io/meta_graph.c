@@ -15,6 +15,7 @@
 #include "graph/function.h"
 #include "io/file.h"
 #include "io/graphdef.h"
+#include "io/pb_alloc.h"
 #include "io/proto_depth.h"
 #include "io/text_format.h"
 
@@ -36,29 +37,34 @@ static char *node_of(const char *ref) {
         while (*p && isdigit((unsigned char)*p)) p++;
         if (!*p) n = (size_t)(colon - ref);
     }
-    char *s = frt_xmalloc(n + 1);
-    memcpy(s, ref, n);
-    s[n] = 0;
-    return s;
+    return frt_strndup(ref, n); /* NULL when out of memory */
 }
 
-static void push_str(char ***arr, int *n, char *s) {
+/* Appends s (taken) unless already there; false (s freed) when s is NULL or out of memory. */
+static bool push_str(char ***arr, int *n, char *s) {
+    if (!s) return false;
     for (int i = 0; i < *n; i++)
         if (strcmp((*arr)[i], s) == 0) {
             free(s);
-            return;
+            return true;
         }
-    *arr = frt_xrealloc(*arr, (size_t)(*n + 1) * sizeof **arr);
+    char **a = frt_realloc(*arr, (size_t)(*n + 1) * sizeof *a);
+    if (!a) {
+        free(s);
+        return false;
+    }
+    *arr = a;
     (*arr)[(*n)++] = s;
+    return true;
 }
 
 static char *join_path(const char *dir, const char *sub, const char *name) {
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/') dl--;
     size_t n = dl + strlen(sub) + strlen(name) + 3;
-    char *p = frt_xmalloc(n);
-    snprintf(p, n, "%.*s/%s/%s", (int)dl, dir, sub, name);
-    return p;
+    char *p = frt_malloc(n);
+    if (p) snprintf(p, n, "%.*s/%s/%s", (int)dl, dir, sub, name);
+    return p; /* NULL when out of memory */
 }
 
 static const Tensorflow__CollectionDef *find_collection(const Tensorflow__MetaGraphDef *mgd,
@@ -127,8 +133,14 @@ static frt_status *convert_info(const frt_graph *g, const char *sig, const char 
             dims[i] = d;
         }
     }
-    out->key = frt_xstrdup(key);
-    out->tensor = frt_xstrdup(ti->name);
+    out->key = frt_strdup(key);
+    out->tensor = frt_strdup(ti->name);
+    if (!out->key || !out->tensor) {
+        free(out->key);
+        free(out->tensor);
+        out->key = out->tensor = NULL;
+        return frt_status_oom("reading %s", what);
+    }
     out->dtype = frt_dtype_base(dt);
     out->ndim = ndim;
     for (int i = 0; i < ndim; i++) out->dims[i] = dims[i];
@@ -143,8 +155,9 @@ static frt_status *convert_infos(const frt_graph *g, const char *sig,
                                  frt_tensor_info **out, int *nout) {
     const char *dir = inputs ? "input" : "output";
     size_t n = inputs ? sd->n_inputs : sd->n_outputs;
-    *out = frt_xcalloc(n + 1, sizeof **out);
+    *out = frt_calloc(n + 1, sizeof **out);
     *nout = 0;
+    if (!*out) return frt_status_oom("reading the %ss of signature '%s'", dir, sig);
     for (size_t i = 0; i < n; i++) {
         const char *key = inputs ? ENTRY_KEY(sd, inputs, i) : ENTRY_KEY(sd, outputs, i);
         const Tensorflow__TensorInfo *ti =
@@ -174,7 +187,8 @@ static bool sig_is_dense(const Tensorflow__SignatureDef *sd) {
 
 static frt_status *add_signatures(frt_metagraph *mg, const Tensorflow__MetaGraphDef *mgd,
                                   char ***sig_init, int *n_sig_init) {
-    mg->signatures = frt_xcalloc(mgd->n_signature_def + 1, sizeof *mg->signatures);
+    mg->signatures = frt_calloc(mgd->n_signature_def + 1, sizeof *mg->signatures);
+    if (!mg->signatures) return frt_status_oom("reading %zu signatures", mgd->n_signature_def);
     for (size_t i = 0; i < mgd->n_signature_def; i++) {
         const Tensorflow__MetaGraphDef__SignatureDefEntry *e = mgd->signature_def[i];
         const char *name = e->key ? e->key : "";
@@ -187,7 +201,8 @@ static frt_status *add_signatures(frt_metagraph *mg, const Tensorflow__MetaGraph
                 if (!info_is_dense(ti))
                     return frt_status_new(FRT_INVALID_ARGUMENT,
                                           "signature '%s' output has no op name", name);
-                push_str(sig_init, n_sig_init, node_of(ti->name));
+                if (!push_str(sig_init, n_sig_init, node_of(ti->name)))
+                    return frt_status_oom("reading signature '%s'", name);
             }
             continue;
         }
@@ -198,9 +213,10 @@ static frt_status *add_signatures(frt_metagraph *mg, const Tensorflow__MetaGraph
                                       name);
         frt_signature *s = &mg->signatures[mg->n_signatures];
         memset(s, 0, sizeof *s);
-        s->name = frt_xstrdup(name);
-        s->method = frt_xstrdup(sd->method_name ? sd->method_name : "");
+        s->name = frt_strdup(name);
+        s->method = frt_strdup(sd->method_name ? sd->method_name : "");
         mg->n_signatures++;
+        if (!s->name || !s->method) return frt_status_oom("reading signature '%s'", name);
         FRT_TRY(convert_infos(mg->g, name, sd, true, &s->inputs, &s->n_inputs));
         FRT_TRY(convert_infos(mg->g, name, sd, false, &s->outputs, &s->n_outputs));
     }
@@ -218,6 +234,7 @@ static frt_status *add_saver(frt_metagraph *mg, const Tensorflow__MetaGraphDef *
                               "saver_def has restore op '%s' but no filename_tensor_name",
                               sv->restore_op_name);
     char *restore = node_of(sv->restore_op_name);
+    if (!restore) return frt_status_oom("reading saver_def");
     frt_status *st = check_node(mg->g, restore, "saver_def.restore_op_name");
     if (!st) st = check_tensor(mg->g, sv->filename_tensor_name, "saver_def.filename_tensor_name");
     if (st) {
@@ -225,9 +242,11 @@ static frt_status *add_saver(frt_metagraph *mg, const Tensorflow__MetaGraphDef *
         return st;
     }
     mg->saver_restore_op = restore;
-    mg->saver_filename_tensor = frt_xstrdup(sv->filename_tensor_name);
-    if (sv->save_tensor_name && sv->save_tensor_name[0])
-        mg->saver_save_tensor = frt_xstrdup(sv->save_tensor_name);
+    mg->saver_filename_tensor = frt_strdup(sv->filename_tensor_name);
+    if (!mg->saver_filename_tensor) return frt_status_oom("reading saver_def");
+    if (sv->save_tensor_name && sv->save_tensor_name[0] &&
+        !(mg->saver_save_tensor = frt_strdup(sv->save_tensor_name)))
+        return frt_status_oom("reading saver_def");
     mg->saver_version = (int)sv->version;
     return NULL;
 }
@@ -246,8 +265,9 @@ static frt_status *add_init_ops(frt_metagraph *mg, const Tensorflow__MetaGraphDe
                 return frt_status_new(FRT_INVALID_ARGUMENT,
                                       "collection '%s' is not a node_list", keys[k]);
             for (size_t i = 0; i < c->node_list->n_value; i++)
-                if (c->node_list->value[i] && c->node_list->value[i][0])
-                    push_str(&mg->init_ops, &mg->n_init_ops, node_of(c->node_list->value[i]));
+                if (c->node_list->value[i] && c->node_list->value[i][0] &&
+                    !push_str(&mg->init_ops, &mg->n_init_ops, node_of(c->node_list->value[i])))
+                    return frt_status_oom("reading collection '%s'", keys[k]);
         }
     }
     for (int i = 0; i < mg->n_init_ops; i++)
@@ -261,11 +281,14 @@ static frt_status *add_asset(frt_metagraph *mg, const Tensorflow__AssetFileDef *
         return frt_status_new(FRT_INVALID_ARGUMENT,
                               "%s: asset without a tensor name or a filename", where);
     FRT_TRY(check_tensor(mg->g, a->tensor_info->name, where));
-    mg->assets = frt_xrealloc(mg->assets, (size_t)(mg->n_assets + 1) * sizeof *mg->assets);
+    frt_asset *assets = frt_realloc(mg->assets, (size_t)(mg->n_assets + 1) * sizeof *assets);
+    if (!assets) return frt_status_oom("reading asset '%s'", a->filename);
+    mg->assets = assets;
     frt_asset *as = &mg->assets[mg->n_assets++];
-    as->tensor = frt_xstrdup(a->tensor_info->name);
+    as->tensor = frt_strdup(a->tensor_info->name);
     as->path = export_dir ? join_path(export_dir, "assets", a->filename)
-                          : frt_xstrdup(a->filename);
+                          : frt_strdup(a->filename);
+    if (!as->tensor || !as->path) return frt_status_oom("reading asset '%s'", a->filename);
     return NULL;
 }
 
@@ -293,8 +316,11 @@ static frt_status *add_assets(frt_metagraph *mg, const Tensorflow__MetaGraphDef 
                                   ASSETS_KEY, i, url, ASSET_TYPE_URL_SUFFIX);
         FRT_TRY(frt_proto_check_depth(&tensorflow__asset_file_def__descriptor, any->value.data,
                                       any->value.len, "collection '" ASSETS_KEY "'"));
+        frt_pb_alloc pa;
+        frt_pb_alloc_init(&pa);
         Tensorflow__AssetFileDef *a =
-            tensorflow__asset_file_def__unpack(NULL, any->value.len, any->value.data);
+            tensorflow__asset_file_def__unpack(&pa.base, any->value.len, any->value.data);
+        if (!a && pa.failed) return frt_status_oom("decoding collection '%s'", ASSETS_KEY);
         if (!a)
             return frt_status_new(FRT_DATA_LOSS,
                                   "collection '%s' entry %zu is not a valid AssetFileDef",
@@ -306,11 +332,13 @@ static frt_status *add_assets(frt_metagraph *mg, const Tensorflow__MetaGraphDef 
     return NULL;
 }
 
-static void add_tags(frt_metagraph *mg, const Tensorflow__MetaGraphDef *mgd) {
+static frt_status *add_tags(frt_metagraph *mg, const Tensorflow__MetaGraphDef *mgd) {
     const Tensorflow__MetaGraphDef__MetaInfoDef *mi = mgd->meta_info_def;
-    if (!mi) return;
+    if (!mi) return NULL;
     for (size_t i = 0; i < mi->n_tags; i++)
-        if (mi->tags[i]) push_str(&mg->tags, &mg->n_tags, frt_xstrdup(mi->tags[i]));
+        if (mi->tags[i] && !push_str(&mg->tags, &mg->n_tags, frt_strdup(mi->tags[i])))
+            return frt_status_oom("reading the MetaGraph's tags");
+    return NULL;
 }
 
 /* ---- entry points ------------------------------------------------------------------------ */
@@ -321,8 +349,8 @@ frt_status *frt_meta_graph_from_proto(Tensorflow__MetaGraphDef *mgd, const char 
     frt_graph *g = NULL;
     if (mgd->graph_def) {
         FRT_TRY(frt_graph_from_graphdef(mgd->graph_def, &g));
-    } else {
-        g = frt_graph_new();
+    } else if (!(g = frt_graph_new())) {
+        return frt_status_oom("loading a MetaGraph");
     }
     frt_status *st = frt_graph_inline_functions(g);
     if (!st) st = frt_graph_finalize(g);
@@ -331,10 +359,14 @@ frt_status *frt_meta_graph_from_proto(Tensorflow__MetaGraphDef *mgd, const char 
         return st;
     }
     frt_metagraph *mg = frt_metagraph_new(g);
+    if (!mg) {
+        frt_graph_free(g);
+        return frt_status_oom("loading a MetaGraph");
+    }
     char **sig_init = NULL;
     int n_sig_init = 0;
-    add_tags(mg, mgd);
-    st = add_signatures(mg, mgd, &sig_init, &n_sig_init);
+    st = add_tags(mg, mgd);
+    if (!st) st = add_signatures(mg, mgd, &sig_init, &n_sig_init);
     if (!st) st = add_saver(mg, mgd);
     if (!st) {
         st = add_init_ops(mg, mgd, sig_init, n_sig_init);
@@ -351,11 +383,13 @@ frt_status *frt_meta_graph_from_proto(Tensorflow__MetaGraphDef *mgd, const char 
     return NULL;
 }
 
-/* "<prefix>.meta" → "<prefix>" when "<prefix>.index" exists, else NULL. */
-static char *checkpoint_next_to(const char *meta_path) {
+/* *out = "<prefix>" for "<prefix>.meta" when "<prefix>.index" exists, else NULL. */
+static frt_status *checkpoint_next_to(const char *meta_path, char **out) {
+    *out = NULL;
     size_t n = strlen(meta_path);
     if (n <= 5 || strcmp(meta_path + n - 5, ".meta") != 0) return NULL;
-    char *prefix = frt_xmalloc(n + 2);
+    char *prefix = frt_malloc(n + 2);
+    if (!prefix) return frt_status_oom("looking for the checkpoint of '%s'", meta_path);
     memcpy(prefix, meta_path, n - 5);
     strcpy(prefix + n - 5, ".index");
     struct stat sb;
@@ -367,7 +401,8 @@ static char *checkpoint_next_to(const char *meta_path) {
         free(prefix);
         return NULL;
     }
-    return prefix;
+    *out = prefix;
+    return NULL;
 }
 
 frt_status *frt_meta_graph_load_file(const char *meta_path, frt_metagraph **out) {
@@ -389,8 +424,11 @@ frt_status *frt_meta_graph_load_file(const char *meta_path, frt_metagraph **out)
         mgd = (Tensorflow__MetaGraphDef *)m;
     } else if (!(st = frt_proto_check_depth(&tensorflow__meta_graph_def__descriptor, data, len,
                                             meta_path))) {
-        mgd = tensorflow__meta_graph_def__unpack(NULL, len, data);
-        if (!mgd)
+        frt_pb_alloc pa;
+        frt_pb_alloc_init(&pa);
+        mgd = tensorflow__meta_graph_def__unpack(&pa.base, len, data);
+        if (!mgd && pa.failed) st = frt_status_oom("decoding MetaGraphDef '%s'", meta_path);
+        else if (!mgd)
             st = frt_status_new(FRT_DATA_LOSS,
                                 "'%s': not a valid binary MetaGraphDef (truncated or corrupt)",
                                 meta_path);
@@ -400,8 +438,11 @@ frt_status *frt_meta_graph_load_file(const char *meta_path, frt_metagraph **out)
     frt_metagraph *mg = NULL;
     st = frt_meta_graph_from_proto(mgd, NULL, &mg);
     tensorflow__meta_graph_def__free_unpacked(mgd, NULL);
-    if (st) return frt_status_annotate(st, " in '%s'", meta_path);
-    mg->checkpoint_prefix = checkpoint_next_to(meta_path);
+    if (!st) st = checkpoint_next_to(meta_path, &mg->checkpoint_prefix);
+    if (st) {
+        frt_metagraph_free(mg);
+        return frt_status_annotate(st, " in '%s'", meta_path);
+    }
     *out = mg;
     return NULL;
 }

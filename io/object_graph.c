@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "io/bundle.h"
+#include "io/pb_alloc.h"
 #include "io/proto/trackable_object_graph.pb-c.h"
 #include "io/proto_depth.h"
 
@@ -91,8 +92,10 @@ static frt_status *add_bound(frt_bound_variable **v, int *n, const char *node, i
                               "(node '%s' calling '%s')",
                               node, (*v)[i].object_id, id, call, fn);
     }
-    *v = frt_xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
-    (*v)[*n].node = frt_xstrdup(node);
+    frt_bound_variable *nv = frt_realloc(*v, (size_t)(*n + 1) * sizeof *nv);
+    if (!nv) return frt_status_oom("binding variable '%s'", node);
+    *v = nv;
+    if (!((*v)[*n].node = frt_strdup(node))) return frt_status_oom("binding variable '%s'", node);
     (*v)[*n].object_id = id;
     (*n)++;
     return NULL;
@@ -134,7 +137,8 @@ frt_status *frt_object_graph_bound_variables(const Tensorflow__MetaGraphDef *mgd
     const Tensorflow__SavedObjectGraph *og = mgd->object_graph_def;
     if (!og || og->n_concrete_functions == 0 || !mgd->graph_def) return NULL;
     size_t ncf = og->n_concrete_functions;
-    cf_entry **sorted = frt_xmalloc(ncf * sizeof *sorted);
+    cf_entry **sorted = frt_malloc(ncf * sizeof *sorted);
+    if (!sorted) return frt_status_oom("reading %zu concrete functions", ncf);
     memcpy(sorted, og->concrete_functions, ncf * sizeof *sorted);
     qsort(sorted, ncf, sizeof *sorted, cmp_entry);
     frt_bound_variable *v = NULL;
@@ -192,10 +196,14 @@ static frt_status *read_trackable(const char *prefix, Tensorflow__TrackableObjec
         const frt_string *s = frt_tensor_strings(t);
         st = frt_proto_check_depth(&tensorflow__trackable_object_graph__descriptor,
                                    (const uint8_t *)s->ptr, s->len, prefix);
+        frt_pb_alloc pa;
+        frt_pb_alloc_init(&pa);
         if (!st)
-            *out = tensorflow__trackable_object_graph__unpack(NULL, s->len,
+            *out = tensorflow__trackable_object_graph__unpack(&pa.base, s->len,
                                                               (const uint8_t *)s->ptr);
-        if (!st && !*out)
+        if (!st && !*out && pa.failed)
+            st = frt_status_oom("decoding the object graph of checkpoint '%s'", prefix);
+        else if (!st && !*out)
             st = frt_status_new(FRT_DATA_LOSS,
                                 "checkpoint '%s': " FRT_OBJECT_GRAPH_CHECKPOINT_KEY " is not a "
                                 "valid serialized TrackableObjectGraph",
@@ -206,14 +214,19 @@ static frt_status *read_trackable(const char *prefix, Tensorflow__TrackableObjec
 }
 
 /* map[saved id] = checkpoint node id (-1: none), by walking both graphs from their roots
- * breadth-first along children with equal local names. */
+ * breadth-first along children with equal local names. NULL when out of memory. */
 static int *match_by_path(const Tensorflow__SavedObjectGraph *og,
                           const Tensorflow__TrackableObjectGraph *tg) {
     size_t ns = og->n_nodes, nt = tg->n_nodes;
-    int *map = frt_xmalloc((ns + 1) * sizeof *map);
+    int *map = frt_malloc((ns + 1) * sizeof *map);
+    if (!map) return NULL;
     for (size_t i = 0; i < ns; i++) map[i] = -1;
     if (ns == 0 || nt == 0) return map;
-    int *queue = frt_xmalloc(ns * sizeof *queue);
+    int *queue = frt_malloc(ns * sizeof *queue);
+    if (!queue) {
+        free(map);
+        return NULL;
+    }
     size_t head = 0, tail = 0;
     map[0] = 0;
     queue[tail++] = 0;
@@ -268,19 +281,25 @@ frt_status *frt_object_graph_checkpoint_keys(const Tensorflow__SavedObjectGraph 
     FRT_TRY(read_trackable(checkpoint_prefix, &tg));
     if (!tg) return NULL;
     int *map = match_by_path(og, tg);
-    frt_var_binding *b = frt_xcalloc((size_t)nvars, sizeof *b);
+    frt_var_binding *b = map ? frt_calloc((size_t)nvars, sizeof *b) : NULL;
     int nb = 0;
-    for (int i = 0; i < nvars; i++) {
+    bool ok = b != NULL;
+    for (int i = 0; ok && i < nvars; i++) {
         int id = vars[i].object_id;
         if (id < 0 || (size_t)id >= og->n_nodes || map[id] < 0) continue;
         const char *key = variable_key(tg->nodes[map[id]]);
         if (!key) continue;
-        b[nb].node = frt_xstrdup(vars[i].node);
-        b[nb].checkpoint_key = frt_xstrdup(key);
+        b[nb].node = frt_strdup(vars[i].node);
+        b[nb].checkpoint_key = frt_strdup(key);
         nb++;
+        ok = b[nb - 1].node && b[nb - 1].checkpoint_key;
     }
     free(map);
     tensorflow__trackable_object_graph__free_unpacked(tg, NULL);
+    if (!ok) {
+        frt_var_bindings_free(b, nb);
+        return frt_status_oom("binding the variables of checkpoint '%s'", checkpoint_prefix);
+    }
     if (nb == 0) {
         free(b);
         b = NULL;

@@ -15,16 +15,18 @@
 #include "io/file.h"
 #include "io/meta_graph.h"
 #include "io/object_graph.h"
+#include "io/pb_alloc.h"
 #include "io/proto/saved_model.pb-c.h"
 #include "io/proto_depth.h"
 #include "io/text_format.h"
 
+/* NULL when out of memory. */
 static char *path_join(const char *dir, const char *name) {
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/') dl--;
     size_t n = dl + strlen(name) + 2;
-    char *p = frt_xmalloc(n);
-    snprintf(p, n, "%.*s/%s", (int)dl, dir, name);
+    char *p = frt_malloc(n);
+    if (p) snprintf(p, n, "%.*s/%s", (int)dl, dir, name);
     return p;
 }
 
@@ -42,7 +44,7 @@ static bool exists(const char *path) {
 
 bool frt_saved_model_is_dir(const char *dir) {
     char *pb = path_join(dir, "saved_model.pb"), *txt = path_join(dir, "saved_model.pbtxt");
-    bool yes = is_file(pb) || is_file(txt);
+    bool yes = (pb && is_file(pb)) || (txt && is_file(txt)); /* out of memory: no */
     free(pb);
     free(txt);
     return yes;
@@ -66,13 +68,14 @@ static frt_status *read_saved_model(const char *dir, Tensorflow__SavedModel **ou
     /* TF's loader prefers the binary file. */
     char *path = path_join(dir, "saved_model.pb");
     bool text = false;
-    if (!exists(path)) {
+    if (path && !exists(path)) {
         free(path);
         path = path_join(dir, "saved_model.pbtxt");
         text = true;
-        if (!exists(path)) {
+        if (path && !exists(path)) {
             free(path);
             char *cpb = path_join(dir, "saved_model.cpb");
+            if (!cpb) return frt_status_oom("opening SavedModel '%s'", dir);
             bool chunked = is_file(cpb);
             free(cpb);
             if (chunked)
@@ -86,6 +89,7 @@ static frt_status *read_saved_model(const char *dir, Tensorflow__SavedModel **ou
                                   dir);
         }
     }
+    if (!path) return frt_status_oom("opening SavedModel '%s'", dir);
     uint8_t *data;
     size_t len;
     frt_status *st = frt_file_read(path, "SavedModel", FRT_FILE_MAX_PROTO, &data, &len);
@@ -105,8 +109,11 @@ static frt_status *read_saved_model(const char *dir, Tensorflow__SavedModel **ou
         sm = (Tensorflow__SavedModel *)m;
     } else if (!(st = frt_proto_check_depth(&tensorflow__saved_model__descriptor, data, len,
                                             path))) {
-        sm = tensorflow__saved_model__unpack(NULL, len, data);
-        if (!sm)
+        frt_pb_alloc pa;
+        frt_pb_alloc_init(&pa);
+        sm = tensorflow__saved_model__unpack(&pa.base, len, data);
+        if (!sm && pa.failed) st = frt_status_oom("decoding SavedModel '%s'", path);
+        else if (!sm)
             st = frt_status_new(FRT_DATA_LOSS,
                                 "'%s': not a valid binary SavedModel (truncated or corrupt)",
                                 path);
@@ -199,8 +206,12 @@ frt_status *frt_saved_model_load(const char *dir, const char *const *tags, int n
     }
     if (!st) {
         char *index = path_join(dir, "variables/variables.index");
-        if (exists(index)) mg->checkpoint_prefix = path_join(dir, "variables/variables");
+        if (!index || (exists(index) &&
+                       !(mg->checkpoint_prefix = path_join(dir, "variables/variables"))))
+            st = frt_status_oom("loading SavedModel '%s'", dir);
         free(index);
+    }
+    if (!st) {
         /* TF2: variables the signatures capture, bound through the object graph */
         st = frt_object_graph_var_bindings(chosen, mg->g, mg->checkpoint_prefix,
                                            &mg->var_bindings, &mg->n_var_bindings);

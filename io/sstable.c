@@ -21,16 +21,23 @@
 
 /* ---- byte helpers ---- */
 
-void frt_bytes_append(frt_bytes *b, const void *data, size_t n) {
-    if (n == 0) return;
+bool frt_bytes_try_append(frt_bytes *b, const void *data, size_t n) {
+    if (n == 0) return true;
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->n + n) cap *= 2;
-        b->p = frt_xrealloc(b->p, cap);
+        uint8_t *p = frt_realloc(b->p, cap);
+        if (!p) return false;
+        b->p = p;
         b->cap = cap;
     }
     memcpy(b->p + b->n, data, n);
     b->n += n;
+    return true;
+}
+
+void frt_bytes_append(frt_bytes *b, const void *data, size_t n) {
+    if (!frt_bytes_try_append(b, data, n)) frt_assert_fail(__FILE__, __LINE__, "out of memory");
 }
 
 void frt_bytes_put_varint64(frt_bytes *b, uint64_t v) {
@@ -190,7 +197,10 @@ static frt_status *bi_decode(block_iter *it, size_t off) {
         return corrupt(it->t, b->file_off, "bad block entry");
     }
     it->key.n = (size_t)shared;
-    frt_bytes_append(&it->key, p, (size_t)nonshared);
+    if (!frt_bytes_try_append(&it->key, p, (size_t)nonshared)) {
+        it->valid = false;
+        return frt_status_oom("reading a key of table '%s'", it->t->name);
+    }
     it->val = p + nonshared;
     it->vlen = (size_t)vlen;
     it->cur = off;
@@ -253,11 +263,13 @@ static frt_status *open_owned(uint8_t *data, size_t n, const char *name, frt_sst
         free(data);
         return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     }
-    t->name = frt_xstrdup(name);
+    t->name = frt_strdup(name);
     t->data = data;
     t->size = n;
     frt_status *st = NULL;
-    if (n < FRT_SSTABLE_FOOTER_SIZE) {
+    if (!t->name) {
+        st = frt_status_oom("opening table '%s'", name);
+    } else if (n < FRT_SSTABLE_FOOTER_SIZE) {
         st = frt_status_new(FRT_DATA_LOSS,
                             "'%s' is too short (%zu bytes) to be a table: truncated?", name, n);
     } else {

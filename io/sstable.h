@@ -21,6 +21,9 @@ typedef struct frt_bytes {
     uint8_t *p;
     size_t n, cap;
 } frt_bytes;
+/* Appends; false (b unchanged) when out of memory. frt_bytes_append aborts instead (the
+ * writers, not yet converted). */
+bool frt_bytes_try_append(frt_bytes *b, const void *data, size_t n);
 void frt_bytes_append(frt_bytes *b, const void *data, size_t n);
 void frt_bytes_put_varint64(frt_bytes *b, uint64_t v);
 void frt_bytes_put_fixed32(frt_bytes *b, uint32_t v);

@@ -55,19 +55,31 @@ frt_status *frt_resource_mgr_variable(frt_resource_mgr *m, const char *container
         pthread_mutex_unlock(&m->mu);
         return st;
     }
-    frt_variable *v = frt_xcalloc(1, sizeof *v);
+    frt_variable *v = frt_calloc(1, sizeof *v);
+    char *nm = frt_strdup(name), *ct = frt_strdup(container);
+    if (v && nm && ct && m->n == m->cap) {
+        int cap = m->cap ? m->cap * 2 : 16;
+        frt_variable **vars = frt_realloc(m->vars, (size_t)cap * sizeof *vars);
+        if (vars) {
+            m->vars = vars;
+            m->cap = cap;
+        }
+    }
+    if (!v || !nm || !ct || m->n == m->cap) {
+        pthread_mutex_unlock(&m->mu);
+        free(v);
+        free(nm);
+        free(ct);
+        return frt_status_oom("creating variable '%s'", name);
+    }
     atomic_init(&v->base.refs, 2); /* the table's and the caller's */
     v->base.destroy = variable_destroy;
-    v->name = frt_xstrdup(name);
-    v->container = frt_xstrdup(container);
+    v->name = nm;
+    v->container = ct;
     v->dtype = dtype;
     if (shape) v->shape = *shape;
     else v->shape.unknown_rank = true;
     pthread_mutex_init(&v->mu, NULL);
-    if (m->n == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 16;
-        m->vars = frt_xrealloc(m->vars, (size_t)m->cap * sizeof *m->vars);
-    }
     m->vars[m->n++] = v;
     pthread_mutex_unlock(&m->mu);
     *out = v;

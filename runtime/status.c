@@ -103,6 +103,7 @@ _Noreturn void frt_assert_fail(const char *file, int line, const char *expr) {
 static atomic_long fail_countdown; /* 0: off; else allocations until the failing one */
 static atomic_bool fail_sticky;
 static atomic_long fail_hits;
+static atomic_long fail_armed;     /* n of the last frt_testing_fail_alloc_after */
 
 static bool injected_failure(void) {
     long left = atomic_fetch_sub_explicit(&fail_countdown, 1, memory_order_relaxed);
@@ -124,7 +125,12 @@ static inline bool alloc_fails(void) {
 
 void frt_testing_fail_alloc_after(long n) {
     atomic_store(&fail_hits, 0);
+    atomic_store(&fail_armed, n > 0 ? n : 0);
     atomic_store(&fail_countdown, n > 0 ? n : 0);
+}
+long frt_testing_alloc_count(void) {
+    long left = atomic_load(&fail_countdown);
+    return left > 0 ? atomic_load(&fail_armed) - left : -1;
 }
 void frt_testing_fail_alloc_sticky(bool on) { atomic_store(&fail_sticky, on); }
 long frt_testing_alloc_failures(void) { return atomic_load(&fail_hits); }

@@ -55,3 +55,6 @@ void frt_testing_fail_alloc_after(long n);
 void frt_testing_fail_alloc_sticky(bool on);
 /* Failures injected since the last frt_testing_fail_alloc_after. */
 long frt_testing_alloc_failures(void);
+/* Allocations counted since the last frt_testing_fail_alloc_after, while none has failed
+ * yet (-1 otherwise): arm with LONG_MAX to count the allocations of a path. */
+long frt_testing_alloc_count(void);
