@@ -194,6 +194,10 @@ frt_status *frt_graph_freeze(const frt_graph *g, const frt_edge *outputs, int n_
     frt_graph *h = NULL;
     if (!st) {
         h = frt_graph_new();
+        if (!h) {
+            free(keep);
+            return frt_status_oom("freezing a graph of %d nodes", g->n_nodes);
+        }
         h->producer = g->producer;
         h->min_consumer = g->min_consumer;
         for (int i = 0; i < g->n_nodes && !st; i++)
@@ -202,8 +206,10 @@ frt_status *frt_graph_freeze(const frt_graph *g, const frt_edge *outputs, int n_
     free(keep);
     if (!st) {
         const frt_function_lib *lib = frt_graph_library(g);
-        if (lib) frt_graph_set_library(h, frt_function_lib_copy(lib));
-        st = frt_graph_finalize(h);
+        frt_function_lib *copy = lib ? frt_function_lib_copy(lib) : NULL;
+        if (lib && !copy) st = frt_status_oom("copying the function library");
+        if (copy) frt_graph_set_library(h, copy);
+        if (!st) st = frt_graph_finalize(h);
         if (st) st = frt_status_annotate(st, " (in the frozen graph)");
     }
     if (st) {

@@ -77,23 +77,24 @@ typedef struct frt_function_lib {
     frt_func_kv *gradients;             /* GradientDef: function_name -> gradient_func */
 } frt_function_lib;
 
-frt_function_lib *frt_function_lib_new(void);
+frt_function_lib *frt_function_lib_new(void);      /* NULL when out of memory */
 void frt_function_lib_free(frt_function_lib *lib);  /* NULL-safe; frees every function */
-/* Deep copy (NULL for NULL). */
+/* Deep copy (NULL for NULL, and when out of memory). */
 frt_function_lib *frt_function_lib_copy(const frt_function_lib *lib);
 /* Appends an empty function named name and returns it (owned by lib). Duplicate names are
- * kept; frt_function_lib_find returns the first. */
+ * kept; frt_function_lib_find returns the first. NULL when out of memory. */
 frt_function *frt_function_lib_add(frt_function_lib *lib, const char *name);
 /* The function named name, or NULL. Borrowed. */
 const frt_function *frt_function_lib_find(const frt_function_lib *lib, const char *name);
 
-/* Builders: strings are copied. Arg/attr-def/kv arrays grow by one per call. */
+/* Builders: strings are copied. Arg/attr-def/kv arrays grow by one per call. Out of memory
+ * they add nothing and return NULL / false. */
 frt_func_arg *frt_function_add_arg(frt_function *fn, bool output, const char *name);
 frt_func_node *frt_function_add_node(frt_function *fn, const char *name, const char *op,
                                      const char *device);
-void frt_func_node_add_input(frt_func_node *n, const char *input);
-void frt_function_add_ret(frt_function *fn, bool control, const char *key, const char *value);
-void frt_function_add_control_output(frt_function *fn, const char *name);
+bool frt_func_node_add_input(frt_func_node *n, const char *input);
+bool frt_function_add_ret(frt_function *fn, bool control, const char *key, const char *value);
+bool frt_function_add_control_output(frt_function *fn, const char *name);
 frt_func_attr_def *frt_function_add_attr_def(frt_function *fn, const char *name,
                                              const char *type);
 /* Looks up a ret / control_ret value by key (NULL when absent). */

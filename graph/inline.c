@@ -46,9 +46,13 @@ typedef struct call {
     bool has_ctrl_node;
 } call;
 
+/* Out of memory, the string helpers below return NULL (and take NULL: join(NULL, ...) is
+ * NULL), so a chain of them is checked once at its end. */
 static char *join(const char *a, const char *sep, const char *b) {
+    if (!a || !b) return NULL;
     size_t la = strlen(a), ls = strlen(sep), lb = strlen(b);
-    char *s = frt_xmalloc(la + ls + lb + 1);
+    char *s = frt_malloc(la + ls + lb + 1);
+    if (!s) return NULL;
     memcpy(s, a, la);
     memcpy(s + la, sep, ls);
     memcpy(s + la + ls, b, lb + 1);
@@ -56,7 +60,7 @@ static char *join(const char *a, const char *sep, const char *b) {
 }
 
 static char *tensor_str(const char *node, int index) {
-    if (index == 0) return frt_xstrdup(node);
+    if (index == 0) return frt_strdup(node);
     char buf[16];
     snprintf(buf, sizeof buf, "%d", index);
     return join(node, ":", buf);
@@ -80,13 +84,19 @@ static int find_arg(const frt_function *fn, const char *name, size_t len) {
     return -1;
 }
 
-/* Graph index of body node name[0..len) of the call being expanded, or -1. */
+/* Graph index of body node name[0..len) of the call being expanded, -1 when there is none,
+ * -2 when out of memory. */
 static int find_body(const inliner *in, const call *c, const char *name, size_t len) {
-    char *full = frt_xmalloc(strlen(c->name) + len + 2);
+    char *full = frt_malloc(strlen(c->name) + len + 2);
+    if (!full) return -2;
     sprintf(full, "%s/%.*s", c->name, (int)len, name);
     int i = frt_graph_find(in->g, full);
     free(full);
     return i >= c->body_first ? i : -1;
+}
+
+static frt_status *oom(const call *c) {
+    return frt_status_oom("inlining function '%s' at call node '%s'", c->fn->name, c->name);
 }
 
 static frt_status *err(const call *c, const char *fmt, const char *a, const char *b) {
@@ -113,7 +123,8 @@ static frt_status *subst_value(frt_attr_value *v, const char *key, const frt_att
                        what, ph);
         }
         frt_attr_value nv;
-        frt_attr_value_copy(&nv, b);
+        frt_status *st = frt_attr_value_try_copy(&nv, b);
+        if (st) return st;
         frt_attr_value_deinit(v);
         *v = nv;
         return NULL;
@@ -161,9 +172,12 @@ static frt_status *output_range(const inliner *in, const call *c, const frt_node
     if (!d)
         return err(c, "body node '%s' has unknown op '%s'", p->name, p->op);
     frt_attrs filled;
-    frt_attrs_copy(&filled, &p->attrs);
-    frt_op_fill_defaults(d, &filled);
-    frt_status *st = NULL;
+    frt_status *st = frt_attrs_try_copy(&filled, &p->attrs);
+    if (st) return st;
+    if ((st = frt_op_try_fill_defaults(d, &filled))) {
+        frt_attrs_deinit(&filled);
+        return st;
+    }
     int s = 0;
     for (int j = 0; j < d->n_outputs && !st; j++) {
         int n;
@@ -193,12 +207,21 @@ typedef struct strs {
     char **v;
 } strs;
 
-static void strs_push(strs *s, char *owned) {
+/* Takes owned; false (owned freed) when it is NULL or out of memory. */
+static bool strs_push(strs *s, char *owned) {
+    if (!owned) return false;
     if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 8;
-        s->v = frt_xrealloc(s->v, (size_t)s->cap * sizeof *s->v);
+        int cap = s->cap ? s->cap * 2 : 8;
+        char **v = frt_realloc(s->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            free(owned);
+            return false;
+        }
+        s->v = v;
+        s->cap = cap;
     }
     s->v[s->n++] = owned;
+    return true;
 }
 
 static void strs_free(strs *s) {
@@ -228,14 +251,14 @@ static frt_status *translate(const inliner *in, const call *c, const char *s, co
         int a = find_arg(c->fn, nm, len);
         if (a >= 0 && c->arg_count[a] > 0) {
             char *e = arg_elem_name(c, a, 0);
-            strs_push(out, join("^", "", e));
+            bool ok = strs_push(out, join("^", "", e));
             free(e);
-            return NULL;
+            return ok ? NULL : oom(c);
         }
         int p = find_body(in, c, nm, len);
+        if (p == -2) return oom(c);
         if (p < 0) return err(c, "control input '%s' of '%s' names no body node", s, where);
-        strs_push(out, join("^", "", in->g->nodes[p].name));
-        return NULL;
+        return strs_push(out, join("^", "", in->g->nodes[p].name)) ? NULL : oom(c);
     }
     const char *c1 = strchr(s, ':');
     const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -249,13 +272,14 @@ static frt_status *translate(const inliner *in, const call *c, const char *s, co
         if (k >= c->arg_count[a])
             return err(c, "input '%s' of '%s' is past the end of the argument", s, where);
         for (int j = k < 0 ? 0 : k; j < (k < 0 ? c->arg_count[a] : k + 1); j++)
-            strs_push(out, arg_elem_name(c, a, j));
+            if (!strs_push(out, arg_elem_name(c, a, j))) return oom(c);
         return NULL;
     }
     if (!c1)
         return err(c, "input '%s' of '%s' names no function argument (body tensors are "
                    "written node:out_arg:k)", s, where);
     int p = find_body(in, c, s, l0);
+    if (p == -2) return oom(c);
     if (p < 0) return err(c, "input '%s' of '%s' names no body node or argument", s, where);
     const frt_node *pn = &in->g->nodes[p];
     size_t la = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
@@ -268,10 +292,10 @@ static frt_status *translate(const inliner *in, const call *c, const char *s, co
         if (k >= count)
             return err(c, "input '%s' of '%s' is past the end of the output argument", s,
                        where);
-        strs_push(out, tensor_str(pn->name, start + k));
-        return NULL;
+        return strs_push(out, tensor_str(pn->name, start + k)) ? NULL : oom(c);
     }
-    for (int j = 0; j < count; j++) strs_push(out, tensor_str(pn->name, start + j));
+    for (int j = 0; j < count; j++)
+        if (!strs_push(out, tensor_str(pn->name, start + j))) return oom(c);
     return NULL;
 }
 
@@ -290,15 +314,19 @@ static void call_deinit(call *c) {
     free(c->arg_count);
 }
 
-static void set_frame(inliner *in, int node, int fr) {
+/* False when out of memory. */
+static bool set_frame(inliner *in, int node, int fr) {
     if (node >= in->cap_nf) {
         int cap = in->cap_nf ? in->cap_nf : 64;
         while (cap <= node) cap *= 2;
-        in->node_frame = frt_xrealloc(in->node_frame, (size_t)cap * sizeof *in->node_frame);
+        int *nf = frt_realloc(in->node_frame, (size_t)cap * sizeof *nf);
+        if (!nf) return false;
+        in->node_frame = nf;
         for (int i = in->cap_nf; i < cap; i++) in->node_frame[i] = -1;
         in->cap_nf = cap;
     }
     in->node_frame[node] = fr;
+    return true;
 }
 
 static int get_frame(const inliner *in, int node) {
@@ -320,14 +348,13 @@ static frt_status *add_node(inliner *in, const call *c, const char *name, const 
                               "inlining function '%s' at call node '%s': inlining has added %d "
                               "nodes to the graph, the limit is %llu",
                               c->fn->name, c->name, added, (unsigned long long)in->max_added);
-    *idx = frt_graph_add_node(in->g, name, op, device);
-    set_frame(in, *idx, fr);
-    return NULL;
+    FRT_TRY(frt_graph_try_add_node(in->g, name, op, device, idx));
+    return set_frame(in, *idx, fr) ? NULL : oom(c);
 }
 
-static void set_type_attr(frt_attrs *a, const char *key, frt_dtype t) {
+static frt_status *set_type_attr(frt_attrs *a, const char *key, frt_dtype t) {
     frt_attr_value v = {.kind = FRT_ATTR_TYPE, .v.type = t};
-    frt_attrs_set(a, key, &v);
+    return frt_attrs_try_set(a, key, &v);
 }
 
 /* Dtype fallback for PartitionedCall from its Tin/Tout list attrs. */
@@ -341,8 +368,14 @@ static frt_dtype list_type(const frt_attrs *a, const char *key, int i) {
 static frt_status *arg_types(const call *c, const frt_func_arg *arg, bool output, int flat0,
                              frt_dtype **types, int *count) {
     FRT_TRY(frt_function_arg_types(c->fn, arg, &c->bind, NULL, 0, count));
-    *types = frt_xmalloc((size_t)*count * sizeof **types + 1);
-    FRT_TRY(frt_function_arg_types(c->fn, arg, &c->bind, *types, *count, count));
+    *types = frt_malloc((size_t)*count * sizeof **types + 1);
+    if (!*types) return oom(c);
+    frt_status *st = frt_function_arg_types(c->fn, arg, &c->bind, *types, *count, count);
+    if (st) {
+        free(*types);
+        *types = NULL;
+        return st;
+    }
     for (int j = 0; j < *count; j++) {
         if ((*types)[j] == FRT_DTYPE_INVALID && c->partitioned)
             (*types)[j] = list_type(&c->call_attrs, output ? "Tout" : "Tin", flat0 + j);
@@ -374,7 +407,9 @@ static frt_status *expand(inliner *in, call *c, int ci) {
                                   "inlining call node '%s': function calls nest deeper than %d",
                                   c->name, MAX_DEPTH);
     }
-    in->frames = frt_xrealloc(in->frames, (size_t)(in->n_frames + 1) * sizeof *in->frames);
+    frame *frames = frt_realloc(in->frames, (size_t)(in->n_frames + 1) * sizeof *frames);
+    if (!frames) return oom(c);
+    in->frames = frames;
     int fr = in->n_frames++;
     in->frames[fr] = (frame){fn, get_frame(in, ci)};
 
@@ -382,14 +417,22 @@ static frt_status *expand(inliner *in, call *c, int ci) {
     for (int i = 0; i < fn->n_attr_defs; i++)
         if (fn->attr_defs[i].has_default && !frt_attrs_find(&c->bind, fn->attr_defs[i].name)) {
             frt_attr_value v;
-            frt_attr_value_copy(&v, &fn->attr_defs[i].def);
-            frt_attrs_set(&c->bind, fn->attr_defs[i].name, &v);
+            FRT_TRY(frt_attr_value_try_copy(&v, &fn->attr_defs[i].def));
+            frt_status *st = frt_attrs_try_set(&c->bind, fn->attr_defs[i].name, &v);
+            if (st) {
+                frt_attr_value_deinit(&v);
+                return st;
+            }
         }
 
     /* Bind inputs. */
-    c->arg_start = frt_xcalloc((size_t)fn->n_in + 1, sizeof *c->arg_start);
-    c->arg_count = frt_xcalloc((size_t)fn->n_in + 1, sizeof *c->arg_count);
-    frt_dtype **in_types = frt_xcalloc((size_t)fn->n_in + 1, sizeof *in_types);
+    c->arg_start = frt_calloc((size_t)fn->n_in + 1, sizeof *c->arg_start);
+    c->arg_count = frt_calloc((size_t)fn->n_in + 1, sizeof *c->arg_count);
+    frt_dtype **in_types = frt_calloc((size_t)fn->n_in + 1, sizeof *in_types);
+    if (!c->arg_start || !c->arg_count || !in_types) {
+        free(in_types);
+        return oom(c); /* call_deinit frees the rest */
+    }
     frt_status *st = NULL;
     int flat = 0;
     for (int a = 0; a < fn->n_in && !st; a++) {
@@ -409,21 +452,23 @@ static frt_status *expand(inliner *in, call *c, int ci) {
     if (!st && c->n_ctrl > 0) {
         ctrl_node = join(c->name, "/", "input_control_node");
         int idx = -1;
-        st = add_node(in, c, ctrl_node, "NoOp", c->device, fr, &idx);
-        for (int k = 0; !st && k < c->n_ctrl; k++) frt_node_add_input(&g->nodes[idx], c->ctrl[k]);
+        st = ctrl_node ? add_node(in, c, ctrl_node, "NoOp", c->device, fr, &idx) : oom(c);
+        for (int k = 0; !st && k < c->n_ctrl; k++)
+            st = frt_node_try_add_input(&g->nodes[idx], c->ctrl[k]);
     }
     char *ctrl_input = ctrl_node ? join("^", "", ctrl_node) : NULL;
+    if (!st && ctrl_node && !ctrl_input) st = oom(c);
     for (int a = 0; a < fn->n_in && !st; a++)
         for (int j = 0; j < c->arg_count[a] && !st; j++) {
             char *nm = arg_elem_name(c, a, j);
             int idx = -1;
-            st = add_node(in, c, nm, "Identity", c->device, fr, &idx);
+            st = nm ? add_node(in, c, nm, "Identity", c->device, fr, &idx) : oom(c);
             free(nm);
             if (st) break;
             frt_node *n = &g->nodes[idx];
-            frt_node_add_input(n, c->data[c->arg_start[a] + j]);
-            if (ctrl_input) frt_node_add_input(n, ctrl_input);
-            set_type_attr(&n->attrs, "T", in_types[a][j]);
+            st = frt_node_try_add_input(n, c->data[c->arg_start[a] + j]);
+            if (!st && ctrl_input) st = frt_node_try_add_input(n, ctrl_input);
+            if (!st) st = set_type_attr(&n->attrs, "T", in_types[a][j]);
         }
     for (int a = 0; a < fn->n_in; a++) free(in_types[a]);
     free(in_types);
@@ -435,13 +480,13 @@ static frt_status *expand(inliner *in, call *c, int ci) {
         const frt_func_node *bn = &fn->nodes[b];
         char *nm = join(c->name, "/", bn->name);
         int idx = -1;
-        st = add_node(in, c, nm, bn->op, bn->device, fr, &idx);
+        st = nm ? add_node(in, c, nm, bn->op, bn->device, fr, &idx) : oom(c);
         free(nm);
         if (st) break;
         frt_node *n = &g->nodes[idx];
         frt_attrs_deinit(&n->attrs);
-        frt_attrs_copy(&n->attrs, &bn->attrs);
-        st = subst_attrs(&n->attrs, &c->bind, c, bn->name);
+        st = frt_attrs_try_copy(&n->attrs, &bn->attrs);
+        if (!st) st = subst_attrs(&n->attrs, &c->bind, c, bn->name);
     }
     for (int b = 0; b < fn->n_nodes && !st; b++) {
         const frt_func_node *bn = &fn->nodes[b];
@@ -451,9 +496,10 @@ static frt_status *expand(inliner *in, call *c, int ci) {
             if (bn->inputs[k][0] != '^') has_data = true;
             st = translate(in, c, bn->inputs[k], bn->name, &ins);
         }
-        if (!st && !has_data && ctrl_input) strs_push(&ins, frt_xstrdup(ctrl_input));
+        if (!st && !has_data && ctrl_input && !strs_push(&ins, frt_strdup(ctrl_input)))
+            st = oom(c);
         frt_node *n = &g->nodes[c->body_first + b];
-        for (int k = 0; !st && k < ins.n; k++) frt_node_add_input(n, ins.v[k]);
+        for (int k = 0; !st && k < ins.n; k++) st = frt_node_try_add_input(n, ins.v[k]);
         strs_free(&ins);
     }
     free(ctrl_node);
@@ -470,7 +516,13 @@ static frt_status *expand(inliner *in, call *c, int ci) {
         int cnt;
         st = arg_types(c, arg, true, n_types, &t, &cnt);
         if (st) break;
-        types = frt_xrealloc(types, (size_t)(n_types + cnt) * sizeof *types + 1);
+        frt_dtype *nt = frt_realloc(types, (size_t)(n_types + cnt) * sizeof *types + 1);
+        if (!nt) {
+            free(t);
+            st = oom(c);
+            break;
+        }
+        types = nt;
         memcpy(types + n_types, t, (size_t)cnt * sizeof *t);
         free(t);
         n_types += cnt;
@@ -489,26 +541,27 @@ static frt_status *expand(inliner *in, call *c, int ci) {
     }
     for (int k = 0; k < fn->n_control_ret && !st; k++) {
         char *cr = join("^", "", fn->control_ret[k].value);
-        st = translate(in, c, cr, "control_ret", &rets);
+        st = cr ? translate(in, c, cr, "control_ret", &rets) : oom(c);
         free(cr);
     }
+    char *op = st ? NULL : frt_strdup(n_types > 0 ? "IdentityN" : "NoOp");
+    if (!st && !op) st = oom(c);
     if (!st) {
         frt_node *n = &g->nodes[ci];
         for (int k = 0; k < n->n_inputs; k++) free(n->inputs[k]);
         n->n_inputs = 0;
-        for (int k = 0; k < rets.n; k++) frt_node_add_input(n, rets.v[k]);
+        for (int k = 0; k < rets.n && !st; k++) st = frt_node_try_add_input(n, rets.v[k]);
         frt_attrs_deinit(&n->attrs);
         free(n->op);
-        if (n_types > 0) {
-            n->op = frt_xstrdup("IdentityN");
+        n->op = op; /* the graph is freed on error: it only has to stay freeable */
+        if (!st && n_types > 0) {
             frt_attr_value v = {.kind = FRT_ATTR_LIST};
             v.v.list.elem = FRT_ATTR_TYPE;
             v.v.list.n = n_types;
             v.v.list.v.type = types;
             types = NULL;
-            frt_attrs_set(&n->attrs, "T", &v);
-        } else {
-            n->op = frt_xstrdup("NoOp");
+            st = frt_attrs_try_set(&n->attrs, "T", &v);
+            if (st) frt_attr_value_deinit(&v);
         }
     }
     free(types);
@@ -522,18 +575,25 @@ static frt_status *inline_node(inliner *in, int ci, const frt_function *fn,
     call c = {0};
     c.fn = fn;
     c.partitioned = partitioned;
-    c.name = frt_xstrdup(n->name);
-    c.device = frt_xstrdup(n->device);
-    if (bind) frt_attrs_copy(&c.bind, bind);
-    else frt_attrs_init(&c.bind);
-    frt_attrs_copy(&c.call_attrs, &n->attrs);
-    c.data = frt_xcalloc((size_t)n->n_inputs + 1, sizeof *c.data);
-    c.ctrl = frt_xcalloc((size_t)n->n_inputs + 1, sizeof *c.ctrl);
-    for (int k = 0; k < n->n_inputs; k++) {
-        if (n->inputs[k][0] == '^') c.ctrl[c.n_ctrl++] = frt_xstrdup(n->inputs[k]);
-        else c.data[c.n_data++] = frt_xstrdup(n->inputs[k]);
+    frt_attrs_init(&c.bind);
+    frt_attrs_init(&c.call_attrs);
+    c.name = frt_strdup(n->name);
+    c.device = frt_strdup(n->device);
+    frt_status *st = c.name && c.device ? NULL : frt_status_oom("inlining call node '%s'", n->name);
+    if (!st && bind) st = frt_attrs_try_copy(&c.bind, bind);
+    if (!st) st = frt_attrs_try_copy(&c.call_attrs, &n->attrs);
+    if (!st) {
+        c.data = frt_calloc((size_t)n->n_inputs + 1, sizeof *c.data);
+        c.ctrl = frt_calloc((size_t)n->n_inputs + 1, sizeof *c.ctrl);
+        if (!c.data || !c.ctrl) st = frt_status_oom("inlining call node '%s'", n->name);
     }
-    frt_status *st = expand(in, &c, ci);
+    for (int k = 0; !st && k < n->n_inputs; k++) {
+        char *s = frt_strdup(n->inputs[k]);
+        if (!s) st = frt_status_oom("inlining call node '%s'", n->name);
+        else if (n->inputs[k][0] == '^') c.ctrl[c.n_ctrl++] = s;
+        else c.data[c.n_data++] = s;
+    }
+    if (!st) st = expand(in, &c, ci);
     call_deinit(&c);
     return st;
 }
@@ -582,9 +642,13 @@ static frt_status *sizer_init(sizer *s, const frt_function_lib *lib) {
     if (!lib || lib->n == 0) return NULL;
     s->cap = 16;
     while (s->cap < 2 * lib->n) s->cap *= 2;
-    s->slot = frt_xcalloc((size_t)s->cap, sizeof *s->slot);
-    s->memo = frt_xcalloc(2 * (size_t)lib->n, sizeof *s->memo);
-    s->state = frt_xcalloc(2 * (size_t)lib->n, sizeof *s->state);
+    s->slot = frt_calloc((size_t)s->cap, sizeof *s->slot);
+    s->memo = frt_calloc(2 * (size_t)lib->n, sizeof *s->memo);
+    s->state = frt_calloc(2 * (size_t)lib->n, sizeof *s->state);
+    if (!s->slot || !s->memo || !s->state) {
+        s->cap = 0; /* sizer_deinit frees what was had */
+        return frt_status_oom("inlining a library of %d functions", lib->n);
+    }
     for (int k = 0; k < lib->n; k++) {
         if (sizer_find(s, lib->fns[k]->name) >= 0) continue;  /* a duplicate: first wins */
         uint32_t mask = (uint32_t)s->cap - 1, h = hash_name(lib->fns[k]->name) & mask;
