@@ -781,7 +781,7 @@ static frt_status *read_strings(const entry *e, const mapping *m, const uint8_t 
  * memory we own, checked, and nothing keeps the file. */
 static frt_status *read_owned(const entry *e, const mapping *m, int64_t n, frt_tensor **out) {
     if (e->dtype == FRT_DTYPE_STRING) {
-        uint8_t *rec = malloc(e->size ? (size_t)e->size : 1);
+        uint8_t *rec = frt_malloc(e->size ? (size_t)e->size : 1);
         if (!rec) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory reading tensor "
                                         "'%s' from '%s'", key_str(e), m->path);
         frt_status *st = pread_entry(e, m, rec, NULL);
