@@ -406,11 +406,12 @@ frt_status *frt_session_freeze(frt_session *s, const char *const *outputs, int n
                                   "model '%s' has no signature: name the outputs to freeze",
                                   s->model->path);
         n = sig->n_outputs;
-        names = frt_xcalloc((size_t)n + 1, sizeof *names);
+        names = frt_calloc((size_t)n + 1, sizeof *names);
+        if (!names) return frt_status_oom("freezing model '%s'", s->model->path);
         for (int i = 0; i < n; i++) names[i] = sig->outputs[i].tensor;
     }
-    frt_edge *edges = frt_xcalloc((size_t)n + 1, sizeof *edges);
-    frt_status *st = NULL;
+    frt_edge *edges = frt_calloc((size_t)n + 1, sizeof *edges);
+    frt_status *st = edges ? NULL : frt_status_oom("freezing model '%s'", s->model->path);
     for (int i = 0; i < n && !st; i++)
         st = frt_graph_resolve_tensor(g, names ? names[i] : outputs[i], &edges[i]);
     frt_graph *frozen = NULL;
