@@ -1078,10 +1078,13 @@ struct frt_bundle_writer {
 
 frt_status *frt_bundle_writer_new(const char *prefix, frt_bundle_writer **out) {
     *out = NULL;
-    frt_bundle_writer *w = frt_xcalloc(1, sizeof *w);
-    w->prefix = frt_xstrdup(prefix);
+    frt_bundle_writer *w = frt_calloc(1, sizeof *w);
+    if (!w) return frt_status_oom("starting checkpoint '%s'", prefix);
+    w->prefix = frt_strdup(prefix);
     w->data = data_path(prefix, 0, 1);
-    frt_status *st = frt_file_writer_new(w->data, "checkpoint data", &w->f);
+    frt_status *st = w->prefix && w->data
+                         ? frt_file_writer_new(w->data, "checkpoint data", &w->f)
+                         : frt_status_oom("starting checkpoint '%s'", prefix);
     if (st) {
         frt_bundle_writer_free(w);
         return st;
@@ -1244,6 +1247,7 @@ frt_status *frt_bundle_writer_finish(frt_bundle_writer *w) {
     /* Both files complete and synced before either replaces a previous checkpoint's: a full
      * disk leaves the old data and index as they were (and removes the temporaries). */
     char *ip = index_path(w->prefix);
+    if (!ip) return frt_status_oom("finishing checkpoint '%s'", w->prefix);
     frt_file_writer *iw = NULL;
     frt_status *st = frt_file_writer_close(w->f);
     if (!st) st = write_index(ip, w->e, w->ne, 1, &iw);
@@ -1263,21 +1267,30 @@ static frt_status *move_file(const char *from, const char *to) {
     if (errno != EXDEV)
         return frt_status_new(errno == ENOENT ? FRT_NOT_FOUND : FRT_UNKNOWN,
                               "cannot rename '%s' to '%s': %s", from, to, strerror(errno));
-    /* Across file systems: copy, then remove. */
-    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
-    frt_status *st = NULL;
-    if (!in || !out) {
-        st = frt_status_new(FRT_UNKNOWN, "cannot copy '%s' to '%s': %s", from, to,
-                            strerror(errno));
-    } else {
-        char buf[1 << 16];
-        size_t n;
-        while (!st && (n = fread(buf, 1, sizeof buf, in)) > 0)
-            if (fwrite(buf, 1, n, out) != n)
-                st = frt_status_new(FRT_UNKNOWN, "cannot write '%s'", to);
+    /* Across file systems: copy, then remove. Through io/file.c like every other write: only
+     * a regular file is read (a named pipe does not block), and the copy goes to a temporary
+     * next to `to`, synced and renamed, so a full disk leaves no partial shard behind. */
+    int fd;
+    uint64_t size;
+    FRT_TRY(frt_file_open(from, "checkpoint data", &fd, &size));
+    frt_file_writer *w;
+    frt_status *st = frt_file_writer_new(to, "checkpoint data", &w);
+    if (st) {
+        close(fd);
+        return st;
     }
-    if (in) fclose(in);
-    if (out && fclose(out) != 0 && !st) st = frt_status_new(FRT_UNKNOWN, "cannot write '%s'", to);
+    uint8_t buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+            st = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': read failed: %s", from,
+                                strerror(errno));
+        if (n <= 0 || (st = frt_file_writer_write(w, buf, (size_t)n))) break;
+    }
+    close(fd);
+    if (!st) st = frt_file_writer_commit(w);
+    frt_file_writer_free(w);
     if (!st) remove(from);
     return st;
 }
@@ -1369,20 +1382,22 @@ frt_status *frt_bundle_merge(const char *const *prefixes, int n, const char *des
         for (int k = 0; present[i] && k < num_shards[i] && !st; k++) {
             char *from = data_path(prefixes[i], k, num_shards[i]);
             char *to = data_path(dest, first_shard[i] + k, total);
-            st = move_file(from, to);
+            st = from && to ? move_file(from, to)
+                            : frt_status_oom("merging checkpoints into '%s'", dest);
             free(from);
             free(to);
         }
     if (!st) {
         char *ip = index_path(dest);
         frt_file_writer *iw = NULL;
-        st = write_index(ip, all, ne, total, &iw);
+        st = ip ? write_index(ip, all, ne, total, &iw)
+                : frt_status_oom("merging checkpoints into '%s'", dest);
         if (!st) st = frt_file_writer_commit(iw);
         frt_file_writer_free(iw);
         for (int i = 0; i < n && !st; i++) {
             if (!present[i]) continue;
             char *old = index_path(prefixes[i]);
-            if (strcmp(old, ip) != 0) remove(old);
+            if (old && strcmp(old, ip) != 0) remove(old); /* best effort, as the dirs below */
             free(old);
             if (delete_old_dirs) {
                 char *dir = frt_xstrdup(prefixes[i]);

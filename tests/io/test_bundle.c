@@ -17,6 +17,7 @@
 
 #include "io/bundle.h"
 #include "io/crc32c.h"
+#include "io/file.h"
 #include "io/proto/tensor_bundle.pb-c.h"
 #include "io/sstable.h"
 
@@ -400,6 +401,95 @@ static void merges_shards(void **s) {
     TU_OK(frt_bundle_open(dest, &b));
     assert_int_equal(frt_bundle_num_tensors(b), 2);
     frt_bundle_free(b);
+    tu_rmtree(d);
+    free(d);
+}
+
+/* Files directly in dir (a temporary left behind would show up here). */
+static int count_files(const char *dir) {
+    DIR *dd = opendir(dir);
+    assert_non_null(dd);
+    int n = 0;
+    for (struct dirent *de; (de = readdir(dd));)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) n++;
+    closedir(dd);
+    return n;
+}
+
+/* The data and index file names are allocated too: out of memory there is a status, not a
+ * NULL path handed to the file writer; a failed finish can be retried. */
+static void writer_out_of_memory_is_a_status(void **s) {
+    (void)s;
+    char *d = tu_mkdtemp("bundle"), prefix[600];
+    snprintf(prefix, sizeof prefix, "%s/ckpt", d);
+    frt_bundle_writer *w = NULL;
+    for (long n = 1;; n++) {
+        frt_testing_fail_alloc_after(n);
+        frt_status *st = frt_bundle_writer_new(prefix, &w);
+        frt_testing_fail_alloc_after(0);
+        if (!st) break;
+        assert_null(w);
+        tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "out of memory");
+        assert_int_equal(count_files(d), 0);
+        assert_true(n < 100);
+    }
+    frt_tensor *t = tu_scalar_f32(5);
+    TU_OK(frt_bundle_writer_add(w, "v", t));
+    frt_tensor_unref(t);
+    frt_testing_fail_alloc_after(1); /* the index's file name */
+    frt_status *st = frt_bundle_writer_finish(w);
+    frt_testing_fail_alloc_after(0);
+    tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "out of memory");
+    TU_OK(frt_bundle_writer_finish(w));
+    frt_bundle_writer_free(w);
+    assert_int_equal(count_files(d), 2); /* .index and .data-00000-of-00001 */
+    frt_bundle *b;
+    TU_OK(frt_bundle_open(prefix, &b));
+    TU_OK(frt_bundle_read(b, "v", &t));
+    assert_true(frt_tensor_f32(t)[0] == 5.0f);
+    frt_tensor_unref(t);
+    frt_bundle_free(b);
+    tu_rmtree(d);
+    free(d);
+}
+
+/* Merging into another file system copies the shards: through io/file.c, so a full disk
+ * leaves neither a partial shard nor a temporary in the destination. */
+static void merge_across_file_systems_is_atomic(void **s) {
+    (void)s;
+    char shm[] = "/dev/shm/frt_bundle_XXXXXX";
+    char *d = tu_mkdtemp("bundle"), src[600], dest[600], out[600];
+    struct stat a, b;
+    bool made = mkdtemp(shm) != NULL;
+    if (!made || stat(shm, &a) != 0 || stat(d, &b) != 0 || a.st_dev == b.st_dev) {
+        tu_rmtree(d);
+        free(d);
+        if (made) tu_rmtree(shm);
+        skip(); /* no second file system here */
+    }
+    snprintf(src, sizeof src, "%s/part", shm);
+    snprintf(out, sizeof out, "%s/out", d);
+    snprintf(dest, sizeof dest, "%s/model", out);
+    mkdir(out, 0755);
+    write_part(src, "2 2 0,1:-", 1, "x");
+    const char *in[1] = {src};
+    frt_file_fail_writes_after(0);
+    frt_status *st = frt_bundle_merge(in, 1, dest, false, false);
+    frt_file_fail_writes_after(-1);
+    tu_assert_error(st, FRT_FAILED_PRECONDITION, "No space left on device");
+    assert_int_equal(count_files(out), 0);
+    assert_int_equal(count_files(shm), 2); /* the input is untouched */
+    TU_OK(frt_bundle_merge(in, 1, dest, false, false));
+    assert_int_equal(count_files(out), 2);
+    assert_int_equal(count_files(shm), 0);
+    frt_bundle *bu;
+    TU_OK(frt_bundle_open(dest, &bu));
+    frt_tensor *t;
+    TU_OK(frt_bundle_read(bu, "x", &t));
+    assert_true(frt_tensor_f32(t)[0] == 10.0f);
+    frt_tensor_unref(t);
+    frt_bundle_free(bu);
+    tu_rmtree(shm);
     tu_rmtree(d);
     free(d);
 }
@@ -984,6 +1074,8 @@ int main(void) {
         cmocka_unit_test(writer_reproduces_committed_bytes),
         cmocka_unit_test(writer_rejects_bad_adds),
         cmocka_unit_test(merges_shards),
+        cmocka_unit_test(writer_out_of_memory_is_a_status),
+        cmocka_unit_test(merge_across_file_systems_is_atomic),
         cmocka_unit_test(flipped_bit_in_index_is_block_checksum_error),
         cmocka_unit_test(flipped_bit_in_data_is_tensor_checksum_error),
         cmocka_unit_test(flipped_bit_in_string_tensor),
