@@ -219,7 +219,9 @@ static void release_free(void *ctx, void *data, size_t size) {
  * the file's declared size, not its length, decide what loading costs. */
 static bool kept_compressed(const Tensorflow__TensorProto *tp, frt_dtype dt, int64_t n) {
     size_t es = dt == FRT_DTYPE_STRING ? sizeof(frt_string) : frt_dtype_size(dt);
-    return typed_count(tp, dt) < n && (uint64_t)n * es > FRT_SPLAT_MAX_EXPANDED;
+    /* n * es would wrap for a declared shape near 2^64 bytes: divide instead (es is a power
+     * of two, so this is the same bound). */
+    return typed_count(tp, dt) < n && es && (uint64_t)n > FRT_SPLAT_MAX_EXPANDED / es;
 }
 
 /* The splat of tp's typed values: they are kept, and the last (or zero) repeats. */

@@ -221,6 +221,11 @@ static void bad_sizes_and_shapes(void **state) {
                  FRT_INVALID_ARGUMENT, "rank 9, more than the supported maximum of 8");
     decode_error("dtype: DT_FLOAT tensor_shape { dim { size: 2147483648 } dim { size: 2147483648 } }",
                  FRT_INVALID_ARGUMENT, "too large");
+    /* 2^60 strings of 16 bytes: the byte count wraps to 0 in 64 bits; still a splat, refused
+     * by the splat's own 2 GiB bound */
+    decode_error("dtype: DT_STRING tensor_shape { dim { size: 1152921504606846976 } } "
+                 "string_val: 'a'",
+                 FRT_INVALID_ARGUMENT, "larger than 2 GiB");
     decode_error("dtype: DT_FLOAT tensor_shape { dim { size: 9223372036854775807 } "
                  "dim { size: 4 } }",
                  FRT_INVALID_ARGUMENT, "too many elements");
