@@ -78,8 +78,9 @@ void frt_kernel_set_output(frt_kernel_ctx *c, int i, frt_tensor *t);
  * byte size matches (elementwise ops write in place); otherwise a fresh allocation. */
 frt_status *frt_kernel_forward_input(frt_kernel_ctx *c, int in, int i, frt_dtype dt,
                                      const int64_t *dims, int ndim, frt_tensor **out);
-/* Scratch memory for this invocation is plain aligned malloc in kernels' init or compute;
- * parallel loops go through the session's pool: */
+/* Scratch memory for this invocation comes from frt_malloc & co. in kernels' init or compute
+ * (a NULL is returned as frt_status_oom, not the session allocator's limit); parallel loops
+ * go through the session's pool: */
 static inline void frt_kernel_parallel_for(frt_kernel_ctx *c, int64_t n, int64_t grain,
                                            frt_range_fn fn, void *arg) {
     frt_parallel_for(c->pool, c->intra_threads, n, grain, fn, arg);

@@ -162,6 +162,35 @@ static void legit_splat_consts_run_with_tf_values(void **state) {
     }
 }
 
+/* A splat is expanded on its first run and kept: later runs (and runs on other threads) get
+ * the same expanded tensor instead of a fresh expansion each time, optimizer on and off. */
+static void splat_is_expanded_once_per_session(void **state) {
+    (void)state;
+    for (int opt = 0; opt < 2; opt++) {
+        frt_model *m;
+        TU_OK(frt_model_load(write_tmp("g.pbtxt", const_pbtxt("c", 100000, "0.5")), &m));
+        frt_session_options *o = frt_session_options_new();
+        frt_session_options_set_optimize(o, opt);
+        frt_session *s;
+        TU_OK(frt_session_new(o, m, &s));
+        frt_session_options_free(o);
+        const char *fetch = "c";
+        frt_tensor *y1 = NULL, *y2 = NULL;
+        TU_OK(frt_session_run(s, NULL, NULL, 0, &fetch, &y1, 1, NULL, 0));
+        size_t peak = frt_session_peak_bytes(s);
+        TU_OK(frt_session_run(s, NULL, NULL, 0, &fetch, &y2, 1, NULL, 0));
+        assert_false(frt_tensor_is_splat(y1));
+        tu_assert_shape(y2, TU_DIMS(100000), 1);
+        assert_true(frt_tensor_f32(y2)[0] == 0.5f && frt_tensor_f32(y2)[99999] == 0.5f);
+        assert_ptr_equal(frt_tensor_data(y1), frt_tensor_data(y2));
+        assert_int_equal(frt_session_peak_bytes(s), peak); /* no second 400 KB */
+        frt_tensor_unref(y1);
+        frt_tensor_unref(y2);
+        frt_session_free(s);
+        frt_model_free(m);
+    }
+}
+
 static void splat_writes_back_compressed(void **state) {
     (void)state;
     frt_model *m;
@@ -341,6 +370,7 @@ int main(void) {
         cmocka_unit_test(inspect_does_not_expand_a_declared_size),
         cmocka_unit_test(memory_limit_refuses_a_big_splat_naming_the_node),
         cmocka_unit_test(legit_splat_consts_run_with_tf_values),
+        cmocka_unit_test(splat_is_expanded_once_per_session),
         cmocka_unit_test(splat_writes_back_compressed),
         cmocka_unit_test(string_splat_expands_like_tf),
         cmocka_unit_test(over_2gib_const_is_refused),
