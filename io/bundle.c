@@ -724,7 +724,8 @@ static frt_status *read_strings(const entry *e, const mapping *m, const uint8_t 
         return frt_status_new(FRT_DATA_LOSS, "string tensor '%s' in '%s' is too short",
                               key_str(e), m->path);
     uint64_t *lens = frt_malloc((size_t)(n ? n : 1) * sizeof *lens);
-    if (!lens) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    if (!lens)
+        return frt_status_oom("reading string tensor '%s' from '%s'", key_str(e), m->path);
     uint32_t c = 0;
     uint64_t total = 0;
     frt_status *st = NULL;
@@ -771,6 +772,9 @@ static frt_status *read_strings(const entry *e, const mapping *m, const uint8_t 
     free(lens);
     if (st) {
         frt_tensor_unref(t);
+        if (frt_status_code(st) == FRT_RESOURCE_EXHAUSTED) /* the tensor's: name the file */
+            st = frt_status_annotate(st, " (reading tensor '%s' from '%s')", key_str(e),
+                                     m->path);
         return st;
     }
     *out = t;
@@ -790,9 +794,12 @@ static frt_status *read_owned(const entry *e, const mapping *m, int64_t n, frt_t
         return st;
     }
     frt_tensor *t;
-    FRT_TRY(frt_tensor_alloc(frt_cpu_allocator_default(), e->dtype, e->dims, e->ndim, &t));
+    frt_status *st =
+        frt_tensor_alloc(frt_cpu_allocator_default(), e->dtype, e->dims, e->ndim, &t);
+    if (st)
+        return frt_status_annotate(st, " (reading tensor '%s' from '%s')", key_str(e), m->path);
     uint32_t c = 0;
-    frt_status *st = pread_entry(e, m, n ? frt_tensor_data(t) : NULL, verifying() ? &c : NULL);
+    st = pread_entry(e, m, n ? frt_tensor_data(t) : NULL, verifying() ? &c : NULL);
     if (!st && verifying() && frt_crc32c_mask(c) != e->crc) st = checksum_error(e, m);
     if (st) {
         frt_tensor_unref(t);

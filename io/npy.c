@@ -214,7 +214,7 @@ frt_status *frt_npy_read(const char *path, frt_tensor **out) {
     }
     header = frt_malloc(hlen + 1);
     if (!header) {
-        st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+        st = frt_status_oom("reading the header of '%s'", path);
         goto done;
     }
     if (fread(header, 1, hlen, f) != hlen) goto truncated;

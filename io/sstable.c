@@ -137,7 +137,7 @@ static frt_status *read_block(const frt_sstable *t, uint64_t off, uint64_t size,
             ulen > n / 3 * 64 + 64)
             return corrupt(t, off, "bad Snappy block header");
         out->owned = frt_malloc(ulen ? ulen : 1);
-        if (!out->owned) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+        if (!out->owned) return frt_status_oom("decompressing a block of '%s'", t->name);
         if (snappy_uncompress((const char *)p, n, (char *)out->owned, &ulen) != SNAPPY_OK) {
             free(out->owned);
             out->owned = NULL;
@@ -261,7 +261,7 @@ static frt_status *open_owned(uint8_t *data, size_t n, const char *name, frt_sst
     frt_sstable *t = frt_calloc(1, sizeof *t);
     if (!t) {
         free(data);
-        return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+        return frt_status_oom("opening table '%s'", name);
     }
     t->name = frt_strdup(name);
     t->data = data;
@@ -305,7 +305,7 @@ frt_status *frt_sstable_open(const char *path, frt_sstable **out) {
 frt_status *frt_sstable_open_buffer(const void *data, size_t n, const char *name,
                                     frt_sstable **out) {
     uint8_t *copy = frt_malloc(n ? n : 1);
-    if (!copy) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    if (!copy) return frt_status_oom("opening table '%s'", name ? name : "<buffer>");
     if (n) memcpy(copy, data, n);
     return open_owned(copy, n, name ? name : "<buffer>", out);
 }
@@ -346,7 +346,7 @@ struct frt_sstable_iter {
 
 frt_status *frt_sstable_iter_new(const frt_sstable *t, frt_sstable_iter **out) {
     frt_sstable_iter *it = frt_calloc(1, sizeof *it);
-    if (!it) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    if (!it) return frt_status_oom("reading table '%s'", t->name);
     it->t = t;
     it->index.t = it->entry.t = t;
     it->index.b = &t->index;

@@ -760,10 +760,13 @@ frt_status *frt_text_format_parse(const char *text, size_t len,
     parser p = {.s = text, .len = len, .line = 1, .name = name_for_errors ? name_for_errors
                                                                           : "<text>"};
     ProtobufCMessage *m = new_message(desc);
-    if (!m) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
+    if (!m) return frt_status_oom("parsing '%s'", p.name);
     frt_status *st = parse_body(&p, m, 0);
     if (st) {
         protobuf_c_message_free_unpacked(m, NULL);
+        /* syntax errors name the file (err_at); out of memory deep inside must too */
+        if (frt_status_code(st) == FRT_RESOURCE_EXHAUSTED)
+            st = frt_status_annotate(st, " (parsing '%s')", p.name);
         return st;
     }
     *out = m;

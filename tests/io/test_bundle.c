@@ -453,12 +453,41 @@ static void writer_out_of_memory_is_a_status(void **s) {
     free(d);
 }
 
+/* Every allocation of reading a string and a numeric tensor fails in turn: each error is
+ * RESOURCE_EXHAUSTED and names the checkpoint. */
+static void string_read_out_of_memory_names_the_file(void **s) {
+    (void)s;
+    char *d = tu_mkdtemp("bundle"), prefix[512];
+    snprintf(prefix, sizeof prefix, "%s/model.ckpt", d);
+    TU_OK(write_known_bundle(prefix));
+    frt_bundle *b;
+    TU_OK(frt_bundle_open(prefix, &b));
+    for (long n = 1, k = 0; k < 2; n++) {
+        frt_tensor *t = NULL;
+        frt_testing_fail_alloc_after(n);
+        frt_status *st = frt_bundle_read(b, k ? "dense/bias" : "names", &t);
+        frt_testing_fail_alloc_after(0);
+        if (!st) {
+            frt_tensor_unref(t);
+            k++, n = 0;
+            continue;
+        }
+        if (!strstr(frt_status_message(st), prefix))
+            fail_msg("allocation %ld: '%s' does not name the file", n, frt_status_message(st));
+        tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "");
+        assert_true(n < 100);
+    }
+    frt_bundle_free(b);
+    tu_rmtree(d);
+    free(d);
+}
+
 /* Merging into another file system copies the shards: through io/file.c, so a full disk
  * leaves neither a partial shard nor a temporary in the destination. */
 static void merge_across_file_systems_is_atomic(void **s) {
     (void)s;
     char shm[] = "/dev/shm/frt_bundle_XXXXXX";
-    char *d = tu_mkdtemp("bundle"), src[600], dest[600], out[600];
+    char *d = tu_mkdtemp("bundle"), src[600], dest[700], out[600];
     struct stat a, b;
     bool made = mkdtemp(shm) != NULL;
     if (!made || stat(shm, &a) != 0 || stat(d, &b) != 0 || a.st_dev == b.st_dev) {
@@ -1076,6 +1105,7 @@ int main(void) {
         cmocka_unit_test(merges_shards),
         cmocka_unit_test(writer_out_of_memory_is_a_status),
         cmocka_unit_test(merge_across_file_systems_is_atomic),
+        cmocka_unit_test(string_read_out_of_memory_names_the_file),
         cmocka_unit_test(flipped_bit_in_index_is_block_checksum_error),
         cmocka_unit_test(flipped_bit_in_data_is_tensor_checksum_error),
         cmocka_unit_test(flipped_bit_in_string_tensor),

@@ -291,6 +291,29 @@ static int teardown(void **state) {
     return rc;
 }
 
+/* Every allocation of a read fails in turn: each error is RESOURCE_EXHAUSTED and names the
+ * file being read. */
+static void out_of_memory_names_the_file(void **state) {
+    (void)state;
+    char p[512];
+    tu_data_path(p, sizeof p, "io/npy/f4_2x3.npy");
+    for (long n = 1;; n++) {
+        frt_tensor *t = NULL;
+        frt_testing_fail_alloc_after(n);
+        frt_status *st = frt_npy_read(p, &t);
+        frt_testing_fail_alloc_after(0);
+        if (!st) {
+            frt_tensor_unref(t);
+            break;
+        }
+        assert_null(t);
+        if (!strstr(frt_status_message(st), p))
+            fail_msg("allocation %ld: '%s' does not name the file", n, frt_status_message(st));
+        tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "");
+        assert_true(n < 100);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_numpy_files),
@@ -299,6 +322,7 @@ int main(void) {
         cmocka_unit_test(writes_what_numpy_writes),
         cmocka_unit_test(full_disk_keeps_the_previous_file),
         cmocka_unit_test(damaged_files),
+        cmocka_unit_test(out_of_memory_names_the_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -254,6 +254,31 @@ static void damaged_tables(void **s) {
     free(file);
 }
 
+/* Every allocation of opening and walking a Snappy-compressed table fails in turn: each
+ * error is RESOURCE_EXHAUSTED and names the file. */
+static void out_of_memory_names_the_file(void **s) {
+    (void)s;
+    char p[512];
+    tu_data_path(p, sizeof p, "ckpt/snappy/model.ckpt.index");
+    for (long n = 1;; n++) {
+        frt_sstable *t = NULL;
+        frt_sstable_iter *it = NULL;
+        frt_testing_fail_alloc_after(n);
+        frt_status *st = frt_sstable_open(p, &t);
+        if (!st) st = frt_sstable_iter_new(t, &it);
+        if (!st) st = frt_sstable_iter_seek_first(it);
+        while (!st && frt_sstable_iter_valid(it)) st = frt_sstable_iter_next(it);
+        frt_testing_fail_alloc_after(0);
+        frt_sstable_iter_free(it);
+        frt_sstable_free(t);
+        if (!st) break;
+        if (!strstr(frt_status_message(st), p))
+            fail_msg("allocation %ld: '%s' does not name the file", n, frt_status_message(st));
+        tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "out of memory");
+        assert_true(n < 100);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_many_blocks),
@@ -262,6 +287,7 @@ int main(void) {
         cmocka_unit_test(reads_snappy_block),
         cmocka_unit_test(damaged_tables),
         cmocka_unit_test(snappy_length_beyond_expansion_refused),
+        cmocka_unit_test(out_of_memory_names_the_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -475,6 +475,30 @@ static void overlong_tokens(void **state) {
     free(t);
 }
 
+/* Every allocation of a parse fails in turn: each error is RESOURCE_EXHAUSTED and names the
+ * file, as syntax errors do. */
+static void out_of_memory_names_the_file(void **state) {
+    (void)state;
+    const char *txt = "node { name: 'a' op: 'Const' attr { key: 'value' value { tensor { "
+                      "dtype: DT_STRING string_val: 'x\\001y' } } } }";
+    for (long n = 1;; n++) {
+        ProtobufCMessage *m = NULL;
+        frt_testing_fail_alloc_after(n);
+        frt_status *st = frt_text_format_parse(txt, strlen(txt), &tensorflow__graph_def__descriptor,
+                                               "oom.pbtxt", &m);
+        frt_testing_fail_alloc_after(0);
+        if (!st) {
+            protobuf_c_message_free_unpacked(m, NULL);
+            break;
+        }
+        assert_null(m);
+        if (!strstr(frt_status_message(st), "oom.pbtxt"))
+            fail_msg("allocation %ld: '%s' does not name the file", n, frt_status_message(st));
+        tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "out of memory");
+        assert_true(n < 200);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(syntax_superset),
@@ -488,6 +512,7 @@ int main(void) {
         cmocka_unit_test(text_matches_binary),
         cmocka_unit_test(expanded_any),
         cmocka_unit_test(overlong_tokens),
+        cmocka_unit_test(out_of_memory_names_the_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
