@@ -4,7 +4,6 @@
  * TF's get_checkpoint_state does).
  * Does not own: the bundle format (io/bundle.c).
  * Thread-safety: a handle is immutable after open; reads may run concurrently. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

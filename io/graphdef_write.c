@@ -5,14 +5,10 @@
  * decoding rules (tensor_proto.c). Thread-safety: reentrant. */
 #include "io/graphdef_write.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "graph/function.h"
 #include "io/file.h"

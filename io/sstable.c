@@ -7,9 +7,7 @@
  * Thread-safety: see io/sstable.h. */
 #include "io/sstable.h"
 
-#include <errno.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
