@@ -73,8 +73,8 @@ typedef struct frt_bundle_writer frt_bundle_writer;
 /* Starts PREFIX.data-00000-of-00001 (written to a temporary name until finish). */
 FRT_MUST_USE frt_status *frt_bundle_writer_new(const char *prefix, frt_bundle_writer **out);
 /* Appends tensor t (numeric or string) under name. INVALID_ARGUMENT for an empty or
- * duplicate name or an unsupported dtype; FAILED_PRECONDITION naming the data file for I/O
- * errors (a full disk). */
+ * duplicate name or an unsupported dtype; for I/O errors, naming the data file,
+ * RESOURCE_EXHAUSTED (a full disk) or FAILED_PRECONDITION. */
 FRT_MUST_USE frt_status *frt_bundle_writer_add(frt_bundle_writer *w, const char *name,
                                                const frt_tensor *t);
 /* Appends t as the slice `shape_and_slice` (SaveV2's syntax, as read_slice) of the

@@ -171,9 +171,11 @@ static frt_status *sticky(frt_file_writer *w) {
 }
 
 static frt_status *fail(frt_file_writer *w, const char *doing, int e) {
+    /* A full disk or quota is RESOURCE_EXHAUSTED, as TensorFlow's IOError maps ENOSPC. */
+    frt_code code = e == ENOSPC || e == EDQUOT ? FRT_RESOURCE_EXHAUSTED : FRT_FAILED_PRECONDITION;
     if (!w->err)
-        w->err = frt_status_new(FRT_FAILED_PRECONDITION, "'%s': %s %s file failed: %s",
-                                w->path, doing, w->what, strerror(e));
+        w->err = frt_status_new(code, "'%s': %s %s file failed: %s", w->path, doing, w->what,
+                                strerror(e));
     return sticky(w);
 }
 

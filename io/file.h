@@ -50,8 +50,9 @@ typedef struct frt_file_writer frt_file_writer;
 FRT_MUST_USE frt_status *frt_file_writer_new(const char *path, const char *what,
                                              frt_file_writer **out);
 /* Appends n bytes (buffered). The first failure is sticky: later writes and the commit
- * return it again. Errors: FAILED_PRECONDITION naming path and the system's reason
- * ("No space left on device"). */
+ * return it again. Errors name path and give the system's reason: RESOURCE_EXHAUSTED for a
+ * full disk or quota ("No space left on device", as TensorFlow reports ENOSPC), else
+ * FAILED_PRECONDITION. */
 FRT_MUST_USE frt_status *frt_file_writer_write(frt_file_writer *w, const void *p, size_t n);
 /* Flushes, fsyncs and closes the temporary; the target is not touched yet. Lets several
  * files be completed before any is renamed into place (a checkpoint's data and index). */

@@ -21,6 +21,6 @@ FRT_MUST_USE frt_status *frt_graphdef_write_buffer(const frt_graph *g, void **da
  * fsync, then rename), so readers never see a partial file and on an error (a full disk) the
  * previous file is untouched and no temporary remains. Text extensions (.pbtxt, .pbtext,
  * .txt) are refused (UNIMPLEMENTED: only binary is written). Errors name the path:
- * NOT_FOUND when its directory does not exist, FAILED_PRECONDITION when it cannot be
- * written. */
+ * NOT_FOUND when its directory does not exist, RESOURCE_EXHAUSTED when the disk is full,
+ * FAILED_PRECONDITION when it cannot be written otherwise. */
 FRT_MUST_USE frt_status *frt_graphdef_write_file(const frt_graph *g, const char *path);

@@ -304,9 +304,9 @@ FRT_MUST_USE frt_status *frt_session_freeze(frt_session *s, const char *const *o
  * is read: a named pipe, device or directory is FAILED_PRECONDITION saying what it is. */
 FRT_MUST_USE frt_status *frt_npy_read(const char *path, frt_tensor **out);
 /* Writes t as .npy (format 1.0). Not for strings. Atomic: the bytes go to a temporary file
- * next to path, synced, then renamed over it; on any error (FAILED_PRECONDITION naming path
- * and the reason, e.g. a full disk) the temporary is removed and an existing file at path is
- * left untouched. */
+ * next to path, synced, then renamed over it; on any error (naming path and the reason:
+ * RESOURCE_EXHAUSTED for a full disk, as in TensorFlow, else FAILED_PRECONDITION) the
+ * temporary is removed and an existing file at path is left untouched. */
 FRT_MUST_USE frt_status *frt_npy_write(const char *path, const frt_tensor *t);
 
 #ifdef __cplusplus

@@ -213,7 +213,7 @@ static void full_disk_keeps_the_old_file(void **state) {
     const long long after[] = {0, 10, 70000, sizeof big - 1};
     for (size_t i = 0; i < FRT_COUNTOF(after); i++) {
         frt_file_fail_writes_after(after[i]);
-        tu_assert_error(frt_file_write(p, "test", big, sizeof big), FRT_FAILED_PRECONDITION,
+        tu_assert_error(frt_file_write(p, "test", big, sizeof big), FRT_RESOURCE_EXHAUSTED,
                         "No space left on device");
         frt_file_fail_writes_after(-1);
         size_t len;
@@ -227,11 +227,11 @@ static void full_disk_keeps_the_old_file(void **state) {
     frt_file_writer *w;
     TU_OK(frt_file_writer_new(p, "test", &w));
     frt_file_fail_writes_after(0);
-    tu_assert_error(frt_file_writer_write(w, big, sizeof big), FRT_FAILED_PRECONDITION, "'");
+    tu_assert_error(frt_file_writer_write(w, big, sizeof big), FRT_RESOURCE_EXHAUSTED, "'");
     frt_file_fail_writes_after(-1);
-    tu_assert_error(frt_file_writer_write(w, "x", 1), FRT_FAILED_PRECONDITION,
+    tu_assert_error(frt_file_writer_write(w, "x", 1), FRT_RESOURCE_EXHAUSTED,
                     "No space left on device");
-    tu_assert_error(frt_file_writer_commit(w), FRT_FAILED_PRECONDITION,
+    tu_assert_error(frt_file_writer_commit(w), FRT_RESOURCE_EXHAUSTED,
                     "No space left on device");
     frt_file_writer_free(w);
     assert_false(has_temporaries());
@@ -396,7 +396,7 @@ static void full_disk_keeps_the_old_checkpoint(void **state) {
         frt_status *st = frt_bundle_writer_add(w, "v", big);
         if (!st) st = frt_bundle_writer_finish(w);
         frt_file_fail_writes_after(-1);
-        tu_assert_error(st, FRT_FAILED_PRECONDITION, "No space left on device");
+        tu_assert_error(st, FRT_RESOURCE_EXHAUSTED, "No space left on device");
         frt_bundle_writer_free(w);
         size_t n;
         uint8_t *now = tu_read_file(data, &n);

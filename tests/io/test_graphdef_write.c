@@ -333,7 +333,7 @@ static void writes_files_atomically(void **state) {
     const long long after[] = {0, 10, (long long)len - 1};
     for (size_t i = 0; i < FRT_COUNTOF(after); i++) {
         frt_file_fail_writes_after(after[i]);
-        tu_assert_error(frt_graphdef_write_file(lib, path), FRT_FAILED_PRECONDITION,
+        tu_assert_error(frt_graphdef_write_file(lib, path), FRT_RESOURCE_EXHAUSTED,
                         "No space left on device");
         frt_file_fail_writes_after(-1);
         size_t n;

@@ -170,7 +170,7 @@ static void full_disk_keeps_the_previous_file(void **state) {
     const long long after[] = {0, 64, 128, 20000};
     for (size_t i = 0; i < FRT_COUNTOF(after); i++) {
         frt_file_fail_writes_after(after[i]);
-        tu_assert_error(frt_npy_write(out, big), FRT_FAILED_PRECONDITION,
+        tu_assert_error(frt_npy_write(out, big), FRT_RESOURCE_EXHAUSTED,
                         "No space left on device");
         frt_file_fail_writes_after(-1);
         size_t n;
