@@ -301,6 +301,54 @@ static void graphs_over_the_node_limit_are_refused(void **state) {
     assert_int_equal(frt_graph_max_nodes(), FRT_GRAPH_MAX_NODES);
 }
 
+/* 4295 Splits with num_split 10^6 (a 700 KB file) have more outputs than an int counts:
+ * planning a run over them wrapped the slot count and wrote outside its arrays (a crash in
+ * shape inference); now it is refused, optimizer on and off. */
+static void outputs_past_int_are_refused(void **state) {
+    (void)state;
+    enum { N = 4295 };
+    size_t cap = (size_t)N * 200 + 4096, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text, cap,
+                            "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { "
+                            "type: DT_FLOAT } } }\n"
+                            "node { name: 'd' op: 'Const' attr { key: 'dtype' value { type: "
+                            "DT_INT32 } } attr { key: 'value' value { tensor { dtype: DT_INT32 "
+                            "tensor_shape { } int_val: 0 } } } }\n");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "node { name: 's%d' op: 'Split' input: 'd' input: 'x' attr { "
+                                "key: 'T' value { type: DT_FLOAT } } attr { key: 'num_split' "
+                                "value { i: 1000000 } } }\n", i);
+    if (len >= cap) fail_msg("text buffer too small");
+    frt_model *m;
+    TU_OK(frt_model_load(write_tmp("splits.pbtxt", text), &m));
+    free(text);
+    char **targets = calloc(N, sizeof *targets);
+    for (int i = 0; i < N; i++) {
+        targets[i] = malloc(16);
+        snprintf(targets[i], 16, "s%d", i);
+    }
+    for (int opt = 0; opt < 2; opt++) {
+        frt_session_options *o = frt_session_options_new();
+        frt_session_options_set_optimize(o, opt);
+        frt_session *s;
+        TU_OK(frt_session_new(o, m, &s));
+        frt_session_options_free(o);
+        frt_tensor *x = tu_f32(TU_DIMS(4), 1, TU_F32(1, 2, 3, 4));
+        const char *feed = "x";
+        frt_status *st = frt_session_run(s, &feed, &x, 1, NULL, NULL, 0,
+                                         (const char *const *)targets, N);
+        tu_assert_error(st, FRT_INVALID_ARGUMENT, "outputs in all");
+        frt_tensor_unref(x);
+        frt_session_free(s);
+    }
+    for (int i = 0; i < N; i++) free(targets[i]);
+    free(targets);
+    frt_model_free(m);
+}
+
 static void chain_of_100k_identities_runs(void **state) {
     (void)state;
     frt_model *m;
@@ -375,6 +423,7 @@ int main(void) {
         cmocka_unit_test(string_splat_expands_like_tf),
         cmocka_unit_test(over_2gib_const_is_refused),
         cmocka_unit_test(graphs_over_the_node_limit_are_refused),
+        cmocka_unit_test(outputs_past_int_are_refused),
         cmocka_unit_test(chain_of_100k_identities_runs),
         cmocka_unit_test(optimizer_copies_only_what_it_rewrites),
     };
