@@ -586,11 +586,6 @@ frt_status *frt_op_try_fill_defaults(const frt_op_def *d, frt_attrs *attrs) {
     return NULL;
 }
 
-void frt_op_fill_defaults(const frt_op_def *d, frt_attrs *attrs) {
-    frt_status *st = frt_op_try_fill_defaults(d, attrs);
-    if (st) frt_assert_fail(__FILE__, __LINE__, frt_status_message(st));
-}
-
 frt_status *frt_op_arg_count(const frt_op_def *d, const frt_attrs *attrs,
                              const frt_op_arg *arg, int *count) {
     *count = 1;

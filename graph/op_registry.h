@@ -77,8 +77,6 @@ const frt_op_attr *frt_op_find_attr(const frt_op_def *d, const char *name);
  * attrs, e.g. Conv2D without `dilations`). Attrs without a default are left missing.
  * RESOURCE_EXHAUSTED when out of memory (attrs then holds the defaults added so far). */
 FRT_MUST_USE frt_status *frt_op_try_fill_defaults(const frt_op_def *d, frt_attrs *attrs);
-/* The same, aborting when out of memory (callers not yet converted). */
-void frt_op_fill_defaults(const frt_op_def *d, frt_attrs *attrs);
 
 /* How many flat tensors argument `arg` of d stands for, with number_attr / type_list_attr
  * resolved from attrs. INVALID_ARGUMENT naming the attr when it is missing, of the wrong

@@ -79,7 +79,7 @@ static void defaults_are_filled(void **state) {
     tu_attr_ints(&a, "strides", (const int64_t[]){1, 2, 2, 1}, 4);
     tu_attr_str(&a, "padding", "SAME");
     tu_attr_str(&a, "data_format", "NCHW"); /* present: must not be overwritten */
-    frt_op_fill_defaults(frt_op_find("Conv2D"), &a);
+    TU_OK(frt_op_try_fill_defaults(frt_op_find("Conv2D"), &a));
     int64_t dil[8];
     int n;
     TU_OK(frt_attr_get_int_list(&a, "dilations", 8, dil, &n));
@@ -98,7 +98,7 @@ static void defaults_are_filled(void **state) {
     frt_attrs_deinit(&a);
 
     frt_attrs_init(&a);
-    frt_op_fill_defaults(frt_op_find("FusedBatchNormV3"), &a);
+    TU_OK(frt_op_try_fill_defaults(frt_op_find("FusedBatchNormV3"), &a));
     float eps = 0;
     bool training = false;
     TU_OK(frt_attr_get_float(&a, "epsilon", 0, &eps));
@@ -109,14 +109,14 @@ static void defaults_are_filled(void **state) {
     frt_attrs_deinit(&a);
 
     frt_attrs_init(&a);
-    frt_op_fill_defaults(frt_op_find("ArgMax"), &a);
+    TU_OK(frt_op_try_fill_defaults(frt_op_find("ArgMax"), &a));
     frt_dtype ot;
     TU_OK(frt_attr_get_type(&a, "output_type", FRT_DTYPE_INVALID, &ot));
     assert_int_equal(ot, FRT_DTYPE_INT64);
     frt_attrs_deinit(&a);
 
     frt_attrs_init(&a);
-    frt_op_fill_defaults(frt_op_find("Placeholder"), &a);
+    TU_OK(frt_op_try_fill_defaults(frt_op_find("Placeholder"), &a));
     frt_attr_shape s;
     bool found;
     TU_OK(frt_attr_get_shape(&a, "shape", &s, &found));
@@ -125,7 +125,7 @@ static void defaults_are_filled(void **state) {
     frt_attrs_deinit(&a);
 
     frt_attrs_init(&a);
-    frt_op_fill_defaults(frt_op_find("SplitV"), &a);
+    TU_OK(frt_op_try_fill_defaults(frt_op_find("SplitV"), &a));
     TU_OK(frt_attr_get_type(&a, "Tlen", FRT_DTYPE_INVALID, &ot));
     assert_int_equal(ot, FRT_DTYPE_INT64);
     frt_attrs_deinit(&a);
@@ -267,7 +267,7 @@ static void output_types_follow_attrs(void **state) {
     /* No out_type attr: unknown until defaults are filled. */
     TU_OK(frt_op_output_types(frt_op_find("Shape"), &a, t, 8, &n));
     assert_int_equal(t[0], FRT_DTYPE_INVALID);
-    frt_op_fill_defaults(frt_op_find("Shape"), &a);
+    TU_OK(frt_op_try_fill_defaults(frt_op_find("Shape"), &a));
     TU_OK(frt_op_output_types(frt_op_find("Shape"), &a, t, 8, &n));
     assert_int_equal(t[0], FRT_DTYPE_INT32);
     frt_attrs_deinit(&a);
