@@ -37,7 +37,13 @@ static bool count_nodes(const uint8_t *p, size_t len, size_t *count) {
         if (!frt_get_varint64(&p, end, &tag)) return false;
         switch (tag & 7) {
         case 0:
-            if (!frt_get_varint64(&p, end, &n)) return false;
+            /* Skipped as protobuf-c's unpack skips it: up to 10 bytes, whatever the last one
+             * holds. frt_get_varint64 refuses a 10th byte over 1, which unpack accepts, so
+             * a file could switch this count off with one such value before its nodes. */
+            for (int i = 0;; i++) {
+                if (p == end || i == 10) return false;
+                if (!(*p++ & 0x80)) break;
+            }
             continue;
         case 1: n = 8; break;
         case 5: n = 4; break;

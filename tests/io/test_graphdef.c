@@ -2,6 +2,7 @@
  * (tests/data/io/small.pb{,txt}, tools/gen_io_fixtures.py), and every kind of bad file. */
 #include "util/test_util.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +298,31 @@ static void keeps_function_library(void **state) {
     frt_graph_free(g); /* frees the library too (ASan checks) */
 }
 
+/* The node limit is checked on the wire bytes before unpacking. A varint that protobuf-c
+ * accepts but frt_get_varint64 does not (10 bytes, the last over 1) in front of the nodes
+ * must not switch that count off: the file is refused without unpacking its nodes. */
+static void node_count_survives_overlong_varints(void **state) {
+    (void)state;
+    enum { NODES = 2000 };
+    uint8_t buf[11 + 2 * NODES];
+    size_t n = 0;
+    buf[n++] = 0x18; /* field 3 (the deprecated int32 `version`), varint */
+    for (int i = 0; i < 9; i++) buf[n++] = 0xff;
+    buf[n++] = 0x7f;
+    for (int i = 0; i < NODES; i++) buf[n++] = 0x0a, buf[n++] = 0; /* node {} */
+    frt_graph_set_max_nodes_for_testing(NODES - 1);
+    frt_graph *g = NULL;
+    frt_testing_fail_alloc_after(LONG_MAX); /* counts allocations, fails none */
+    frt_status *st = frt_graphdef_load_buffer(buf, n, false, "overlong.pb", &g);
+    long allocs = frt_testing_alloc_count();
+    frt_testing_fail_alloc_after(0);
+    frt_graph_set_max_nodes_for_testing(0);
+    assert_null(g);
+    tu_assert_error(st, FRT_INVALID_ARGUMENT, "2000 nodes, more than the 1999");
+    if (allocs < 0 || allocs > 50)
+        fail_msg("%ld allocations: the nodes were unpacked before the limit was checked", allocs);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(loads_binary),
@@ -307,6 +333,7 @@ int main(void) {
         cmocka_unit_test(missing_empty_and_directory),
         cmocka_unit_test(bad_const_names_node),
         cmocka_unit_test(keeps_function_library),
+        cmocka_unit_test(node_count_survives_overlong_varints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
