@@ -195,20 +195,22 @@ frt_status *frt_model_node_shape_attr(const frt_model *m, int i, const char *att
 
 int frt_model_sink_nodes(const frt_model *m, int *out) {
     const frt_graph *g = m->g;
-    bool *consumed = frt_xcalloc((size_t)g->n_nodes + 1, sizeof *consumed);
+    /* out (num_nodes entries) first holds the "consumed" flags: flag i is read before out[k]
+     * for k <= i is written, so this needs no memory of its own (and cannot run out of it,
+     * which used to abort `flowrt run` without --output) */
+    for (int i = 0; i < g->n_nodes; i++) out[i] = 0;
     for (int i = 0; i < g->n_nodes; i++) {
-        for (int j = 0; j < g->nodes[i].n_data; j++) consumed[g->nodes[i].data[j].node] = true;
-        for (int j = 0; j < g->nodes[i].n_ctrl; j++) consumed[g->nodes[i].ctrl[j]] = true;
+        for (int j = 0; j < g->nodes[i].n_data; j++) out[g->nodes[i].data[j].node] = 1;
+        for (int j = 0; j < g->nodes[i].n_ctrl; j++) out[g->nodes[i].ctrl[j]] = 1;
     }
     int count = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         const frt_node *n = &g->nodes[i];
-        if (consumed[i] || n->n_outputs == 0 || strcmp(n->op, "Const") == 0 ||
+        if (out[i] || n->n_outputs == 0 || strcmp(n->op, "Const") == 0 ||
             strcmp(n->op, "Placeholder") == 0)
             continue;
         out[count++] = i;
     }
-    free(consumed);
     return count;
 }
 

@@ -122,6 +122,30 @@ static void thread_counts_out_of_range_are_refused(void **state) {
     frt_model_free(m);
 }
 
+/* Sinks are listed in graph order, and finding them allocates nothing: with every
+ * allocation failing it still works (it used to abort on out of memory). */
+static void sink_nodes_need_no_memory(void **state) {
+    (void)state;
+    frt_graph *g = frt_graph_new();
+    add(g, "a", "TestRecord", NULL);
+    add(g, "b", "TestRecord", (const char *[]){"a", NULL});
+    add(g, "c", "TestRecord", NULL);
+    add(g, "d", "TestRecord", (const char *[]){"^c", NULL});
+    add(g, "e", "TestRecord", NULL);
+    frt_model *m = finish(g);
+    int sinks[5];
+    frt_testing_fail_alloc_sticky(true);
+    frt_testing_fail_alloc_after(1);
+    int ns = frt_model_sink_nodes(m, sinks);
+    frt_testing_fail_alloc_after(0);
+    frt_testing_fail_alloc_sticky(false);
+    assert_int_equal(ns, 3);
+    assert_string_equal(frt_model_node_name(m, sinks[0]), "b");
+    assert_string_equal(frt_model_node_name(m, sinks[1]), "d");
+    assert_string_equal(frt_model_node_name(m, sinks[2]), "e");
+    frt_model_free(m);
+}
+
 static void control_deps_order_side_effects(void **state) {
     (void)state;
     frt_graph *g = frt_graph_new();
@@ -338,6 +362,7 @@ static void memory_limit_fails_the_step_not_the_session(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sink_nodes_need_no_memory),
         cmocka_unit_test(control_deps_order_side_effects),
         cmocka_unit_test(feeds_cut_the_graph),
         cmocka_unit_test(unsupported_ops_reported_only_when_needed),
