@@ -314,12 +314,17 @@ static frt_status *add_assets(frt_metagraph *mg, const Tensorflow__MetaGraphDef 
             return frt_status_new(FRT_INVALID_ARGUMENT,
                                   "collection '%s' entry %zu has type '%s', expected %s",
                                   ASSETS_KEY, i, url, ASSET_TYPE_URL_SUFFIX);
-        FRT_TRY(frt_proto_check_depth(&tensorflow__asset_file_def__descriptor, any->value.data,
-                                      any->value.len, "collection '" ASSETS_KEY "'"));
+        frt_status *depth = frt_proto_check_depth(&tensorflow__asset_file_def__descriptor,
+                                                  any->value.data, any->value.len,
+                                                  "collection '" ASSETS_KEY "'");
+        bool broken = frt_status_code(depth) == FRT_DATA_LOSS; /* said below, naming the entry */
+        if (depth && !broken) return depth;
+        frt_status_free(depth);
         frt_pb_alloc pa;
         frt_pb_alloc_init(&pa);
         Tensorflow__AssetFileDef *a =
-            tensorflow__asset_file_def__unpack(&pa.base, any->value.len, any->value.data);
+            broken ? NULL
+                   : tensorflow__asset_file_def__unpack(&pa.base, any->value.len, any->value.data);
         if (!a && pa.failed) return frt_status_oom("decoding collection '%s'", ASSETS_KEY);
         if (!a)
             return frt_status_new(FRT_DATA_LOSS,

@@ -196,9 +196,11 @@ static frt_status *read_trackable(const char *prefix, Tensorflow__TrackableObjec
         const frt_string *s = frt_tensor_strings(t);
         st = frt_proto_check_depth(&tensorflow__trackable_object_graph__descriptor,
                                    (const uint8_t *)s->ptr, s->len, prefix);
+        bool broken = frt_status_code(st) == FRT_DATA_LOSS; /* said in this file's words */
+        if (broken) frt_status_free(st), st = NULL;
         frt_pb_alloc pa;
         frt_pb_alloc_init(&pa);
-        if (!st)
+        if (!st && !broken)
             *out = tensorflow__trackable_object_graph__unpack(&pa.base, s->len,
                                                               (const uint8_t *)s->ptr);
         if (!st && !*out && pa.failed)

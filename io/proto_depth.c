@@ -91,8 +91,10 @@ frt_status *frt_proto_check_depth(const ProtobufCMessageDescriptor *d, const uin
     }
     return NULL;
 broken:
-    /* No verdict on broken framing: unpack refuses it with the loader's own message. That is
-     * safe because protobuf-c frames a whole message before it decodes any submessage, so it
-     * fails at the enclosing message before recursing any deeper than this walk already has. */
-    return NULL;
+    /* Refused here rather than left to unpack: a walk that gave up part-way would leave
+     * whatever follows unchecked, should protobuf-c read these bytes more leniently. */
+    return frt_status_new(FRT_DATA_LOSS,
+                          "'%s': not a valid binary %s (truncated or corrupt: broken wire "
+                          "format at byte %zu)",
+                          name, d->short_name, pos);
 }

@@ -23,8 +23,9 @@
 /* Scans data as a message of type d without recursion: every length-delimited field that d's
  * descriptors say is a message is entered, anything else skipped. INVALID_ARGUMENT naming
  * `name`, the limit and the path of field names where the bytes nest deeper than
- * FRT_PROTO_MAX_DEPTH; otherwise NULL, also for broken framing (a truncated length, a group
- * wire type), which the caller's unpack then refuses with its own message. */
+ * FRT_PROTO_MAX_DEPTH; DATA_LOSS naming `name` where the framing is broken (a length past
+ * the end, a truncated varint or fixed field, a field number 0, a group or unknown wire
+ * type: nothing TensorFlow writes, and what protobuf-c would refuse too). NULL otherwise. */
 FRT_MUST_USE frt_status *frt_proto_check_depth(const ProtobufCMessageDescriptor *d,
                                                const uint8_t *data, size_t len,
                                                const char *name);

@@ -119,26 +119,37 @@ static void check_depth_boundary(void **state) {
     }
 }
 
-static void check_ignores_broken_framing(void **state) {
+/* Broken framing is refused as DATA_LOSS naming the file, in the loaders' words: the walk
+ * never gives up part-way and lets unchecked bytes through. A cut at a top-level field
+ * boundary is a valid (shorter) message. */
+static void check_refuses_broken_framing(void **state) {
     (void)state;
     size_t len;
     uint8_t *b = deep_graphdef(3, 0, 0, &len);
-    /* Cut anywhere: no depth verdict, and the loader's own error names the file. */
+    int refused = 0;
     for (size_t cut = 1; cut < len; cut++) {
-        TU_OK(frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, cut, "g.pb"));
+        frt_status *st = frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, cut, "g.pb");
+        if (st) {
+            tu_assert_error(st, FRT_DATA_LOSS,
+                            "'g.pb': not a valid binary GraphDef (truncated or corrupt");
+            refused++;
+        }
         frt_graph *g = NULL;
-        frt_status *st = frt_graphdef_load_buffer(b, cut, false, "g.pb", &g);
+        st = frt_graphdef_load_buffer(b, cut, false, "g.pb", &g);
         if (st) {
             assert_non_null(strstr(frt_status_message(st), "g.pb"));
             frt_status_free(st);
         }
         frt_graph_free(g);
     }
-    /* A group wire type, a zero field number, an over-long length: no verdict, no crash. */
+    assert_int_equal(refused, (int)len - 1); /* one node: every cut is inside it */
+    /* A group wire type, a zero field number, an over-long length, an endless varint. */
     static const uint8_t odd[][4] = {{0x0b, 0, 0, 0}, {0x02, 0x01, 0, 0}, {0x0a, 0x7f, 0, 0},
                                      {0x0a, 0xff, 0xff, 0xff}};
     for (size_t i = 0; i < FRT_COUNTOF(odd); i++)
-        TU_OK(frt_proto_check_depth(&tensorflow__graph_def__descriptor, odd[i], 4, "g.pb"));
+        tu_assert_error(frt_proto_check_depth(&tensorflow__graph_def__descriptor, odd[i], 4,
+                                              "g.pb"),
+                        FRT_DATA_LOSS, "broken wire format at byte");
     free(b);
 }
 
@@ -248,7 +259,7 @@ static void deepest_allowed_loads_on_small_stack(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(check_depth_boundary),
-        cmocka_unit_test(check_ignores_broken_framing),
+        cmocka_unit_test(check_refuses_broken_framing),
         cmocka_unit_test(hostile_depth_every_form),
         cmocka_unit_test(deepest_allowed_loads_on_small_stack),
     };
