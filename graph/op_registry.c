@@ -693,6 +693,28 @@ const frt_op_arg *frt_op_input_arg_at(const frt_op_def *d, const frt_attrs *attr
     return arg_at(d, attrs, d->inputs, d->n_inputs, flat, k);
 }
 
+/* The attr holding arg a's dtype(s), or NULL. */
+static const frt_attr_value *arg_type_value(const frt_op_arg *a, const frt_attrs *attrs) {
+    if (a->type_attr) return frt_attrs_find(attrs, a->type_attr);
+    if (a->type_list_attr) return frt_attrs_find(attrs, a->type_list_attr);
+    return NULL;
+}
+
+/* The dtype of element k of arg a, whose count frt_op_arg_count resolved; v from
+ * arg_type_value. */
+static frt_dtype arg_elem_type(const frt_op_arg *a, const frt_attr_value *v, int k) {
+    frt_dtype t = a->type;
+    if (a->type_attr) t = v && v->kind == FRT_ATTR_TYPE ? v->v.type : FRT_DTYPE_INVALID;
+    if (a->type_list_attr) t = v->v.list.v.type[k]; /* count checked the kind */
+    return frt_dtype_base((int)t);
+}
+
+frt_dtype frt_op_output_type_at(const frt_op_def *d, const frt_attrs *attrs, int flat) {
+    int k;
+    const frt_op_arg *a = frt_op_output_arg_at(d, attrs, flat, &k);
+    return a ? arg_elem_type(a, arg_type_value(a, attrs), k) : FRT_DTYPE_INVALID;
+}
+
 static frt_status *arg_types(const frt_op_def *d, const frt_attrs *attrs, const frt_op_arg *args,
                              int n, frt_dtype *types, int max, int *total) {
     int pos = 0;
@@ -704,15 +726,8 @@ static frt_status *arg_types(const frt_op_def *d, const frt_attrs *attrs, const 
         if (pos + c > max)
             return frt_status_new(FRT_INVALID_ARGUMENT, "%s: more than %d arguments", d->name,
                                   max);
-        const frt_attr_value *v = NULL;
-        if (a->type_attr) v = frt_attrs_find(attrs, a->type_attr);
-        if (a->type_list_attr) v = frt_attrs_find(attrs, a->type_list_attr);
-        for (int k = 0; k < c; k++) {
-            frt_dtype t = a->type;
-            if (a->type_attr) t = v && v->kind == FRT_ATTR_TYPE ? v->v.type : FRT_DTYPE_INVALID;
-            if (a->type_list_attr) t = v->v.list.v.type[k]; /* count checked the kind */
-            types[pos++] = frt_dtype_base((int)t);
-        }
+        const frt_attr_value *v = arg_type_value(a, attrs);
+        for (int k = 0; k < c; k++) types[pos++] = arg_elem_type(a, v, k);
     }
     *total = pos;
     return NULL;

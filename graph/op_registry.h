@@ -105,3 +105,6 @@ FRT_MUST_USE frt_status *frt_op_output_types(const frt_op_def *d, const frt_attr
                                              frt_dtype *types, int max, int *n);
 FRT_MUST_USE frt_status *frt_op_input_types(const frt_op_def *d, const frt_attrs *attrs,
                                             frt_dtype *types, int max, int *n);
+/* The dtype of flat output `flat` alone (as frt_op_output_types would give it, without an
+ * array of every output); FRT_DTYPE_INVALID when unknown or out of range. */
+frt_dtype frt_op_output_type_at(const frt_op_def *d, const frt_attrs *attrs, int flat);

@@ -349,6 +349,36 @@ static void outputs_past_int_are_refused(void **state) {
     frt_model_free(m);
 }
 
+/* 300 Splits with num_split 10^6, each consumed (a 72 KB file): validating the edge dtypes
+ * kept an array of every consumed producer's output dtypes, 1.2 GB here; now it looks up
+ * the one output an edge uses, so `flowrt inspect` stays at a few MB. */
+static void edge_checks_do_not_hold_every_output_dtype(void **state) {
+    (void)state;
+    enum { N = 300 };
+    size_t cap = (size_t)N * 300 + 4096, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text, cap,
+                            "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { "
+                            "type: DT_FLOAT } } }\n"
+                            "node { name: 'd' op: 'Const' attr { key: 'dtype' value { type: "
+                            "DT_INT32 } } attr { key: 'value' value { tensor { dtype: DT_INT32 "
+                            "tensor_shape { } int_val: 0 } } } }\n");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "node { name: 's%d' op: 'Split' input: 'd' input: 'x' attr { "
+                                "key: 'T' value { type: DT_FLOAT } } attr { key: 'num_split' "
+                                "value { i: 1000000 } } }\n"
+                                "node { name: 'i%d' op: 'Identity' input: 's%d:999999' attr { "
+                                "key: 'T' value { type: DT_FLOAT } } }\n", i, i, i);
+    if (len >= cap) fail_msg("text buffer too small");
+    const char *path = write_tmp("splits_used.pbtxt", text);
+    free(text);
+    long rss = 0;
+    assert_int_equal(run_cli((const char *const[]){"flowrt", "inspect", path, NULL}, &rss), 0);
+    if (rss >= 100 * 1024) fail_msg("flowrt inspect peaked at %ld KiB", rss);
+}
+
 static void chain_of_100k_identities_runs(void **state) {
     (void)state;
     frt_model *m;
@@ -424,6 +454,7 @@ int main(void) {
         cmocka_unit_test(over_2gib_const_is_refused),
         cmocka_unit_test(graphs_over_the_node_limit_are_refused),
         cmocka_unit_test(outputs_past_int_are_refused),
+        cmocka_unit_test(edge_checks_do_not_hold_every_output_dtype),
         cmocka_unit_test(chain_of_100k_identities_runs),
         cmocka_unit_test(optimizer_copies_only_what_it_rewrites),
     };
