@@ -15,7 +15,6 @@
 #include "io/function_lib.h"
 #include "io/pb_alloc.h"
 #include "io/proto_depth.h"
-#include "io/sstable.h"
 #include "io/tensor_proto.h"
 #include "io/text_format.h"
 
@@ -26,37 +25,16 @@ static frt_status *too_many_nodes(size_t n) {
                           n, frt_graph_max_nodes());
 }
 
-/* Counts the top-level `node` fields (field 1, length-delimited) of a binary GraphDef
- * without unpacking it, so a file of millions of tiny nodes is refused before protobuf-c
- * allocates them all. false when the framing is broken: the unpack then says so. */
-static bool count_nodes(const uint8_t *p, size_t len, size_t *count) {
-    const uint8_t *end = p + len;
-    *count = 0;
-    while (p < end) {
-        uint64_t tag, n = 0;
-        if (!frt_get_varint64(&p, end, &tag)) return false;
-        switch (tag & 7) {
-        case 0:
-            /* Skipped as protobuf-c's unpack skips it: up to 10 bytes, whatever the last one
-             * holds. frt_get_varint64 refuses a 10th byte over 1, which unpack accepts, so
-             * a file could switch this count off with one such value before its nodes. */
-            for (int i = 0;; i++) {
-                if (p == end || i == 10) return false;
-                if (!(*p++ & 0x80)) break;
-            }
-            continue;
-        case 1: n = 8; break;
-        case 5: n = 4; break;
-        case 2:
-            if (!frt_get_varint64(&p, end, &n)) return false;
-            *count += tag >> 3 == 1;
-            break;
-        default: return false; /* groups: not in a GraphDef */
-        }
-        if (n > (uint64_t)(end - p)) return false;
-        p += n;
-    }
-    return true;
+frt_status *frt_graphdef_check_wire(const ProtobufCMessageDescriptor *d, const void *data,
+                                    size_t len, const char *name) {
+    size_t n_nodes = 0;
+    FRT_TRY(frt_proto_check_depth(d, data, len, name, &n_nodes));
+    if (n_nodes > (size_t)frt_graph_max_nodes())
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "'%s' has %zu nodes, more than the %d a graph may have "
+                              "(FRT_GRAPH_MAX_NODES)",
+                              name, n_nodes, frt_graph_max_nodes());
+    return NULL;
 }
 
 frt_status *frt_graph_from_graphdef(Tensorflow__GraphDef *gd, frt_graph **out) {
@@ -144,10 +122,7 @@ frt_status *frt_graphdef_load_buffer(const void *data, size_t len, bool text,
         FRT_TRY(frt_text_format_parse(data, len, &tensorflow__graph_def__descriptor, name, &m));
         gd = (Tensorflow__GraphDef *)m;
     } else {
-        FRT_TRY(frt_proto_check_depth(&tensorflow__graph_def__descriptor, data, len, name));
-        size_t n_nodes;
-        if (count_nodes(data, len, &n_nodes) && n_nodes > (size_t)frt_graph_max_nodes())
-            return frt_status_annotate(too_many_nodes(n_nodes), " in '%s'", name);
+        FRT_TRY(frt_graphdef_check_wire(&tensorflow__graph_def__descriptor, data, len, name));
         frt_pb_alloc pa;
         frt_pb_alloc_init(&pa);
         gd = tensorflow__graph_def__unpack(&pa.base, len, data);

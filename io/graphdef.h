@@ -19,6 +19,15 @@
  * regular file, saying what it is, e.g. "is a named pipe (FIFO)"; permissions). */
 FRT_MUST_USE frt_status *frt_graphdef_load_file(const char *path, frt_graph **out);
 
+/* Checks a binary GraphDef, MetaGraphDef or SavedModel (message type d) before it is
+ * unpacked: its nesting depth (io/proto_depth.h: INVALID_ARGUMENT past 100 levels, DATA_LOSS
+ * for broken framing) and its NodeDefs, graph and function bodies together, against the
+ * node limit (frt_graph_max_nodes: INVALID_ARGUMENT), so a file of millions of tiny nodes is
+ * refused before protobuf-c allocates them. Errors name `name`. */
+FRT_MUST_USE frt_status *frt_graphdef_check_wire(const ProtobufCMessageDescriptor *d,
+                                                 const void *data, size_t len,
+                                                 const char *name);
+
 /* Same from memory (data: borrowed). text selects the parser; name_for_errors is used in
  * messages (may be NULL: "<buffer>"). */
 FRT_MUST_USE frt_status *frt_graphdef_load_buffer(const void *data, size_t len, bool text,

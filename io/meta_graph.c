@@ -316,7 +316,7 @@ static frt_status *add_assets(frt_metagraph *mg, const Tensorflow__MetaGraphDef 
                                   ASSETS_KEY, i, url, ASSET_TYPE_URL_SUFFIX);
         frt_status *depth = frt_proto_check_depth(&tensorflow__asset_file_def__descriptor,
                                                   any->value.data, any->value.len,
-                                                  "collection '" ASSETS_KEY "'");
+                                                  "collection '" ASSETS_KEY "'", NULL);
         bool broken = frt_status_code(depth) == FRT_DATA_LOSS; /* said below, naming the entry */
         if (depth && !broken) return depth;
         frt_status_free(depth);
@@ -427,8 +427,8 @@ frt_status *frt_meta_graph_load_file(const char *meta_path, frt_metagraph **out)
         st = frt_text_format_parse((const char *)data, len, &tensorflow__meta_graph_def__descriptor,
                                    meta_path, &m);
         mgd = (Tensorflow__MetaGraphDef *)m;
-    } else if (!(st = frt_proto_check_depth(&tensorflow__meta_graph_def__descriptor, data, len,
-                                            meta_path))) {
+    } else if (!(st = frt_graphdef_check_wire(&tensorflow__meta_graph_def__descriptor, data,
+                                              len, meta_path))) {
         frt_pb_alloc pa;
         frt_pb_alloc_init(&pa);
         mgd = tensorflow__meta_graph_def__unpack(&pa.base, len, data);

@@ -195,7 +195,7 @@ static frt_status *read_trackable(const char *prefix, Tensorflow__TrackableObjec
     } else {
         const frt_string *s = frt_tensor_strings(t);
         st = frt_proto_check_depth(&tensorflow__trackable_object_graph__descriptor,
-                                   (const uint8_t *)s->ptr, s->len, prefix);
+                                   (const uint8_t *)s->ptr, s->len, prefix, NULL);
         bool broken = frt_status_code(st) == FRT_DATA_LOSS; /* said in this file's words */
         if (broken) frt_status_free(st), st = NULL;
         frt_pb_alloc pa;

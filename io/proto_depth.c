@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "io/proto/node_def.pb-c.h"
+
 /* One message being walked: its type, where its bytes end, and the field that holds it. */
 typedef struct frame {
     const ProtobufCMessageDescriptor *d;
@@ -42,8 +44,9 @@ static void path_of(const frame *st, int n, char *buf, size_t cap) {
 }
 
 frt_status *frt_proto_check_depth(const ProtobufCMessageDescriptor *d, const uint8_t *data,
-                                  size_t len, const char *name) {
+                                  size_t len, const char *name, size_t *node_defs) {
     frame st[FRT_PROTO_MAX_DEPTH + 1];
+    size_t nodes = 0;
     int n = 1;
     st[0] = (frame){d, len, ""};
     size_t pos = 0;
@@ -84,11 +87,13 @@ frt_status *frt_proto_check_depth(const ProtobufCMessageDescriptor *d, const uin
                                       name, d->name, FRT_PROTO_MAX_DEPTH, path);
             }
             st[n++] = (frame){f->descriptor, pos + (size_t)v, f->name};
+            nodes += f->descriptor == &tensorflow__node_def__descriptor;
             break;
         }
         default: goto broken;
         }
     }
+    if (node_defs) *node_defs = nodes;
     return NULL;
 broken:
     /* Refused here rather than left to unpack: a walk that gave up part-way would leave

@@ -26,6 +26,9 @@
  * FRT_PROTO_MAX_DEPTH; DATA_LOSS naming `name` where the framing is broken (a length past
  * the end, a truncated varint or fixed field, a field number 0, a group or unknown wire
  * type: nothing TensorFlow writes, and what protobuf-c would refuse too). NULL otherwise. */
+/* node_defs (may be NULL) receives the number of tensorflow.NodeDef messages anywhere in the
+ * bytes (graph nodes and function-body nodes), so loaders can apply the node limit before
+ * protobuf-c allocates them. */
 FRT_MUST_USE frt_status *frt_proto_check_depth(const ProtobufCMessageDescriptor *d,
                                                const uint8_t *data, size_t len,
-                                               const char *name);
+                                               const char *name, size_t *node_defs);

@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 
 #include "io/file.h"
+#include "io/graphdef.h"
 #include "io/meta_graph.h"
 #include "io/object_graph.h"
 #include "io/pb_alloc.h"
 #include "io/proto/saved_model.pb-c.h"
-#include "io/proto_depth.h"
 #include "io/text_format.h"
 
 /* NULL when out of memory. */
@@ -107,8 +107,8 @@ static frt_status *read_saved_model(const char *dir, Tensorflow__SavedModel **ou
         st = frt_text_format_parse((const char *)data, len, &tensorflow__saved_model__descriptor,
                                    path, &m);
         sm = (Tensorflow__SavedModel *)m;
-    } else if (!(st = frt_proto_check_depth(&tensorflow__saved_model__descriptor, data, len,
-                                            path))) {
+    } else if (!(st = frt_graphdef_check_wire(&tensorflow__saved_model__descriptor, data, len,
+                                              path))) {
         frt_pb_alloc pa;
         frt_pb_alloc_init(&pa);
         sm = tensorflow__saved_model__unpack(&pa.base, len, data);

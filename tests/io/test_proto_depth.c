@@ -6,6 +6,7 @@
  * (.pb, .pbtxt, .meta, saved_model.pb) is tried, also on a thread with a small stack. */
 #include "util/test_util.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "io/graphdef.h"
 #include "io/proto/graph.pb-c.h"
 #include "io/proto_depth.h"
+#include "runtime/status.h"
 
 /* A buffer filled from its end, so messages are built from the innermost outwards. */
 typedef struct rbuf {
@@ -104,7 +106,7 @@ static void check_depth_boundary(void **state) {
     /* 32 levels: 99, 100 and 101 messages below the GraphDef. */
     for (int extra = 0; extra <= 2; extra++) {
         uint8_t *b = deep_graphdef(32, extra, 0, &len);
-        frt_status *st = frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, len, "g.pb");
+        frt_status *st = frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, len, "g.pb", NULL);
         if (extra < 2) {
             TU_OK(st);
             frt_graph *g = NULL;
@@ -128,7 +130,7 @@ static void check_refuses_broken_framing(void **state) {
     uint8_t *b = deep_graphdef(3, 0, 0, &len);
     int refused = 0;
     for (size_t cut = 1; cut < len; cut++) {
-        frt_status *st = frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, cut, "g.pb");
+        frt_status *st = frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, cut, "g.pb", NULL);
         if (st) {
             tu_assert_error(st, FRT_DATA_LOSS,
                             "'g.pb': not a valid binary GraphDef (truncated or corrupt");
@@ -148,7 +150,7 @@ static void check_refuses_broken_framing(void **state) {
                                      {0x0a, 0xff, 0xff, 0xff}};
     for (size_t i = 0; i < FRT_COUNTOF(odd); i++)
         tu_assert_error(frt_proto_check_depth(&tensorflow__graph_def__descriptor, odd[i], 4,
-                                              "g.pb"),
+                                              "g.pb", NULL),
                         FRT_DATA_LOSS, "broken wire format at byte");
     free(b);
 }
@@ -256,12 +258,55 @@ static void deepest_allowed_loads_on_small_stack(void **state) {
     }
 }
 
+/* The node limit applies before unpacking on every binary path: NodeDefs are counted in the
+ * depth walk, in a .pb, a .meta and a SavedModel alike (function bodies included), and a file
+ * over the limit is refused without protobuf-c allocating its nodes. */
+static void node_limit_before_unpacking_every_form(void **state) {
+    (void)state;
+    enum { NODES = 1500 };
+    char *dir = tu_mkdtemp("nodes");
+    for (int wrappers = 0; wrappers <= 2; wrappers++) {
+        rbuf r = {.cap = 16 + 2 * NODES};
+        r.b = malloc(r.cap);
+        assert_non_null(r.b);
+        r.start = r.cap;
+        for (int i = 0; i < NODES; i++) rb_prepend(&r, "\x0a\x00", 2); /* node {} */
+        if (wrappers >= 1) rb_wrap(&r, 2); /* MetaGraphDef.graph_def */
+        if (wrappers >= 2) rb_wrap(&r, 2); /* SavedModel.meta_graphs */
+        char path[1024];
+        if (wrappers == 2) {
+            snprintf(path, sizeof path, "%s/sm", dir);
+            assert_int_equal(mkdir(path, 0755), 0);
+            snprintf(path, sizeof path, "%s/sm/saved_model.pb", dir);
+        } else {
+            snprintf(path, sizeof path, "%s/nodes.%s", dir, wrappers ? "meta" : "pb");
+        }
+        tu_write_file(path, r.b + r.start, r.cap - r.start);
+        free(r.b);
+        if (wrappers == 2) snprintf(path, sizeof path, "%s/sm", dir);
+        frt_graph_set_max_nodes_for_testing(NODES - 1);
+        frt_testing_fail_alloc_after(LONG_MAX); /* counts allocations, fails none */
+        frt_model *m = NULL;
+        frt_status *st = frt_model_load(path, &m);
+        long allocs = frt_testing_alloc_count();
+        frt_testing_fail_alloc_after(0);
+        frt_graph_set_max_nodes_for_testing(0);
+        assert_null(m);
+        tu_assert_error(st, FRT_INVALID_ARGUMENT, "has 1500 nodes, more than the 1499");
+        if (allocs < 0 || allocs > 100)
+            fail_msg("%s: %ld allocations: nodes unpacked before the limit", path, allocs);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(check_depth_boundary),
         cmocka_unit_test(check_refuses_broken_framing),
         cmocka_unit_test(hostile_depth_every_form),
         cmocka_unit_test(deepest_allowed_loads_on_small_stack),
+        cmocka_unit_test(node_limit_before_unpacking_every_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
