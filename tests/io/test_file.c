@@ -302,7 +302,7 @@ static void saved_model_pb(void **state) {
 static void npy_files(void **state) {
     (void)state;
     for (int k = 0; k < NKINDS; k++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "x%d.npy", k);
         char *p = in_dir(name);
         make_special(p, (enum kind)k);
