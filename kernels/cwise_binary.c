@@ -75,9 +75,13 @@
         return (T)r;                                                                       \
     }
 
-#define CMP_ELEMS(DT, T)                                                                   \
+/* Equality for every type (bool too); ordering only for the real types that Less & co. take
+ * (clang warns about the unused bool ones). */
+#define EQ_ELEMS(DT, T)                                                                    \
     static inline uint8_t eq_##DT(T a, T b) { return a == b; }                             \
-    static inline uint8_t ne_##DT(T a, T b) { return a != b; }                             \
+    static inline uint8_t ne_##DT(T a, T b) { return a != b; }
+#define CMP_ELEMS(DT, T)                                                                   \
+    EQ_ELEMS(DT, T)                                                                        \
     static inline uint8_t lt_##DT(T a, T b) { return a < b; }                              \
     static inline uint8_t le_##DT(T a, T b) { return a <= b; }                             \
     static inline uint8_t gt_##DT(T a, T b) { return a > b; }                              \
@@ -91,7 +95,7 @@ CMP_ELEMS(FLOAT, float)
 CMP_ELEMS(DOUBLE, double)
 CMP_ELEMS(INT32, int32_t)
 CMP_ELEMS(INT64, int64_t)
-CMP_ELEMS(BOOL, uint8_t)
+EQ_ELEMS(BOOL, uint8_t)
 static inline uint8_t and_BOOL(uint8_t a, uint8_t b) { return (a != 0) & (b != 0); }
 static inline uint8_t or_BOOL(uint8_t a, uint8_t b) { return (a != 0) | (b != 0); }
 
