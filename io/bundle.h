@@ -83,8 +83,11 @@ FRT_MUST_USE frt_status *frt_bundle_writer_add_slice(frt_bundle_writer *w, const
                                                      const char *shape_and_slice,
                                                      const frt_tensor *t);
 /* Completes and syncs the data file and PREFIX.index under temporary names (io/file.c),
- * then renames both into place: after an error (a full disk) the previous checkpoint's
- * files are as they were and no temporary is left once the writer is freed. */
+ * then renames both into place, data first: after an error while writing (a full disk) the
+ * previous checkpoint's files are as they were and no temporary is left once the writer is
+ * freed. Two renames are not atomic together: should the index's rename fail after the
+ * data's succeeded, the new data sits beside the old index (whose tensor CRCs then refuse
+ * the mismatched reads). */
 FRT_MUST_USE frt_status *frt_bundle_writer_finish(frt_bundle_writer *w);
 /* NULL-safe; an unfinished writer removes its temporary file. */
 void frt_bundle_writer_free(frt_bundle_writer *w);
