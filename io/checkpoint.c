@@ -27,10 +27,8 @@ struct frt_checkpoint {
 
 /* The prefix named by dir/checkpoint. */
 static frt_status *resolve_dir(const char *dir, char **prefix) {
-    size_t n = strlen(dir) + 16;
-    char *path = frt_malloc(n);
+    char *path = frt_path_join(dir, "checkpoint");
     if (!path) return frt_status_oom("opening checkpoint directory '%s'", dir);
-    snprintf(path, n, "%s/checkpoint", dir);
     uint8_t *text;
     size_t len;
     frt_status *st = frt_file_read(path, "checkpoint state", FRT_CHECKPOINT_STATE_MAX, &text,
@@ -67,8 +65,7 @@ static frt_status *resolve_dir(const char *dir, char **prefix) {
     } else if (p[0] == '/') {
         *prefix = frt_strdup(p);
     } else {
-        size_t m = strlen(dir) + strlen(p) + 2;
-        if ((*prefix = frt_malloc(m))) snprintf(*prefix, m, "%s/%s", dir, p);
+        *prefix = frt_path_join(dir, p);
     }
     if (!st && !*prefix) st = frt_status_oom("reading checkpoint state file '%s'", path);
     protobuf_c_message_free_unpacked(msg, NULL);

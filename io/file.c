@@ -28,6 +28,15 @@ static const char *describe_mode(mode_t m) {
     return "not a regular file";
 }
 
+char *frt_path_join(const char *dir, const char *name) {
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/') dl--;
+    size_t n = dl + strlen(name) + 2;
+    char *p = frt_malloc(n);
+    if (p) snprintf(p, n, "%.*s/%s", (int)dl, dir, name);
+    return p;
+}
+
 const char *frt_file_kind(const char *path) {
     struct stat sb;
     if (stat(path, &sb) != 0 || S_ISREG(sb.st_mode)) return NULL;

@@ -34,6 +34,10 @@ FRT_MUST_USE frt_status *frt_file_open(const char *path, const char *what, int *
 FRT_MUST_USE frt_status *frt_file_read(const char *path, const char *what, uint64_t max_size,
                                        uint8_t **data, size_t *len);
 
+/* "dir/name", with dir's trailing slashes dropped (name may hold slashes itself). NULL
+ * when out of memory; caller frees. */
+char *frt_path_join(const char *dir, const char *name);
+
 /* A human description of what path is when it is not a regular file: "a directory",
  * "a named pipe (FIFO)", ... NULL when it is a regular file or cannot be stat'ed. */
 const char *frt_file_kind(const char *path);

@@ -58,15 +58,6 @@ static bool push_str(char ***arr, int *n, char *s) {
     return true;
 }
 
-static char *join_path(const char *dir, const char *sub, const char *name) {
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/') dl--;
-    size_t n = dl + strlen(sub) + strlen(name) + 3;
-    char *p = frt_malloc(n);
-    if (p) snprintf(p, n, "%.*s/%s/%s", (int)dl, dir, sub, name);
-    return p; /* NULL when out of memory */
-}
-
 static const Tensorflow__CollectionDef *find_collection(const Tensorflow__MetaGraphDef *mgd,
                                                         const char *key) {
     for (size_t i = 0; i < mgd->n_collection_def; i++) {
@@ -286,8 +277,13 @@ static frt_status *add_asset(frt_metagraph *mg, const Tensorflow__AssetFileDef *
     mg->assets = assets;
     frt_asset *as = &mg->assets[mg->n_assets++];
     as->tensor = frt_strdup(a->tensor_info->name);
-    as->path = export_dir ? join_path(export_dir, "assets", a->filename)
-                          : frt_strdup(a->filename);
+    if (export_dir) {
+        char *assets = frt_path_join(export_dir, "assets");
+        as->path = assets ? frt_path_join(assets, a->filename) : NULL;
+        free(assets);
+    } else {
+        as->path = frt_strdup(a->filename);
+    }
     if (!as->tensor || !as->path) return frt_status_oom("reading asset '%s'", a->filename);
     return NULL;
 }

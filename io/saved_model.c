@@ -21,15 +21,6 @@
 #include "io/text_format.h"
 
 /* NULL when out of memory. */
-static char *path_join(const char *dir, const char *name) {
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/') dl--;
-    size_t n = dl + strlen(name) + 2;
-    char *p = frt_malloc(n);
-    if (p) snprintf(p, n, "%.*s/%s", (int)dl, dir, name);
-    return p;
-}
-
 static bool is_file(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -43,7 +34,7 @@ static bool exists(const char *path) {
 }
 
 bool frt_saved_model_is_dir(const char *dir) {
-    char *pb = path_join(dir, "saved_model.pb"), *txt = path_join(dir, "saved_model.pbtxt");
+    char *pb = frt_path_join(dir, "saved_model.pb"), *txt = frt_path_join(dir, "saved_model.pbtxt");
     bool yes = (pb && is_file(pb)) || (txt && is_file(txt)); /* out of memory: no */
     free(pb);
     free(txt);
@@ -66,15 +57,15 @@ static frt_status *read_saved_model(const char *dir, Tensorflow__SavedModel **ou
                               "saved_model.pb)",
                               dir);
     /* TF's loader prefers the binary file. */
-    char *path = path_join(dir, "saved_model.pb");
+    char *path = frt_path_join(dir, "saved_model.pb");
     bool text = false;
     if (path && !exists(path)) {
         free(path);
-        path = path_join(dir, "saved_model.pbtxt");
+        path = frt_path_join(dir, "saved_model.pbtxt");
         text = true;
         if (path && !exists(path)) {
             free(path);
-            char *cpb = path_join(dir, "saved_model.cpb");
+            char *cpb = frt_path_join(dir, "saved_model.cpb");
             if (!cpb) return frt_status_oom("opening SavedModel '%s'", dir);
             bool chunked = is_file(cpb);
             free(cpb);
@@ -205,9 +196,9 @@ frt_status *frt_saved_model_load(const char *dir, const char *const *tags, int n
         if (st) st = frt_status_annotate(st, " in '%s'", file);
     }
     if (!st) {
-        char *index = path_join(dir, "variables/variables.index");
+        char *index = frt_path_join(dir, "variables/variables.index");
         if (!index || (exists(index) &&
-                       !(mg->checkpoint_prefix = path_join(dir, "variables/variables"))))
+                       !(mg->checkpoint_prefix = frt_path_join(dir, "variables/variables"))))
             st = frt_status_oom("loading SavedModel '%s'", dir);
         free(index);
     }
