@@ -21,14 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     snprintf(path, sizeof path, "%s.index", prefix);
     fz_write(path, data, size);
-    frt_bundle *b = NULL;
-    frt_status *st = frt_bundle_open(prefix, &b);
-    for (int i = 0; !st && i < frt_bundle_num_tensors(b); i++) {
-        frt_tensor *t = NULL;
-        fz_check(frt_bundle_read(b, frt_bundle_tensor_name(b, i), &t));
-        frt_tensor_unref(t);
-    }
-    fz_check(st);
-    frt_bundle_free(b);
+    fz_read_checkpoint(prefix);
     return 0;
 }

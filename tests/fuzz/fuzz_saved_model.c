@@ -33,15 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *tags[] = {"serve"};
     frt_model *m = NULL;
     frt_status *st = frt_model_load_saved_model(dir, tags, 1, &m);
-    frt_session *s = NULL;
-    if (!st) {
-        frt_session_options *o = frt_session_options_new();
-        frt_session_options_set_inter_op_threads(o, 1);
-        frt_session_options_set_intra_op_threads(o, 1);
-        frt_session_options_set_memory_limit(o, (size_t)256 << 20);
-        st = frt_session_new(o, m, &s);
-        frt_session_options_free(o);
-    }
+    frt_session *s = st ? NULL : fz_session_new(m, 1, &st);
     fz_check(st);
     frt_session_free(s);
     frt_model_free(m);

@@ -85,14 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     uint64_t rng = fz_hash(data, size);
-    frt_session_options *o = frt_session_options_new();
-    frt_session_options_set_inter_op_threads(o, 1);
-    frt_session_options_set_intra_op_threads(o, 1);
-    frt_session_options_set_memory_limit(o, (size_t)256 << 20);
-    frt_session_options_set_optimize(o, (int)(rng & 1));
-    frt_session *s = NULL;
-    st = writes_files(m) ? NULL : frt_session_new(o, m, &s);
-    frt_session_options_free(o);
+    frt_session *s = writes_files(m) ? NULL : fz_session_new(m, (int)(rng & 1), &st);
     if (st || !s) {
         fz_check(st);
         frt_model_free(m);

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/bundle.h"
+
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define FZ_ASAN 1
@@ -87,6 +89,31 @@ void fz_check(frt_status *st) {
         abort();
     }
     frt_status_free(st);
+}
+
+void fz_read_checkpoint(const char *prefix) {
+    frt_bundle *b = NULL;
+    frt_status *st = frt_bundle_open(prefix, &b);
+    for (int i = 0; !st && i < frt_bundle_num_tensors(b); i++) {
+        frt_tensor *t = NULL;
+        fz_check(frt_bundle_read(b, frt_bundle_tensor_name(b, i), &t));
+        frt_tensor_unref(t);
+    }
+    fz_check(st);
+    frt_bundle_free(b);
+}
+
+frt_session *fz_session_new(const frt_model *m, int optimize, frt_status **st) {
+    frt_session_options *o = frt_session_options_new();
+    if (!o) abort();
+    frt_session_options_set_inter_op_threads(o, 1);
+    frt_session_options_set_intra_op_threads(o, 1);
+    frt_session_options_set_memory_limit(o, (size_t)256 << 20);
+    frt_session_options_set_optimize(o, optimize);
+    frt_session *s = NULL;
+    *st = frt_session_new(o, m, &s);
+    frt_session_options_free(o);
+    return s;
 }
 
 uint64_t fz_hash(const uint8_t *data, size_t len) {

@@ -22,6 +22,12 @@ void fz_copy_data(const char *rel, const char *path);
  * with an empty message or the INTERNAL code (a broken invariant reached from input) aborts,
  * so the fuzzer reports it. */
 void fz_check(frt_status *st);
+/* Opens the checkpoint at prefix and reads every tensor it lists, judging each status. */
+void fz_read_checkpoint(const char *prefix);
+/* A session on m as the harnesses make them: one inter-op and one intra-op thread, a
+ * 256 MiB memory limit (a hostile but legal shape is refused, not an OOM), the optimizer as
+ * asked. NULL with *st set when creation fails. */
+frt_session *fz_session_new(const frt_model *m, int optimize, frt_status **st);
 /* Deterministic bits derived from the input (a seed for feeds, flags). */
 uint64_t fz_hash(const uint8_t *data, size_t len);
 uint64_t fz_next(uint64_t *state);
