@@ -82,6 +82,11 @@ frt_status *frt_graph_topo_order(const frt_graph *g, int *order);
  * nodes can fill with ~3e8 of them; loaders refuse more than this, naming the file, before
  * building anything (io/graphdef.c). */
 #define FRT_GRAPH_MAX_NODES (1 << 22)
+/* The most output tensors the nodes of one run may have in all: 2^24 = 16,777,216, four per
+ * node at FRT_GRAPH_MAX_NODES. Shape inference and the plan keep an entry per output (about
+ * 100 bytes), so a small file of many Splits with num_split 10^6 would otherwise size them
+ * at gigabytes; planning refuses more with INVALID_ARGUMENT naming the node that crosses it. */
+#define FRT_GRAPH_MAX_OUTPUTS (1 << 24)
 /* The limit in force: FRT_GRAPH_MAX_NODES unless a test lowered it. */
 int frt_graph_max_nodes(void);
 /* For tests only (a million-node file to test the refusal is too slow to build): sets the

@@ -8,7 +8,6 @@
  * Thread-safety: inference reads the finalized graph; the result map is immutable. */
 #include "graph/shape_infer.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1321,15 +1320,16 @@ frt_status *frt_graph_infer_shapes(const frt_graph *g, const bool *keep, const f
     for (int i = 0; i < n; i++) {
         m->first[i] = -1;
         if ((keep && !keep[i]) || g->nodes[i].n_outputs < 0) continue;
-        if (g->nodes[i].n_outputs > INT_MAX - 1 - total) {
-            /* slots are ints: a small file of many Splits with num_split 10^6 wrapped total
-             * and wrote outside the arrays */
+        if (g->nodes[i].n_outputs > FRT_GRAPH_MAX_OUTPUTS - total) {
+            /* a small file of many Splits with num_split 10^6 sized the maps at gigabytes
+             * (and once wrapped the int total, writing outside them) */
             free(order);
             frt_shape_map_free(m);
             return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "the nodes to run have more than %d outputs in all (node "
-                                  "'%s' (%s) adds %d)", INT_MAX - 1, g->nodes[i].name,
-                                  g->nodes[i].op, g->nodes[i].n_outputs);
+                                  "the nodes to run have more than %d outputs in all "
+                                  "(FRT_GRAPH_MAX_OUTPUTS; node '%s' (%s) adds %d)",
+                                  FRT_GRAPH_MAX_OUTPUTS, g->nodes[i].name, g->nodes[i].op,
+                                  g->nodes[i].n_outputs);
         }
         m->first[i] = total;
         m->count[i] = g->nodes[i].n_outputs;

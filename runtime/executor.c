@@ -14,7 +14,6 @@
  * Thread-safety: plans are immutable; each run has its own run_state. */
 #include "runtime/executor.h"
 
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -317,10 +316,11 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
         pn->node = i;
         pn->def = frt_kernel_find(n->op, FRT_DEVICE_CPU, &n->attrs);
         pn->n_out = n->n_outputs >= 0 ? n->n_outputs : used_outputs[i] > 1 ? used_outputs[i] : 1;
-        if (pn->n_out > INT_MAX - 1 - slots) { /* slot indices are ints */
+        if (pn->n_out > FRT_GRAPH_MAX_OUTPUTS - slots) {
             st = frt_status_new(FRT_INVALID_ARGUMENT,
-                                "the nodes to run have more than %d outputs in all (node '%s' "
-                                "(%s) adds %d)", INT_MAX - 1, n->name, n->op, pn->n_out);
+                                "the nodes to run have more than %d outputs in all "
+                                "(FRT_GRAPH_MAX_OUTPUTS; node '%s' (%s) adds %d)",
+                                FRT_GRAPH_MAX_OUTPUTS, n->name, n->op, pn->n_out);
             goto done;
         }
         pn->out_base = slots;

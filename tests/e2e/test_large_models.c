@@ -301,13 +301,10 @@ static void graphs_over_the_node_limit_are_refused(void **state) {
     assert_int_equal(frt_graph_max_nodes(), FRT_GRAPH_MAX_NODES);
 }
 
-/* 4295 Splits with num_split 10^6 (a 700 KB file) have more outputs than an int counts:
- * planning a run over them wrapped the slot count and wrote outside its arrays (a crash in
- * shape inference); now it is refused, optimizer on and off. */
-static void outputs_past_int_are_refused(void **state) {
-    (void)state;
-    enum { N = 4295 };
-    size_t cap = (size_t)N * 200 + 4096, len = 0;
+/* Loads n Splits with num_split 10^6 of one small feed and runs them all as targets,
+ * optimizer on and off: refused at planning with INVALID_ARGUMENT. */
+static void run_many_splits(int n) {
+    size_t cap = (size_t)n * 200 + 4096, len = 0;
     char *text = malloc(cap);
     assert_non_null(text);
     len += (size_t)snprintf(text, cap,
@@ -316,7 +313,7 @@ static void outputs_past_int_are_refused(void **state) {
                             "node { name: 'd' op: 'Const' attr { key: 'dtype' value { type: "
                             "DT_INT32 } } attr { key: 'value' value { tensor { dtype: DT_INT32 "
                             "tensor_shape { } int_val: 0 } } } }\n");
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < n; i++)
         len += (size_t)snprintf(text + len, cap - len,
                                 "node { name: 's%d' op: 'Split' input: 'd' input: 'x' attr { "
                                 "key: 'T' value { type: DT_FLOAT } } attr { key: 'num_split' "
@@ -325,8 +322,8 @@ static void outputs_past_int_are_refused(void **state) {
     frt_model *m;
     TU_OK(frt_model_load(write_tmp("splits.pbtxt", text), &m));
     free(text);
-    char **targets = calloc(N, sizeof *targets);
-    for (int i = 0; i < N; i++) {
+    char **targets = calloc((size_t)n, sizeof *targets);
+    for (int i = 0; i < n; i++) {
         targets[i] = malloc(16);
         snprintf(targets[i], 16, "s%d", i);
     }
@@ -339,14 +336,41 @@ static void outputs_past_int_are_refused(void **state) {
         frt_tensor *x = tu_f32(TU_DIMS(4), 1, TU_F32(1, 2, 3, 4));
         const char *feed = "x";
         frt_status *st = frt_session_run(s, &feed, &x, 1, NULL, NULL, 0,
-                                         (const char *const *)targets, N);
-        tu_assert_error(st, FRT_INVALID_ARGUMENT, "outputs in all");
+                                         (const char *const *)targets, n);
+        tu_assert_error(st, FRT_INVALID_ARGUMENT,
+                        "more than 16777216 outputs in all (FRT_GRAPH_MAX_OUTPUTS; node 's");
         frt_tensor_unref(x);
         frt_session_free(s);
     }
-    for (int i = 0; i < N; i++) free(targets[i]);
+    for (int i = 0; i < n; i++) free(targets[i]);
     free(targets);
     frt_model_free(m);
+}
+
+/* 4295 Splits with num_split 10^6 (a 700 KB file) have more outputs than an int counts:
+ * planning a run over them wrapped the slot count and wrote outside its arrays (a crash in
+ * shape inference); now it is refused. */
+static void outputs_past_int_are_refused(void **state) {
+    (void)state;
+    run_many_splits(4295);
+}
+
+/* 17 such Splits (a 3 KB file) stay within an int but would size shape inference's maps and
+ * the plan's slots at gigabytes: over FRT_GRAPH_MAX_OUTPUTS, refused before that memory is
+ * taken (the child's peak RSS stays small). */
+static void outputs_past_the_limit_are_refused_cheaply(void **state) {
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        run_many_splits(17); /* a failed assertion exits non-zero */
+        _exit(0);
+    }
+    int status;
+    struct rusage ru;
+    assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (ru.ru_maxrss > 400 * 1024) fail_msg("peak RSS %ld KB: memory taken before refusing", ru.ru_maxrss);
 }
 
 /* 300 Splits with num_split 10^6, each consumed (a 72 KB file): validating the edge dtypes
@@ -454,6 +478,7 @@ int main(void) {
         cmocka_unit_test(over_2gib_const_is_refused),
         cmocka_unit_test(graphs_over_the_node_limit_are_refused),
         cmocka_unit_test(outputs_past_int_are_refused),
+        cmocka_unit_test(outputs_past_the_limit_are_refused_cheaply),
         cmocka_unit_test(edge_checks_do_not_hold_every_output_dtype),
         cmocka_unit_test(chain_of_100k_identities_runs),
         cmocka_unit_test(optimizer_copies_only_what_it_rewrites),
