@@ -1,6 +1,6 @@
 /* include/flowrt/flowrt.h: the public C API of flowrt, a dataflow runtime for TensorFlow models.
  *
- * Conventions (see STYLE.md):
+ * Conventions (see docs/style.md):
  * - Every fallible function returns frt_status*: NULL means OK, otherwise the caller owns the
  *   status and frees it with frt_status_free. Codes are TensorFlow's.
  * - Arguments are borrowed. Results returned through out-pointers are owned by the caller
