@@ -301,10 +301,10 @@ static void graphs_over_the_node_limit_are_refused(void **state) {
     assert_int_equal(frt_graph_max_nodes(), FRT_GRAPH_MAX_NODES);
 }
 
-/* Loads n Splits with num_split 10^6 of one small feed and runs them all as targets,
- * optimizer on and off: refused at planning with INVALID_ARGUMENT. */
-static void run_many_splits(int n) {
-    size_t cap = (size_t)n * 200 + 4096, len = 0;
+/* A text GraphDef of n Splits s<i> with num_split 10^6 of a float feed x, each one's last
+ * output read by an Identity i<i> when `consumed`; written to tmpdir/name. */
+static const char *write_splits(const char *name, int n, bool consumed) {
+    size_t cap = (size_t)n * 300 + 4096, len = 0;
     char *text = malloc(cap);
     assert_non_null(text);
     len += (size_t)snprintf(text, cap,
@@ -313,15 +313,27 @@ static void run_many_splits(int n) {
                             "node { name: 'd' op: 'Const' attr { key: 'dtype' value { type: "
                             "DT_INT32 } } attr { key: 'value' value { tensor { dtype: DT_INT32 "
                             "tensor_shape { } int_val: 0 } } } }\n");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         len += (size_t)snprintf(text + len, cap - len,
                                 "node { name: 's%d' op: 'Split' input: 'd' input: 'x' attr { "
                                 "key: 'T' value { type: DT_FLOAT } } attr { key: 'num_split' "
                                 "value { i: 1000000 } } }\n", i);
+        if (consumed)
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "node { name: 'i%d' op: 'Identity' input: 's%d:999999' "
+                                    "attr { key: 'T' value { type: DT_FLOAT } } }\n", i, i);
+    }
     if (len >= cap) fail_msg("text buffer too small");
-    frt_model *m;
-    TU_OK(frt_model_load(write_tmp("splits.pbtxt", text), &m));
+    const char *path = write_tmp(name, text);
     free(text);
+    return path;
+}
+
+/* Loads n Splits with num_split 10^6 of one small feed and runs them all as targets,
+ * optimizer on and off: refused at planning with INVALID_ARGUMENT. */
+static void run_many_splits(int n) {
+    frt_model *m;
+    TU_OK(frt_model_load(write_splits("splits.pbtxt", n, false), &m));
     char **targets = calloc((size_t)n, sizeof *targets);
     for (int i = 0; i < n; i++) {
         targets[i] = malloc(16);
@@ -378,26 +390,7 @@ static void outputs_past_the_limit_are_refused_cheaply(void **state) {
  * the one output an edge uses, so `flowrt inspect` stays at a few MB. */
 static void edge_checks_do_not_hold_every_output_dtype(void **state) {
     (void)state;
-    enum { N = 300 };
-    size_t cap = (size_t)N * 300 + 4096, len = 0;
-    char *text = malloc(cap);
-    assert_non_null(text);
-    len += (size_t)snprintf(text, cap,
-                            "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { "
-                            "type: DT_FLOAT } } }\n"
-                            "node { name: 'd' op: 'Const' attr { key: 'dtype' value { type: "
-                            "DT_INT32 } } attr { key: 'value' value { tensor { dtype: DT_INT32 "
-                            "tensor_shape { } int_val: 0 } } } }\n");
-    for (int i = 0; i < N; i++)
-        len += (size_t)snprintf(text + len, cap - len,
-                                "node { name: 's%d' op: 'Split' input: 'd' input: 'x' attr { "
-                                "key: 'T' value { type: DT_FLOAT } } attr { key: 'num_split' "
-                                "value { i: 1000000 } } }\n"
-                                "node { name: 'i%d' op: 'Identity' input: 's%d:999999' attr { "
-                                "key: 'T' value { type: DT_FLOAT } } }\n", i, i, i);
-    if (len >= cap) fail_msg("text buffer too small");
-    const char *path = write_tmp("splits_used.pbtxt", text);
-    free(text);
+    const char *path = write_splits("splits_used.pbtxt", 300, true);
     long rss = 0;
     assert_int_equal(run_cli((const char *const[]){"flowrt", "inspect", path, NULL}, &rss), 0);
     if (rss >= 100 * 1024) fail_msg("flowrt inspect peaked at %ld KiB", rss);
