@@ -1,6 +1,7 @@
 /* io/proto_depth.c: the nesting depth of binary protobuf bytes, found without recursion.
  * Owns: a wire-format walk (varints, fixed widths, length-delimited fields) driven by
- * protobuf-c's descriptors, with an explicit stack of at most FRT_PROTO_MAX_DEPTH frames.
+ * protobuf-c's descriptors, with an explicit stack of at most FRT_PROTO_MAX_DEPTH frames;
+ * refusing broken framing; counting NodeDef messages on the way.
  * Does not own: decoding (protobuf-c's unpack, once this has said yes), what messages mean.
  * Thread-safety: reentrant. */
 #include "io/proto_depth.h"
@@ -57,7 +58,8 @@ frt_status *frt_proto_check_depth(const ProtobufCMessageDescriptor *d, const uin
             continue;
         }
         uint64_t tag, v;
-        if (!read_varint(data, top->end, &pos, &tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX)
+        if (!read_varint(data, top->end, &pos, &tag) || (tag >> 3) == 0 ||
+            (tag >> 3) > UINT32_MAX)
             goto broken;
         switch (tag & 7) {
         case 0:

@@ -1,8 +1,9 @@
 /* io/proto_depth.h: how deeply a binary protobuf message nests, measured before unpacking.
  * protobuf-c's unpack recurses once per nested message and has no depth limit, so a small
- * hostile file (AttrValue.func → NameAttrList.attr → AttrValue … thousands deep) overflows the
- * stack inside it. Every loader of a message type that can nest without bound checks the wire
- * bytes here first.
+ * hostile file (AttrValue.func → NameAttrList.attr → AttrValue … thousands deep) overflows
+ * the stack inside it. Every loader of a message type that can nest without bound checks the
+ * wire bytes here first; the same walk refuses broken framing and counts NodeDefs (for the
+ * node limit, io/graphdef.h frt_graphdef_check_wire).
  * Thread-safety: reentrant; uses a fixed, small amount of stack and no heap. */
 #pragma once
 #include <stddef.h>

@@ -382,7 +382,8 @@ static void outputs_past_the_limit_are_refused_cheaply(void **state) {
     struct rusage ru;
     assert_int_equal(wait4(pid, &status, 0, &ru), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    if (ru.ru_maxrss > 400 * 1024) fail_msg("peak RSS %ld KB: memory taken before refusing", ru.ru_maxrss);
+    if (ru.ru_maxrss > 400 * 1024)
+        fail_msg("peak RSS %ld KB: memory taken before refusing", ru.ru_maxrss);
 }
 
 /* 300 Splits with num_split 10^6, each consumed (a 72 KB file): validating the edge dtypes

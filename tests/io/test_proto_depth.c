@@ -106,7 +106,8 @@ static void check_depth_boundary(void **state) {
     /* 32 levels: 99, 100 and 101 messages below the GraphDef. */
     for (int extra = 0; extra <= 2; extra++) {
         uint8_t *b = deep_graphdef(32, extra, 0, &len);
-        frt_status *st = frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, len, "g.pb", NULL);
+        frt_status *st =
+            frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, len, "g.pb", NULL);
         if (extra < 2) {
             TU_OK(st);
             frt_graph *g = NULL;
@@ -130,7 +131,8 @@ static void check_refuses_broken_framing(void **state) {
     uint8_t *b = deep_graphdef(3, 0, 0, &len);
     int refused = 0;
     for (size_t cut = 1; cut < len; cut++) {
-        frt_status *st = frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, cut, "g.pb", NULL);
+        frt_status *st =
+            frt_proto_check_depth(&tensorflow__graph_def__descriptor, b, cut, "g.pb", NULL);
         if (st) {
             tu_assert_error(st, FRT_DATA_LOSS,
                             "'g.pb': not a valid binary GraphDef (truncated or corrupt");
