@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "bench/harness.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
+#include "runtime/init.h"
 
 typedef struct layer {
     const char *bench, *op;

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 
 #include "bench/harness.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
+#include "runtime/init.h"
 
 typedef struct mm_case {
     frt_tensor *a, *b;

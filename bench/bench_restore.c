@@ -15,8 +15,9 @@
 
 #include "bench/harness.h"
 #include "io/bundle.h"
-#include "runtime/attr.h"
-#include "runtime/kernel.h"
+#include "core/attr.h"
+#include "core/kernel.h"
+#include "runtime/init.h"
 
 typedef struct job {
     const char *path;

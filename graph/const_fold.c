@@ -2,7 +2,7 @@
  * nodes whose inputs are all constants run once on the CPU and become Const nodes.
  * Owns: which nodes may fold (not stateful, control flow, function calls, Placeholder*,
  * ref-typed or fed; control inputs only from constants; a CPU kernel exists) and the size
- * limit. Does not own: the working graph (optimize.c), the kernels (runtime/kernel.h).
+ * limit. Does not own: the working graph (optimize.c), the kernels (core/kernel.h).
  * A kernel that fails here leaves the node alone: the step reports the error when it runs
  * (as TF does: folding never fails a session). Thread-safety: one working graph per call. */
 #include <stdio.h>
@@ -11,7 +11,7 @@
 
 #include "graph/op_registry.h"
 #include "graph/optimize_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 #define MAX_IO 64 /* frt_kernel_run_once's limit */
 

@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "graph/graph.h"
-#include "runtime/attr.h"
-#include "runtime/status.h"
+#include "core/attr.h"
+#include "core/status.h"
 
 /* An argument of a function signature (OpDef.ArgDef). */
 typedef struct frt_func_arg {

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "graph/optimize_impl.h"
-#include "runtime/alloc.h"
+#include "core/alloc.h"
 
 #define MAX_CHAIN 16
 

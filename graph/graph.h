@@ -5,8 +5,8 @@
 #pragma once
 #include <stdbool.h>
 
-#include "runtime/attr.h"
-#include "runtime/status.h"
+#include "core/attr.h"
+#include "core/status.h"
 
 typedef struct frt_edge {
     int node;   /* producer node index */

@@ -1,7 +1,7 @@
 /* graph/op_registry.c: the op definitions, written compactly in the spirit of TensorFlow's
  * REGISTER_OP, and their one-time parse into frt_op_def structures.
  * Owns: argument names/types, attrs and defaults, traits, the link to each op's shape
- * function. Does not own: kernels (runtime/kernel.c), shape functions (shape_infer.c),
+ * function. Does not own: kernels (core/kernel.c), shape functions (shape_infer.c),
  * graph validation (validate.c).
  * Arg names, attrs and defaults follow TF 2.21's OpDefs (checked against op_def_registry).
  * Thread-safety: the table is parsed under pthread_once (which ThreadSanitizer understands,
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "graph/shape_infer.h"
-#include "runtime/dtype.h"
+#include "core/dtype.h"
 
 typedef struct op_spec {
     const char *name, *inputs, *outputs, *attrs;

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/attr.h"
-#include "runtime/status.h"
+#include "core/attr.h"
+#include "core/status.h"
 
 /* Op traits (bit set). Traits are facts about the op, used by the planner and passes. */
 enum {

@@ -10,7 +10,7 @@
 
 #include "graph/graph.h"
 #include "graph/op_registry.h"
-#include "runtime/tensor.h"
+#include "core/tensor.h"
 
 /* A partial shape: ndim = -1 for unknown rank; dims[i] = -1 for an unknown dim. */
 struct frt_shape {

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/tensor.h"
+#include "core/tensor.h"
 
 typedef struct frt_bundle frt_bundle;
 

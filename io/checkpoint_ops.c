@@ -11,8 +11,8 @@
 
 #include "io/bundle.h"
 #include "io/sstable.h"
-#include "runtime/kernel.h"
-#include "runtime/resource.h"
+#include "core/kernel.h"
+#include "core/resource.h"
 
 void frt_io_register_kernels(frt_kernel_registry *r);
 

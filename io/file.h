@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/status.h"
+#include "core/status.h"
 
 /* Protocol buffers over 2 GiB cannot be parsed (TensorFlow refuses them too): the bound for
  * GraphDef, MetaGraphDef and SavedModel files. */

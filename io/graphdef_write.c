@@ -80,7 +80,7 @@ static Tensorflow__TensorShapeProto *dims_proto(wctx *w, const int64_t *dims, in
     return sp;
 }
 
-/* A splat (a compressed Const, runtime/tensor.h) is written as it was read: its kept values
+/* A splat (a compressed Const, core/tensor.h) is written as it was read: its kept values
  * in the dtype's typed field, which readers repeat up to the shape (formats.md §2). */
 static void splat_proto(wctx *w, const frt_tensor *t, Tensorflow__TensorProto *tp) {
     size_t k = (size_t)frt_tensor_num_stored(t);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "io/file.h"
-#include "runtime/tensor.h"
+#include "core/tensor.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "io/npy.c assumes a little-endian host"

@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "runtime/status.h"
+#include "core/status.h"
 
 static void *pb_alloc(void *data, size_t size) {
     void *p = frt_malloc(size);

@@ -11,7 +11,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "runtime/status.h"
+#include "core/status.h"
 
 /* Messages nested deeper than this are refused. It is protobuf's own default for binary
  * parsing (C++ CodedInputStream's recursion limit); TensorFlow's graphs nest about a dozen

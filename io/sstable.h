@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/status.h"
+#include "core/status.h"
 
 /* ---- byte helpers ---- */
 

@@ -8,7 +8,7 @@
 #include "io/proto/attr_value.pb-c.h"
 #include "io/proto/tensor.pb-c.h"
 #include "io/proto/tensor_shape.pb-c.h"
-#include "runtime/attr.h"
+#include "core/attr.h"
 
 /* The largest tensor a TensorProto may describe, in bytes once decoded (16 per string
  * element): 2 GiB, as TensorFlow refuses protos over 2 GB. Checked before anything is
@@ -20,7 +20,7 @@
  * otherwise the typed field for the dtype, repeating the last value when it holds fewer
  * values than elements (zeros when it holds none; extra values are ignored, as TF does).
  * When that repetition would expand to more than FRT_SPLAT_MAX_EXPANDED bytes the result is
- * a splat (runtime/tensor.h: only the given values are stored; Const expands it when run).
+ * a splat (core/tensor.h: only the given values are stored; Const expands it when run).
  * INVALID_ARGUMENT for a tensor over FRT_TENSOR_PROTO_MAX_BYTES.
  * _REF dtypes decode as their base type.
  *

@@ -6,7 +6,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "runtime/status.h"
+#include "core/status.h"
 
 /* Parses text[0..len) (need not be NUL-terminated) as a message of type desc.
  * *out: a new message the caller frees with protobuf_c_message_free_unpacked(*out, NULL);

@@ -11,7 +11,7 @@
 
 #include "kernels/cwise_impl.h"
 #include "kernels/cwise_math.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 #define GRAIN_CHEAP 32768
 #define GRAIN_MATH 8192

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 /* Bytes one element occupies in a tensor buffer (frt_string for strings). */
 static inline size_t frt_array_elem_size(frt_dtype dt) {

@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "kernels/array_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 /* Const: the decoded `value` attr tensor itself, one more reference and no copy. A splat
- * (a compressed proto kept unexpanded, runtime/tensor.h) is expanded on the node's first
+ * (a compressed proto kept unexpanded, core/tensor.h) is expanded on the node's first
  * run, from the session's allocator, so its memory limit applies (RESOURCE_EXHAUSTED naming
  * the node instead of an OOM kill; TF expands such protos when building the graph), and the
  * expansion is kept in the node's state for every later run: expanding it again each run

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 typedef struct bn_state {
     float epsilon, avg_factor;

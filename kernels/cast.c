@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/cwise_math.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 #define GRAIN 32768
 

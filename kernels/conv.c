@@ -7,7 +7,7 @@
  * checks; 1x1 convs as one GEMM, general convs as im2col over tiles of output pixels + GEMM
  * (grouped convs too), depthwise as a direct loop vectorised over channels.
  * Does not own: padding attrs, output-size rule and the NCHW<->NHWC boundary (shared with
- * pool.c in window_impl.h / runtime/shape.c), the epilogue's attrs and formulas
+ * pool.c in window_impl.h / core/shape.c), the epilogue's attrs and formulas
  * (fused_impl.h), pooling.
  * Threading: work is split over the session's pool; OpenBLAS runs single-threaded inside
  * each chunk (matmul.c sets that up at registration). Kernel state is read-only in compute. */
@@ -18,7 +18,7 @@
 
 #include "kernels/fused_impl.h"
 #include "kernels/window_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 typedef struct conv_state {
     frt_window_attrs w;

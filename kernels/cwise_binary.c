@@ -4,14 +4,14 @@
  * GreaterEqual → bool) and LogicalAnd/LogicalOr.
  * Owns: per-element semantics (TF's, see ops.md §2.8) and the shared driver binary_run (shape
  * check, in-place output, fast paths, thread split). Does not own: broadcast indexing
- * (runtime/shape.c), BiasAdd (activations.c), SelectV2.
+ * (core/shape.c), BiasAdd (activations.c), SelectV2.
  * Thread-safety: kernels are stateless. */
 #include <math.h>
 #include <string.h>
 #include <tgmath.h>
 
-#include "runtime/kernel.h"
-#include "runtime/shape.h"
+#include "core/kernel.h"
+#include "core/shape.h"
 
 /* Elements per parallel chunk: big enough that a chunk costs far more than a wake-up. */
 #define GRAIN 32768

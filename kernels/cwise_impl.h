@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 /* y[i] = f(x[i], param) for i in [0, n); y may alias x (in-place forwarding). param is
  * LeakyRelu's alpha; loops without a parameter ignore it. */

@@ -10,7 +10,7 @@
 
 #include "kernels/cwise_impl.h"
 #include "kernels/cwise_math.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 /* Elements per parallel chunk for cheap ops; libm calls cost ~10x more per element. */
 #define GRAIN_CHEAP 32768

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "kernels/cwise_math.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 typedef enum frt_fused_act {
     FRT_FUSED_ACT_NONE = 0,

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kernels/array_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 static int64_t index_at(const frt_tensor *t, int64_t i) {
     switch (t->dtype) {

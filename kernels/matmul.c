@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "kernels/fused_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 /* ---- threads ------------------------------------------------------------------------ */
 

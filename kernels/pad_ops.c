@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kernels/array_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 /* Reads paddings [rank, 2] into before/after; TF's messages for shape and sign. */
 static frt_status *read_paddings(const frt_tensor *x, const frt_tensor *pt, int64_t *before,

@@ -3,7 +3,7 @@
  * window), window max/mean over NHWC vectorised over channels. AvgPool divides by the number
  * of in-bounds elements (TF's rule for SAME padding).
  * Does not own: padding attrs, output-size rule and the NCHW<->NHWC boundary (shared with
- * conv.c in window_impl.h / runtime/shape.c), convolutions (conv.c).
+ * conv.c in window_impl.h / core/shape.c), convolutions (conv.c).
  * Threading: output rows split over the session's pool. State is read-only in compute. */
 #include <float.h>
 #include <math.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "kernels/window_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 typedef struct pool_state {
     frt_window_attrs w;

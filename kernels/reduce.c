@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "kernels/array_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 /* ---- axis handling and collapsing ---- */
 

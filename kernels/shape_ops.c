@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/array_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 static frt_status *read_shape_vector(const frt_tensor *t, const char *what, int64_t *dims,
                                      int *ndim) {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kernels/array_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 typedef struct sb_job {
     bool to_batch;          /* true: SpaceToBatch (fill big side), false: BatchToSpace */

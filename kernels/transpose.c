@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kernels/array_impl.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 #define TILE 32
 

@@ -4,14 +4,14 @@
  * DisableCopyOnRead).
  * Owns: the handle representation — a variable reference (TF1 ref output or TF2 resource
  * handle alike) is a scalar DT_RESOURCE tensor whose one element is the frt_variable.
- * Does not own: the variable store (runtime/resource.c), dereferencing ref edges for
+ * Does not own: the variable store (core/resource.c), dereferencing ref edges for
  * consumers that want values (the executor), restoring checkpoints (checkpoint kernels).
  * Thread-safety: kernels keep no state; variables lock themselves, and AssignAdd/AssignSub
  * hold the variable's lock across read-add-swap so concurrent updates are not lost. */
 #include <string.h>
 
-#include "runtime/kernel.h"
-#include "runtime/resource.h"
+#include "core/kernel.h"
+#include "core/resource.h"
 
 static frt_status *need_resources(const frt_kernel_ctx *ctx) {
     if (ctx->resources) return NULL;

@@ -3,7 +3,7 @@
  * Owns: the padding attr (VALID/SAME/EXPLICIT) and explicit_paddings validation, the NHWC
  * window geometry (input dims by data_format, output dims), and the NCHW boundary (run the
  * NHWC kernel on transposed copies). The output-size arithmetic itself is frt_window_dim
- * (runtime/shape.c, shared with cuda/). Does not own: strides/ksize/dilations attrs (their
+ * (core/shape.c, shared with cuda/). Does not own: strides/ksize/dilations attrs (their
  * rules and TF error texts differ per family), any per-pixel loop.
  * Thread-safety: pure functions over caller-owned values. */
 #pragma once
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/kernel.h"
-#include "runtime/shape.h"
+#include "core/kernel.h"
+#include "core/shape.h"
 
 /* Padding attrs as parsed at init: mode, data_format, and for EXPLICIT the spatial pads. */
 typedef struct frt_window_attrs {

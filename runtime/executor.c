@@ -24,7 +24,7 @@
 #include "graph/optimize.h"
 #include "graph/prune.h"
 #include "graph/shape_infer.h"
-#include "runtime/resource.h"
+#include "core/resource.h"
 
 /* ---- plan construction ---------------------------------------------------------------- */
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "graph/graph.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
 
 typedef struct frt_plan_node {
     int node;                     /* graph node index */

@@ -5,7 +5,9 @@
  * one-time fill (make test-tsan, tests/runtime/test_cold_start.c). */
 #include <pthread.h>
 
-#include "runtime/kernel.h"
+#include "core/kernel.h"
+#include "flowrt/flowrt.h"
+#include "runtime/init.h"
 
 frt_kernel_registry *frt_kernel_registry_mutable(void);
 
@@ -28,4 +30,9 @@ static void init_registries(void) {
 void frt_init(void) {
     int rc = pthread_once(&init_once, init_registries);
     FRT_ASSERT(rc == 0); /* fails only for a bad argument: a bug here, not an input */
+}
+
+int frt_op_has_kernel(const char *op) {
+    frt_init();
+    return frt_kernel_exists(op, FRT_DEVICE_CPU);
 }

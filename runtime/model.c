@@ -12,7 +12,8 @@
 #include "io/graphdef.h"
 #include "io/meta_graph.h"
 #include "io/saved_model.h"
-#include "runtime/kernel.h"
+#include "core/kernel.h"
+#include "runtime/init.h"
 
 frt_model *frt_model_from_metagraph(frt_metagraph *mg, const char *path) {
     frt_model *m = frt_calloc(1, sizeof *m);

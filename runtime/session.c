@@ -16,8 +16,9 @@
 #include "io/graphdef_write.h"
 #include "runtime/executor.h"
 #include "runtime/model.h"
-#include "runtime/resource.h"
+#include "core/resource.h"
 #include "runtime/var_binding.h"
+#include "runtime/init.h"
 
 struct frt_session_options {
     int inter_op_threads, intra_op_threads;

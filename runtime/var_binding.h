@@ -4,7 +4,7 @@
  * Thread-safety: call while nothing else runs in the session (session creation). */
 #pragma once
 #include "graph/metagraph.h"
-#include "runtime/resource.h"
+#include "core/resource.h"
 
 /* For each binding of mg: the variable of its VarHandleOp node (container attr, and
  * frt_variable_name_for_node, as the VarHandleOp kernel names it) is, when still

@@ -15,9 +15,10 @@
 #include "flowrt/flowrt.h"
 #include "graph/optimize.h"
 #include "io/graphdef.h"
-#include "runtime/alloc.h"
+#include "core/alloc.h"
 #include "runtime/executor.h"
 #include "util/graph_util.h"
+#include "runtime/init.h"
 
 /* ---- builders ---- */
 

@@ -3,6 +3,7 @@
  * TF-written checkpoints, MergeV2Checkpoints, the error messages, and the string helpers
  * savers use (ShardedFilename/Filespec, StringJoin, StaticRegexFullMatch). */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +257,7 @@ static void regex_full_match(void **s) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(save_restore_round_trip),
         cmocka_unit_test(restore_errors),

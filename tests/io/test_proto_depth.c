@@ -16,7 +16,7 @@
 #include "io/graphdef.h"
 #include "io/proto/graph.pb-c.h"
 #include "io/proto_depth.h"
-#include "runtime/status.h"
+#include "core/status.h"
 
 /* A buffer filled from its end, so messages are built from the innermost outwards. */
 typedef struct rbuf {

@@ -5,7 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "runtime/alloc.h"
+#include "core/alloc.h"
+#include "runtime/init.h"
 
 static frt_status *run(const char *op, frt_attrs *extra, frt_tensor *const *in, int n_in,
                        frt_tensor **y) {
@@ -307,6 +308,7 @@ static void in_place_forwarding(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(relu_family),
         cmocka_unit_test(sigmoid_tanh_accuracy),

@@ -1,6 +1,7 @@
 /* tests/kernels/test_basic.c: Const (same buffer, no copy), Placeholder's unfed error text,
  * pass-through ops, CheckNumerics, ZerosLike/OnesLike. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <math.h>
 #include <string.h>
@@ -131,6 +132,7 @@ static void zeros_and_ones_like(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(const_returns_same_buffer),
         cmocka_unit_test(placeholder_unfed_error_text),

@@ -3,6 +3,7 @@
  * statistics (biased variance for y, Bessel-corrected batch_variance, exponential averaging);
  * error cases. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <math.h>
 #include <string.h>
@@ -191,6 +192,7 @@ static void batch_norm_errors(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(inference_hand_computed),
         cmocka_unit_test(inference_layouts_agree),

@@ -1,6 +1,7 @@
 /* tests/kernels/test_cast.c: kernels/cast.c — integer truncation and wrap-around, bool,
  * IEEE half and bfloat16 bit patterns (values checked against TF 2.21), round trips. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <math.h>
 #include <string.h>
@@ -183,6 +184,7 @@ static void same_type_and_errors(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(float_to_int_truncates),
         cmocka_unit_test(integer_conversions),

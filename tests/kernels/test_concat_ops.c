@@ -1,6 +1,7 @@
 /* tests/kernels/test_concat_ops.c: ConcatV2 (negative axis, zero-size inputs, N inputs,
  * errors), Concat v1, Pack, Unpack, strings. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <string.h>
 
@@ -140,6 +141,7 @@ static void concat_strings_own_bytes(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(concat_v2_axes),       cmocka_unit_test(concat_zero_size_inputs),
         cmocka_unit_test(concat_axis0_many),    cmocka_unit_test(pack_and_unpack),

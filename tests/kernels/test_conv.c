@@ -2,6 +2,7 @@
  * a direct 7-loop reference on random inputs (strides, dilations, SAME/VALID/EXPLICIT, odd and
  * even sizes, 1x1, groups, multipliers, batch > 1, NCHW), threaded and not; error cases. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,7 @@ static void conv_errors(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_padding_goes_after),
         cmocka_unit_test(conv2d_matches_reference),

@@ -1,12 +1,13 @@
-/* tests/kernels/test_cwise_binary.c: broadcasting (runtime/shape.c) and the binary kernels of
+/* tests/kernels/test_cwise_binary.c: broadcasting (core/shape.c) and the binary kernels of
  * kernels/cwise_binary.c against hand-checked values and TF's documented semantics. */
 #include "util/test_util.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "runtime/alloc.h"
-#include "runtime/shape.h"
+#include "core/alloc.h"
+#include "core/shape.h"
+#include "runtime/init.h"
 
 /* Runs a two-input op with T = x's dtype. */
 static frt_status *run2(const char *op, frt_tensor *x, frt_tensor *y, frt_tensor **z) {
@@ -62,7 +63,7 @@ static void assert_bool(const frt_tensor *t, const int64_t *dims, int ndim, cons
     assert_memory_equal(frt_tensor_data(t), want, (size_t)frt_tensor_num_elements(t));
 }
 
-/* ---- runtime/shape.c ---- */
+/* ---- core/shape.c ---- */
 
 static void bcast_collapses_and_flags(void **state) {
     (void)state;
@@ -560,6 +561,7 @@ static void large_broadcast_threaded(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bcast_collapses_and_flags),
         cmocka_unit_test(bcast_errors_name_both_shapes),

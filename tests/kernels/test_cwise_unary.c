@@ -4,7 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "runtime/alloc.h"
+#include "core/alloc.h"
+#include "runtime/init.h"
 
 static frt_status *run1(const char *op, frt_tensor *x, frt_tensor **y) {
     frt_attrs a;
@@ -195,6 +196,7 @@ static void large_threaded(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_is_half_to_even),
         cmocka_unit_test(sign_abs_neg_square),

@@ -3,6 +3,7 @@
  * inputs: every activation, 1x1 / im2col / grouped convs, depthwise multipliers, strides,
  * paddings, NCHW, transposes, threaded; and the attr / bias errors. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <stdlib.h>
 #include <string.h>

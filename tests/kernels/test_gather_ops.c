@@ -1,6 +1,7 @@
 /* tests/kernels/test_gather_ops.c: GatherV2 (axis, negative axis, batch_dims, out-of-range
  * error text), Gather v1, Tile. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 static frt_status *gather(frt_tensor *p, frt_tensor *ix, int axis, int bd, frt_tensor **y) {
     frt_attrs a;
@@ -144,6 +145,7 @@ static void parallel_gather(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(gather_axes),
         cmocka_unit_test(gather_batch_dims),

@@ -1,6 +1,7 @@
 /* tests/kernels/test_matmul.c: MatMul and BatchMatMul/V2/V3 against hand-computed values and
  * a naive triple loop, on one thread and split over a pool; shape errors. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,7 @@ static void empty_inner_dim_gives_zeros(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matmul_hand_computed),
         cmocka_unit_test(matmul_random_transposes),

@@ -1,5 +1,6 @@
 /* tests/kernels/test_pad_ops.c: Pad, PadV2, MirrorPad (REFLECT/SYMMETRIC) and their errors. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 static frt_status *pad(const char *op, const char *mode, frt_tensor *x, frt_tensor *p,
                        frt_tensor *cv, frt_tensor **y) {
@@ -71,6 +72,7 @@ static void mirror_pad_modes(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pad_constant),
         cmocka_unit_test(mirror_pad_modes),

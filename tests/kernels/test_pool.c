@@ -2,6 +2,7 @@
  * for a 5x5 ramp, a direct reference on random inputs (borders, SAME/VALID/EXPLICIT, batch > 1,
  * NCHW, threaded), error cases. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <math.h>
 #include <string.h>
@@ -205,6 +206,7 @@ static void pool_errors(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches_tensorflow_on_ramp),
         cmocka_unit_test(pools_match_reference),

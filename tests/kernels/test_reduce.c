@@ -2,6 +2,7 @@
  * rank-4 inputs (with and without keep_dims) against a naive reference; global average
  * pooling shape; empty reductions; axis errors; All/Any; ArgMax/ArgMin ties and NaN. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -263,6 +264,7 @@ static void parallel_matches_serial(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_axis_set),
         cmocka_unit_test(global_average_pool),

@@ -1,6 +1,7 @@
 /* tests/kernels/test_shape_ops.c: Reshape (-1, zero sizes, TF error texts, zero copy),
  * Squeeze, ExpandDims, Shape/ShapeN/Size/Rank, Fill, BroadcastTo, Range. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <string.h>
 
@@ -195,6 +196,7 @@ static void range_ints_floats_errors(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reshape_infers_and_shares),
         cmocka_unit_test(squeeze_and_expand_dims),

@@ -2,6 +2,7 @@
  * TensorFlow 2.21's tf.raw_ops.StridedSlice on x = arange(n).reshape(shape)), Slice, Split,
  * SplitV, and their errors. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <string.h>
 
@@ -291,6 +292,7 @@ static void split_v_with_minus_one(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strided_slice_cases),
         cmocka_unit_test(strided_slice_errors),

@@ -1,6 +1,7 @@
 /* tests/kernels/test_space_batch.c: SpaceToBatchND / BatchToSpaceND on TF's documented
  * examples, a padded/cropped round trip, and errors. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <string.h>
 
@@ -102,6 +103,7 @@ static void errors(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(documented_examples),
         cmocka_unit_test(dilated_conv_round_trip),

@@ -2,6 +2,7 @@
  * against a naive reference, for 1/2/4/8-byte elements and strings; identity -> view;
  * perm errors. */
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,7 @@ static void strings_transpose(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(all_perms_rank2_to_5),
         cmocka_unit_test(identity_is_view_and_errors),

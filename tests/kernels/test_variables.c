@@ -8,7 +8,8 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "runtime/resource.h"
+#include "core/resource.h"
+#include "runtime/init.h"
 
 /* Runs one kernel as the executor would, with rm as ctx->resources and node_name as the
  * node's name. outputs[i] receive new references (NULL on error). */
@@ -378,6 +379,7 @@ static void concurrent_adds_lose_nothing(void **state) {
 }
 
 int main(void) {
+    frt_init(); /* kernels are looked up directly, not through a session */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(name_rule),
         cmocka_unit_test(tf1_variable_assign_read),

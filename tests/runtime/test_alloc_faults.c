@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/status.h"
+#include "core/status.h"
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 typedef enum { FROZEN, META, SAVED_MODEL } model_kind;
 

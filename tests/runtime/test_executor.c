@@ -9,6 +9,7 @@
 #include "graph/graph.h"
 #include "runtime/model.h"
 #include "util/test_util.h"
+#include "runtime/init.h"
 
 /* ---- a test-only kernel with a visible side effect: it logs its node name ---- */
 

@@ -3,7 +3,7 @@
  * Const nodes. Thread-compatible, like frt_graph itself. */
 #pragma once
 #include "graph/graph.h"
-#include "runtime/tensor.h"
+#include "core/tensor.h"
 
 /* Adds node `name` running `op` with comma-separated inputs ("a,b:1,^c"; NULL or "" for
  * none) and returns its index. */

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "runtime/attr.h"
-#include "runtime/kernel.h"
-#include "runtime/tensor.h"
+#include "core/attr.h"
+#include "core/kernel.h"
+#include "core/tensor.h"
 
 /* Tensors from literal data (abort the test on failure). */
 frt_tensor *tu_f32(const int64_t *dims, int ndim, const float *data);

@@ -1,4 +1,4 @@
-/* runtime/tensor.h: tensors and their reference-counted buffers (internal view).
+/* core/tensor.h: tensors and their reference-counted buffers (internal view).
  * A tensor owns one reference to a buffer; views (Reshape, Identity) share the buffer.
  * Buffers come from an allocator or wrap external memory (mmap'd files, decoded protos).
  * Thread-safety: refcounts are atomic; contents are immutable once published. */
@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/alloc.h"
-#include "runtime/dtype.h"
-#include "runtime/status.h"
+#include "core/alloc.h"
+#include "core/dtype.h"
+#include "core/status.h"
 
 /* A reference-counted object a DT_RESOURCE tensor element points to (a variable, later a
  * lookup table). The tensor's buffer owns one reference per non-NULL element. */

@@ -1,4 +1,4 @@
-/* runtime/resource.h: per-session resources — variables (TF1 ref variables and TF2 resource
+/* core/resource.h: per-session resources — variables (TF1 ref variables and TF2 resource
  * variables alike) looked up by (container, shared_name).
  * A variable holds an immutable value tensor: assignment swaps in a new tensor, reads take a
  * reference to the current one (a snapshot), so readers never see a half-written value.
@@ -7,8 +7,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "runtime/attr.h"
-#include "runtime/tensor.h"
+#include "core/attr.h"
+#include "core/tensor.h"
 
 typedef struct frt_variable {
     frt_resource base;           /* first: a DT_RESOURCE tensor element can point to it */

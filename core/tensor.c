@@ -1,7 +1,7 @@
-/* runtime/tensor.c: tensor and buffer lifetime, views, string elements.
+/* core/tensor.c: tensor and buffer lifetime, views, string elements.
  * Owns: reference counting, element counts, shape printing. Does not own: allocation policy
  * (runtime/alloc_*.c). Thread-safety: atomic refcounts. */
-#include "runtime/tensor.h"
+#include "core/tensor.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
-/* runtime/status.c: frt_status, the one error type (code + message), and the checked heap
+/* core/status.c: frt_status, the one error type (code + message), and the checked heap
  * allocation every flowrt module uses (frt_malloc & co.), with its fault-injection hook.
  * Owns: message formatting, the static out-of-memory status, the injection counter.
  * Thread-safety: statuses need none; the injection state is atomic. */
-#include "runtime/status.h"
+#include "core/status.h"
 
 #include <stdatomic.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
-/* runtime/dtype.c: names and sizes of TensorFlow's DataType values.
+/* core/dtype.c: names and sizes of TensorFlow's DataType values.
  * Owns: the dtype table. Thread-safety: immutable. */
-#include "runtime/dtype.h"
-#include "runtime/status.h"
+#include "core/dtype.h"
+#include "core/status.h"
 
 #include <string.h>
 

@@ -1,11 +1,11 @@
-/* runtime/alloc.h: the allocator interface and the CPU allocator.
+/* core/alloc.h: the allocator interface and the CPU allocator.
  * Every allocator reports bytes in use, peak, limit and counts. Allocators are reference
  * counted because tensor buffers may outlive the session that allocated them.
  * Thread-safety: alloc/free/stats are thread-safe. */
 #pragma once
 #include <stdatomic.h>
 #include <stddef.h>
-#include "runtime/status.h"
+#include "core/status.h"
 
 typedef struct frt_alloc_stats {
     size_t in_use;      /* bytes currently allocated */

@@ -1,4 +1,4 @@
-/* runtime/alloc_cpu.c: 64-byte aligned host allocator with byte accounting and a cache of
+/* core/alloc_cpu.c: 64-byte aligned host allocator with byte accounting and a cache of
  * freed blocks. Owns: CPU allocation statistics and block reuse. Does not own: BFC (GPU)
  * allocation.
  *
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/alloc.h"
+#include "core/alloc.h"
 
 enum { N_CLASSES = 8 * 64 + 64 };
 

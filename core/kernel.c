@@ -1,7 +1,8 @@
-/* runtime/kernel.c: kernel registry, compute-context helpers and the single-kernel runner.
+/* core/kernel.c: kernel registry, compute-context helpers and the single-kernel runner.
  * Owns: the (op, device, dtype) table. Does not own: scheduling (executor.c).
- * Thread-safety: registry written only inside frt_init's pthread_once. */
-#include "runtime/kernel.h"
+ * Thread-safety: the registry is written only while frt_init (runtime/init.c, a layer above)
+ * fills it under pthread_once; lookups never fill it themselves. */
+#include "core/kernel.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,6 @@ void frt_kernel_registry_add(frt_kernel_registry *r, const frt_kernel_def *defs,
 
 const frt_kernel_def *frt_kernel_find(const char *op, frt_device_type dev,
                                       const frt_attrs *attrs) {
-    frt_init();
     const frt_kernel_registry *r = &global_registry;
     const frt_kernel_def *any = NULL;
     for (int j = 0; j < r->n; j++) {
@@ -55,7 +55,6 @@ const frt_kernel_def *frt_kernel_find(const char *op, frt_device_type dev,
 }
 
 bool frt_kernel_exists(const char *op, frt_device_type dev) {
-    frt_init();
     for (int j = 0; j < global_registry.n; j++)
         if (global_registry.defs[j]->device == dev && strcmp(global_registry.defs[j]->op, op) == 0)
             return true;
@@ -63,7 +62,6 @@ bool frt_kernel_exists(const char *op, frt_device_type dev) {
 }
 
 int frt_kernel_list_ops(const char ***names) {
-    frt_init();
     const char **out = frt_xmalloc((size_t)(global_registry.n + 1) * sizeof *out);
     int n = 0;
     for (int j = 0; j < global_registry.n; j++) {
@@ -75,8 +73,6 @@ int frt_kernel_list_ops(const char ***names) {
     *names = out;
     return n;
 }
-
-int frt_op_has_kernel(const char *op) { return frt_kernel_exists(op, FRT_DEVICE_CPU); }
 
 frt_status *frt_kernel_output(frt_kernel_ctx *c, int i, frt_dtype dt, const int64_t *dims,
                               int ndim, frt_tensor **out) {

@@ -1,14 +1,14 @@
-/* runtime/threadpool.c: worker threads over one FIFO queue, and parallel_for.
+/* core/threadpool.c: worker threads over one FIFO queue, and parallel_for.
  * Owns: threads, the task queue. Does not own: what tasks do.
  * Thread-safety: one mutex guards the queue. */
-#include "runtime/threadpool.h"
+#include "core/threadpool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "runtime/status.h"
+#include "core/status.h"
 
 typedef struct task {
     void (*fn)(void *);

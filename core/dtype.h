@@ -1,4 +1,4 @@
-/* runtime/dtype.h: dtype helpers and the X-macros that fan kernels out over dtypes.
+/* core/dtype.h: dtype helpers and the X-macros that fan kernels out over dtypes.
  * Thread-safety: pure functions. */
 #pragma once
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-/* runtime/threadpool.h: a fixed pool of worker threads and a parallel-for on top of it.
+/* core/threadpool.h: a fixed pool of worker threads and a parallel-for on top of it.
  * The executor schedules ready nodes here (inter-op); kernels split loops with
  * frt_parallel_for (intra-op). The caller of parallel_for works on its own loop too and
  * waits only for chunks already claimed, so nested use from pool threads cannot deadlock.

@@ -1,4 +1,4 @@
-/* runtime/kernel.h: the kernel interface — definitions registered by (op, device, dtype),
+/* core/kernel.h: the kernel interface — definitions registered by (op, device, dtype),
  * the init context (parse attrs once per node) and the compute context (one invocation).
  * Kernels see only this header, tensors, attrs and the thread pool: never the executor,
  * the graph or file formats.
@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/attr.h"
-#include "runtime/tensor.h"
-#include "runtime/threadpool.h"
+#include "core/attr.h"
+#include "core/tensor.h"
+#include "core/threadpool.h"
 
 typedef enum frt_device_type { FRT_DEVICE_CPU = 0, FRT_DEVICE_CUDA = 1 } frt_device_type;
 
@@ -106,6 +106,3 @@ int frt_kernel_list_ops(const char ***names);
 frt_status *frt_kernel_run_once(const char *op, const frt_attrs *attrs,
                                 frt_tensor *const *inputs, int n_inputs, frt_tensor **outputs,
                                 int n_outputs, frt_threadpool *pool);
-
-/* Fills the registries once (thread-safe, idempotent). */
-void frt_init(void);

@@ -1,7 +1,7 @@
-/* runtime/attr.c: attribute maps and typed getters.
+/* core/attr.c: attribute maps and typed getters.
  * Owns: attr value lifetime (deep copy/free). Does not own: defaults (graph/op_registry.c
  * fills them before kernels see the attrs). Thread-safety: immutable after build. */
-#include "runtime/attr.h"
+#include "core/attr.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* runtime/shape.h: NumPy broadcasting (TensorFlow's BCast) for elementwise kernels on any
+/* core/shape.h: NumPy broadcasting (TensorFlow's BCast) for elementwise kernels on any
  * device: the output shape, a collapsed form that merges adjacent dims with the same
  * broadcast pattern, per-operand element strides (0 where broadcast), flags for the common
  * fast cases, and a row iterator that walks the collapsed output one innermost row at a time.
@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/status.h"
-#include "runtime/tensor.h"
+#include "core/status.h"
+#include "core/tensor.h"
 
 #define FRT_BCAST_MAX_IN 3
 

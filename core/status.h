@@ -1,4 +1,4 @@
-/* runtime/status.h: the one error type. NULL means OK; codes are TensorFlow's.
+/* core/status.h: the one error type. NULL means OK; codes are TensorFlow's.
  * Thread-safety: a status is a plain value owned by whoever holds it. */
 #pragma once
 #include <stdarg.h>

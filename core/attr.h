@@ -1,11 +1,11 @@
-/* runtime/attr.h: node attribute values (TensorFlow's AttrValue) and typed getters.
+/* core/attr.h: node attribute values (TensorFlow's AttrValue) and typed getters.
  * Graph IR stores them; kernels read them through their init/compute context.
  * Thread-safety: immutable once the graph is built. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/tensor.h"
+#include "core/tensor.h"
 
 typedef enum frt_attr_kind {
     FRT_ATTR_NONE = 0,   /* unset; an empty list also has elem kind NONE */
@@ -106,7 +106,7 @@ frt_status *frt_attr_get_type_list(const frt_attrs *a, const char *key, int max,
 frt_status *frt_attr_get_shape(const frt_attrs *a, const char *key, frt_attr_shape *out,
                                bool *found);
 /* A tensor attr whose values can be read; NULL when absent, not a tensor, or a splat (a
- * compressed constant, runtime/tensor.h), which frt_attr_get_splat returns instead. */
+ * compressed constant, core/tensor.h), which frt_attr_get_splat returns instead. */
 const frt_tensor *frt_attr_get_tensor(const frt_attrs *a, const char *key);
 const frt_tensor *frt_attr_get_splat(const frt_attrs *a, const char *key);
 /* Whether a and b hold the same keys with equal values; tensors are equal only when they

@@ -1,9 +1,9 @@
-/* runtime/shape.c: NumPy/TF broadcasting (BCast) with dimension collapsing and a row
+/* core/shape.c: NumPy/TF broadcasting (BCast) with dimension collapsing and a row
  * iterator; TF's windowed output size. Owns: output shape rules, stride computation,
  * fast-case flags, window output size and padding-before arithmetic.
  * Does not own: what kernels do per element, thread splitting.
  * Thread-safety: pure. */
-#include "runtime/shape.h"
+#include "core/shape.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
-/* runtime/resource.c: the session's variable store.
+/* core/resource.c: the session's variable store.
  * Owns: variable lifetime and lookup. Does not own: the ops that use variables
  * (kernels/variables.c). Thread-safety: one mutex for the table, one per variable. */
-#include "runtime/resource.h"
+#include "core/resource.h"
 
 #include <stdlib.h>
 #include <string.h>
