@@ -3,7 +3,8 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all setup build demo test test-asan test-tsan fuzz fuzz-build fuzz-smoke bench clean
+.PHONY: all setup build demo test test-asan test-tsan fuzz fuzz-build fuzz-smoke bench clean \
+	build-sim test-sim
 
 all: build
 
@@ -50,6 +51,15 @@ fuzz: fuzz-build
 
 fuzz-smoke: fuzz-build
 	bash tests/fuzz/run.sh build-fuzz runs:20000 $(FUZZ)
+
+# The CUDA simulation (cuda/sim: CUDA runtime, cuBLAS, cuDNN checked on the host, no GPU
+# needed) in build-sim; `make test-sim` runs the tests labelled sim there.
+build-sim: setup
+	@cmake -S . -B build-sim -DCMAKE_BUILD_TYPE=Release -DFRT_CUDA_SIM=ON >/dev/null
+	@cmake --build build-sim -j $(JOBS)
+
+test-sim: build-sim
+	cd build-sim && ctest -L sim --output-on-failure -j $(JOBS)
 
 bench: build
 	./$(BUILD)/bench_matmul
