@@ -4,8 +4,11 @@
  * fills it under pthread_once; lookups never fill it themselves. */
 #include "core/kernel.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/device.h"
 
 struct frt_kernel_registry {
     int n, cap;
@@ -110,6 +113,80 @@ frt_status *frt_kernel_forward_input(frt_kernel_ctx *c, int in, int i, frt_dtype
     return frt_kernel_output(c, i, dt, dims, ndim, out);
 }
 
+/* ---- scratch ---- */
+
+struct frt_kernel_temp {
+    void *p;
+    size_t bytes;
+    frt_kernel_temp *next;
+};
+
+frt_status *frt_kernel_request_scratch(frt_kernel_init_ctx *ic, size_t bytes, int *index) {
+    *index = -1;
+    if (ic->n_scratch >= FRT_KERNEL_MAX_SCRATCH)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "node '%s' (%s) asks for more than %d scratch buffers",
+                              ic->node_name, ic->op, FRT_KERNEL_MAX_SCRATCH);
+    ic->scratch_bytes[ic->n_scratch] = bytes;
+    *index = ic->n_scratch++;
+    return NULL;
+}
+
+static frt_status *oom_on(const frt_allocator *a, const char *node, size_t bytes,
+                          const char *what) {
+    frt_alloc_stats st;
+    frt_allocator_stats((frt_allocator *)a, &st);
+    char chunk[64] = "";
+    if (st.regions) snprintf(chunk, sizeof chunk, ", largest free chunk %zu", st.largest_free);
+    return frt_status_new(FRT_RESOURCE_EXHAUSTED,
+                          "OOM allocating %zu bytes of %s for node '%s' on %s: in use %zu, "
+                          "peak %zu, limit %zu%s", bytes, what, node, a->name, st.in_use,
+                          st.peak, st.limit, chunk);
+}
+
+frt_status *frt_kernel_temp_alloc(frt_kernel_ctx *c, size_t bytes, void **out) {
+    *out = NULL;
+    frt_kernel_temp *t = frt_malloc(sizeof *t);
+    void *p = t ? c->alloc->alloc(c->alloc, bytes ? bytes : 1) : NULL;
+    if (!p) {
+        free(t);
+        return oom_on(c->alloc, c->node_name, bytes, "temporary memory");
+    }
+    t->p = p;
+    t->bytes = bytes ? bytes : 1;
+    t->next = c->temps;
+    c->temps = t;
+    *out = p;
+    return NULL;
+}
+
+void frt_kernel_release_temps(frt_kernel_ctx *c) {
+    for (frt_kernel_temp *t = c->temps, *next; t; t = next) {
+        next = t->next;
+        c->alloc->free(c->alloc, t->p, t->bytes);
+        free(t);
+    }
+    c->temps = NULL;
+}
+
+frt_status *frt_kernel_scratch_alloc(frt_allocator *a, const char *node, int n,
+                                     const size_t *bytes, void **out) {
+    for (int i = 0; i < n; i++) out[i] = NULL;
+    for (int i = 0; i < n; i++) {
+        out[i] = a->alloc(a, bytes[i] ? bytes[i] : 1);
+        if (!out[i]) {
+            frt_kernel_scratch_free(a, n, bytes, out);
+            return oom_on(a, node, bytes[i], "scratch memory");
+        }
+    }
+    return NULL;
+}
+
+void frt_kernel_scratch_free(frt_allocator *a, int n, const size_t *bytes, void **bufs) {
+    for (int i = 0; i < n; i++)
+        if (bufs[i]) a->free(a, bufs[i], bytes[i] ? bytes[i] : 1);
+}
+
 frt_status *frt_kernel_run_once(const char *op, const frt_attrs *attrs,
                                 frt_tensor *const *inputs, int n_inputs, frt_tensor **outputs,
                                 int n_outputs, frt_threadpool *pool) {
@@ -128,7 +205,7 @@ frt_status *frt_kernel_run_once(const char *op, const frt_attrs *attrs,
     frt_kernel_init_ctx ic = {.node_name = op, .op = op, .attrs = attrs, .n_inputs = n_inputs,
                               .input_types = types,
                               .const_inputs = (const frt_tensor *const *)ins,
-                              .n_outputs = n_outputs};
+                              .n_outputs = n_outputs, .device = frt_device_cpu()};
     void *state = NULL;
     frt_tensor *outs[64] = {0};
     frt_status *ist = d->init ? d->init(&ic, &state) : NULL;
@@ -136,12 +213,19 @@ frt_status *frt_kernel_run_once(const char *op, const frt_attrs *attrs,
         for (int i = 0; i < n_inputs; i++) frt_tensor_unref(ins[i]);
         return ist;
     }
-    frt_kernel_ctx c = {.def = d, .node_name = op, .attrs = attrs, .state = state,
-                        .n_inputs = n_inputs, .inputs = ins,
-                        .n_outputs = n_outputs, .outputs = outs,
-                        .alloc = frt_cpu_allocator_default(), .pool = pool,
-                        .intra_threads = 0};
-    frt_status *st = d->compute(&c);
+    frt_allocator *alloc = frt_cpu_allocator_default();
+    void *scratch[FRT_KERNEL_MAX_SCRATCH];
+    frt_status *st = frt_kernel_scratch_alloc(alloc, op, ic.n_scratch, ic.scratch_bytes, scratch);
+    if (!st) {
+        frt_kernel_ctx c = {.def = d, .node_name = op, .attrs = attrs, .state = state,
+                            .n_inputs = n_inputs, .inputs = ins,
+                            .n_outputs = n_outputs, .outputs = outs,
+                            .alloc = alloc, .pool = pool, .intra_threads = 0,
+                            .device = frt_device_cpu(), .scratch = scratch};
+        st = d->compute(&c);
+        frt_kernel_release_temps(&c);
+        frt_kernel_scratch_free(alloc, ic.n_scratch, ic.scratch_bytes, scratch);
+    }
     if (d->free_state) d->free_state(state);
     for (int i = 0; i < n_inputs; i++) frt_tensor_unref(ins[i]);
     for (int i = 0; !st && i < n_outputs; i++)

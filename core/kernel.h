@@ -13,7 +13,11 @@
 #include "core/tensor.h"
 #include "core/threadpool.h"
 
+/* The key kernels are registered under: which kind of device runs them (core/device.h). */
 typedef enum frt_device_type { FRT_DEVICE_CPU = 0, FRT_DEVICE_CUDA = 1 } frt_device_type;
+
+typedef struct frt_device frt_device;   /* core/device.h */
+typedef struct frt_stream frt_stream;   /* a device's ordered work queue; opaque here */
 
 typedef struct frt_kernel_ctx frt_kernel_ctx;
 typedef struct frt_kernel_init_ctx frt_kernel_init_ctx;
@@ -27,12 +31,32 @@ typedef struct frt_kernel_def {
     /* Optional: parse attrs once per node; *state is passed to every compute. */
     frt_status *(*init)(frt_kernel_init_ctx *ic, void **state);
     void (*free_state)(void *state);
-    uint32_t host_mem;            /* bit i: input i stays in host memory (TF's HostMemory) */
+    uint64_t host_mem;            /* which arguments live in host memory (TF's HostMemory),
+                                   * on devices whose memory is not the host's: bits
+                                   * FRT_HOST_IN(i), FRT_HOST_OUT(k), FRT_HOST_LAST_IN */
     const char *type_attr;        /* attr holding the dtype; NULL = "T" */
 } frt_kernel_def;
 
+#define FRT_HOST_IN(i) ((uint64_t)1 << (i))          /* input i, i < 48 */
+#define FRT_HOST_OUT(k) ((uint64_t)1 << (48 + (k)))  /* output k, k < 15 */
+#define FRT_HOST_LAST_IN ((uint64_t)1 << 63)         /* the last input (ConcatV2's axis) */
+
+/* Whether d reads input j of n_inputs from host memory / makes output k there. */
+static inline bool frt_kernel_input_on_host(const frt_kernel_def *d, int j, int n_inputs) {
+    if (j == n_inputs - 1 && (d->host_mem & FRT_HOST_LAST_IN)) return true;
+    return j < 48 && (d->host_mem & FRT_HOST_IN(j));
+}
+static inline bool frt_kernel_output_on_host(const frt_kernel_def *d, int k) {
+    return k < 15 && (d->host_mem & FRT_HOST_OUT(k));
+}
+
 /* Opaque per-session resources (variables, later); kernels that need them get accessors. */
 typedef struct frt_resource_mgr frt_resource_mgr;
+
+/* Most scratch buffers one kernel instance may request in init. */
+#define FRT_KERNEL_MAX_SCRATCH 4
+
+typedef struct frt_kernel_temp frt_kernel_temp;
 
 struct frt_kernel_init_ctx {
     const char *node_name;
@@ -44,6 +68,10 @@ struct frt_kernel_init_ctx {
      * pre-pack weights from it (borrowed; take a ref to keep it). */
     const frt_tensor *const *const_inputs;
     int n_outputs;
+    const frt_device *device;     /* where the node runs */
+    /* Scratch requests (frt_kernel_request_scratch); filled by the context's owner. */
+    int n_scratch;
+    size_t scratch_bytes[FRT_KERNEL_MAX_SCRATCH];
 };
 
 struct frt_kernel_ctx {
@@ -55,10 +83,14 @@ struct frt_kernel_ctx {
     frt_tensor **inputs;          /* executor-owned references */
     int n_outputs;
     frt_tensor **outputs;         /* kernel sets each to a reference it hands over */
-    frt_allocator *alloc;
+    frt_allocator *alloc;         /* the node's device memory (host memory on the CPU) */
     frt_threadpool *pool;
     int intra_threads;
     frt_resource_mgr *resources;
+    const frt_device *device;     /* where the node runs */
+    frt_stream *stream;           /* the stream its work goes on; NULL on the CPU */
+    void *const *scratch;         /* the buffers requested in init, this invocation's */
+    frt_kernel_temp *temps;       /* frt_kernel_temp allocations, released after compute */
 };
 
 static inline int frt_kernel_num_inputs(const frt_kernel_ctx *c) { return c->n_inputs; }
@@ -78,9 +110,35 @@ void frt_kernel_set_output(frt_kernel_ctx *c, int i, frt_tensor *t);
  * byte size matches (elementwise ops write in place); otherwise a fresh allocation. */
 frt_status *frt_kernel_forward_input(frt_kernel_ctx *c, int in, int i, frt_dtype dt,
                                      const int64_t *dims, int ndim, frt_tensor **out);
-/* Scratch memory for this invocation comes from frt_malloc & co. in kernels' init or compute
- * (a NULL is returned as frt_status_oom, not the session allocator's limit); parallel loops
- * go through the session's pool: */
+/* ---- scratch memory ----
+ * Working memory of the size of the data comes from the node's device allocator, so it
+ * counts against memory limits and lives where the kernel runs (on a GPU: device memory):
+ *  - a size known in init: frt_kernel_request_scratch there, frt_kernel_scratch in compute
+ *    (TF Lite Micro's RequestScratchBufferInArena / GetScratchBuffer);
+ *  - a size known only in compute: frt_kernel_temp (TF's allocate_temp).
+ * Both are released when compute returns. Small bookkeeping (a few pointers or offsets) may
+ * still use frt_malloc. */
+
+/* Asks for `bytes` of scratch in every compute of this instance; *index names it there.
+ * INVALID_ARGUMENT beyond FRT_KERNEL_MAX_SCRATCH requests. */
+frt_status *frt_kernel_request_scratch(frt_kernel_init_ctx *ic, size_t bytes, int *index);
+/* The buffer requested as `index` (64-byte aligned), valid until compute returns. */
+static inline void *frt_kernel_scratch(const frt_kernel_ctx *c, int index) {
+    return c->scratch[index];
+}
+/* `bytes` from the node's allocator, valid until compute returns (RESOURCE_EXHAUSTED naming
+ * the node and the allocator's state when it cannot be met). Call it from the thread that
+ * runs compute, not from inside a parallel loop. */
+frt_status *frt_kernel_temp_alloc(frt_kernel_ctx *c, size_t bytes, void **out);
+/* For the context's owner (the executor, frt_kernel_run_once): releases every
+ * frt_kernel_temp_alloc of c after compute; allocates / frees the n scratch buffers an init
+ * requested (RESOURCE_EXHAUSTED naming the node when a cannot meet them, none kept). */
+void frt_kernel_release_temps(frt_kernel_ctx *c);
+frt_status *frt_kernel_scratch_alloc(frt_allocator *a, const char *node, int n,
+                                     const size_t *bytes, void **out);
+void frt_kernel_scratch_free(frt_allocator *a, int n, const size_t *bytes, void **bufs);
+
+/* Parallel loops go through the session's pool: */
 static inline void frt_kernel_parallel_for(frt_kernel_ctx *c, int64_t n, int64_t grain,
                                            frt_range_fn fn, void *arg) {
     frt_parallel_for(c->pool, c->intra_threads, n, grain, fn, arg);

@@ -78,6 +78,9 @@ frt_status *frt_tensor_alloc(frt_allocator *a, frt_dtype dt, const int64_t *dims
     bool str = dt == FRT_DTYPE_STRING, res = dt == FRT_DTYPE_RESOURCE;
     size_t bytes = (size_t)n * (str ? sizeof(frt_string)
                                 : res ? sizeof(frt_resource *) : frt_dtype_size(dt));
+    if ((str || res) && !frt_mem_is_host(a->space))
+        return frt_status_new(FRT_INTERNAL, "%s tensors live in host memory, not on %s",
+                              frt_dtype_name(dt), a->name);
     frt_tensor *t = tensor_shell(dt, dims, ndim, n);
     if (!t) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory");
     if (bytes) {
@@ -99,6 +102,7 @@ frt_status *frt_tensor_alloc(frt_allocator *a, frt_dtype dt, const int64_t *dims
         b->data = p;
         b->size = bytes;
         b->alloc = frt_allocator_ref(a);
+        b->space = a->space;
         if (str || res) memset(p, 0, bytes);
         if (str) b->n_strings = n;
         if (res) b->n_resources = n;
@@ -273,8 +277,16 @@ size_t frt_tensor_nbytes(const frt_tensor *t) {
     return (size_t)t->n * frt_dtype_size(t->dtype); /* 0 for string and resource */
 }
 void *frt_tensor_data(const frt_tensor *t) {
+    if (!t->buf) return NULL;
+    FRT_ASSERT(frt_mem_is_host(t->buf->space) && "host code read a device tensor's bytes");
+    return (char *)t->buf->data + t->offset;
+}
+
+void *frt_tensor_device_ptr(const frt_tensor *t) {
     return t->buf ? (char *)t->buf->data + t->offset : NULL;
 }
+
+int frt_tensor_space(const frt_tensor *t) { return t->buf ? t->buf->space : FRT_MEM_HOST; }
 
 const char *frt_tensor_string(const frt_tensor *t, int64_t i, size_t *len) {
     if (t->dtype != FRT_DTYPE_STRING || i < 0 || i >= t->n) {

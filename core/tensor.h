@@ -27,8 +27,10 @@ static inline void frt_resource_unref(frt_resource *r) {
 
 typedef struct frt_buffer {
     atomic_int refs;
-    void *data;
+    void *data;                  /* in memory space `space`: host code may touch it only
+                                  * when that is FRT_MEM_HOST (frt_tensor_data asserts it) */
     size_t size;
+    int space;                   /* the allocator's; wrapped memory is host memory */
     int64_t n_strings;           /* > 0: data is frt_string[n_strings], each ptr owned */
     int64_t n_resources;         /* > 0: data is frt_resource *[n_resources], each ref owned */
     frt_allocator *alloc;        /* non-NULL: alloc->free(alloc, data, size) on release */
@@ -97,5 +99,13 @@ static inline frt_string *frt_tensor_strings(const frt_tensor *t) {
 static inline frt_resource **frt_tensor_resources(const frt_tensor *t) {
     return (frt_resource **)frt_tensor_data(t);
 }
+/* The bytes of t wherever they live (device memory included): for copies and device
+ * kernels, never for host code to dereference. frt_tensor_data is the host accessor and
+ * asserts that t is in host memory. Strings and resources are host-only: allocating them
+ * from a device allocator is an INTERNAL error. */
+void *frt_tensor_device_ptr(const frt_tensor *t);
+/* FRT_MEM_HOST or FRT_MEM_DEVICE(i) (core/alloc.h). */
+int frt_tensor_space(const frt_tensor *t);
+
 /* Integer tensor element i (int32 or int64) as int64. */
 int64_t frt_tensor_int_at(const frt_tensor *t, int64_t i);

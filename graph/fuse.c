@@ -211,6 +211,12 @@ static void grow(const frt_opt_graph *w, chain *ch, int start,
     }
 }
 
+/* Whether the caller lets op replace these nodes (placement: one device that has op). */
+static bool may_fuse(const frt_opt_graph *w, const char *op, const frt_attrs *attrs,
+                     const int *nodes, int n) {
+    return !w->opts.may_fuse || w->opts.may_fuse(w->opts.may_fuse_ctx, op, attrs, nodes, n);
+}
+
 static frt_tensor *f32_tensor(const int64_t *dims, int ndim) {
     frt_tensor *t = NULL;
     frt_status *st = frt_tensor_alloc(frt_cpu_allocator_default(), FRT_DTYPE_FLOAT, dims, ndim,
@@ -489,8 +495,16 @@ static void fuse_conv(frt_opt_graph *w, int c) {
     for (int64_t i = 0; i < oc; i++) ch.scale[i] = 1.0f;
     grow(w, &ch, c, conv_step, oc, nchw);
     bool fused = ch.has_bias || ch.act;
+    if (ch.len > 1 && !may_fuse(w, fused ? (dw ? "_FusedDepthwiseConv2dNative" : "_FusedConv2D")
+                                         : cn->op,
+                                &cn->attrs, ch.nodes, ch.len)) {
+        ch.len = 1;
+        fused = false;
+    }
     pad_plan pp;
     bool repad = plan_padding(w, c, f, nchw, true, &pp);
+    if (repad && pp.pad >= 0 && !may_fuse(w, cn->op, &cn->attrs, (int[]){pp.pad, c}, 2))
+        repad = plan_padding(w, c, f, nchw, false, &pp); /* keep the Pad where it runs */
     /* TF's _FusedDepthwiseConv2dNative has no EXPLICIT padding: when folding the Pad would
      * need it, the fusion wins if the conv's own padding allows one (the Pad copies the
      * input once; unfused bias and activation would each pass over the output). */
@@ -613,7 +627,7 @@ static void fuse_matmul(frt_opt_graph *w, int m) {
     int64_t n = b && b->ndim == 2 ? b->dims[transb ? 0 : 1] : -1;
     chain ch = {0};
     grow(w, &ch, m, matmul_step, n, false);
-    if (ch.len < 2) return;
+    if (ch.len < 2 || !may_fuse(w, "_FusedMatMul", &mn->attrs, ch.nodes, ch.len)) return;
     const frt_tensor *k = ch.kbias;
     frt_edge in[3] = {mn->data[0], mn->data[1], {0, 0}};
     const frt_opt_node *bn = &w->nodes[ch.nodes[1]];

@@ -17,6 +17,13 @@ typedef struct frt_optimize_options {
     int64_t max_fold_bytes;  /* folded outputs larger than this stay computed; 0 = 10 MiB */
     bool null_if_unchanged;  /* *out = NULL, no copy, when no pass rewrote anything: the
                               * step then runs g itself (its prune is the same region) */
+    /* Fusions (and Pad folding) happen only where this allows: `op` (its dtype attrs in
+     * attrs) would replace the nodes nodes[0..n) of g. The planner, which runs fusions after
+     * placement, answers "all on one device, and that device has op's kernel". NULL: allowed
+     * everywhere. */
+    bool (*may_fuse)(void *ctx, const char *op, const frt_attrs *attrs, const int *nodes,
+                     int n);
+    void *may_fuse_ctx;
 } frt_optimize_options;
 
 /* Returns in *out a NEW finalized graph (caller frees with frt_graph_free; NULL instead when

@@ -13,6 +13,7 @@
  * each chunk (matmul.c sets that up at registration). Kernel state is read-only in compute. */
 #include <cblas.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,7 +193,7 @@ static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, frt_window_n
         return NULL;
     }
     conv_call call = {.ctx = ctx, .g = &g, .filter = frt_tensor_f32(f), .ep = ep};
-    return frt_window_run_nhwc(op, w->nchw, &g, x, out, fn, &call);
+    return frt_window_run_nhwc(ctx, op, w->nchw, &g, x, out, fn, &call);
 }
 
 /* ---- Conv2D ------------------------------------------------------------------------- */
@@ -205,7 +206,11 @@ typedef struct conv_job {
     int64_t tile;   /* output pixels per im2col tile */
     int64_t cin_g;  /* input channels per group */
     int64_t groups;
-    bool oom;       /* a chunk could not get scratch memory */
+    /* im2col scratch: n_slots tiles of tile x kdim floats from the node's allocator; a chunk
+     * claims a free slot (at most n_slots chunks run at once: one per thread). */
+    float *cols;
+    atomic_bool *busy;
+    int n_slots;
 } conv_job;
 
 /* Rows [p0, p1) of the im2col matrix for group gi: row p holds, for each (ky, kx), the
@@ -245,11 +250,9 @@ static void conv_tiles(void *arg, int64_t lo, int64_t hi) {
     const geom *g = j->g;
     int64_t P = g->N * g->OH * g->OW, cg = j->cin_g, kdim = g->KH * g->KW * cg;
     int64_t og = g->OC / j->groups;
-    float *col = frt_malloc((size_t)(j->tile * kdim) * sizeof(float));
-    if (!col) {
-        j->oom = true; /* benign race: only ever set to true */
-        return;
-    }
+    int slot = 0;
+    while (atomic_exchange(&j->busy[slot], true)) slot = (slot + 1) % j->n_slots;
+    float *col = j->cols + (size_t)slot * (size_t)(j->tile * kdim);
     for (int64_t t = lo; t < hi; t++) {
         int64_t p0 = t * j->tile, p1 = p0 + j->tile < P ? p0 + j->tile : P;
         for (int64_t gi = 0; gi < j->groups; gi++) {
@@ -262,7 +265,7 @@ static void conv_tiles(void *arg, int64_t lo, int64_t hi) {
         }
         frt_fused_apply(j->ep, j->out + p0 * g->OC, p1 - p0, g->OC, g->OC, 0);
     }
-    free(col);
+    atomic_store(&j->busy[slot], false);
 }
 
 typedef struct gemm_rows {
@@ -323,11 +326,13 @@ static frt_status *conv2d_nhwc(void *arg, const void *in_, void *out_) {
     }
     conv_job j = {.g = g, .in = in, .filter = filter, .out = out, .ep = &c->ep, .tile = tile,
                   .cin_g = cin_g, .groups = groups};
+    j.n_slots = threads < ntiles ? threads : (int)ntiles;
+    FRT_TRY(frt_kernel_temp_alloc(ctx, (size_t)j.n_slots * (size_t)(tile * kdim) * sizeof(float),
+                                  (void **)&j.cols));
+    FRT_TRY(frt_kernel_temp_alloc(ctx, (size_t)j.n_slots * sizeof(atomic_bool),
+                                  (void **)&j.busy));
+    for (int i = 0; i < j.n_slots; i++) atomic_init(&j.busy[i], false);
     frt_kernel_parallel_for(ctx, ntiles, 1, conv_tiles, &j);
-    if (j.oom)
-        return frt_status_new(FRT_RESOURCE_EXHAUSTED, "Conv2D: out of memory for im2col tile "
-                                                      "(%lld x %lld floats)",
-                              (long long)tile, (long long)kdim);
     return NULL;
 }
 

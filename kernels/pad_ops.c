@@ -166,8 +166,8 @@ static frt_status *mirror_pad_compute(frt_kernel_ctx *c) {
         memcpy(frt_tensor_data(y), frt_tensor_data(x), es);
         return frt_array_own_strings(y);
     }
-    int64_t *maps = frt_malloc(sizeof(int64_t) * (size_t)total_out);
-    if (!maps) return frt_status_oom("mirror-padding a tensor");
+    int64_t *maps;
+    FRT_TRY(frt_kernel_temp_alloc(c, sizeof(int64_t) * (size_t)total_out, (void **)&maps));
     int64_t *map[FRT_MAX_DIMS], in_stride[FRT_MAX_DIMS];
     int64_t *m = maps, s = 1;
     for (int d = x->ndim - 1; d >= 0; d--) {
@@ -203,7 +203,6 @@ static frt_status *mirror_pad_compute(frt_kernel_ctx *c) {
             idx[d] = 0;
         }
     }
-    free(maps);
     return frt_array_own_strings(y);
 }
 

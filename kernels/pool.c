@@ -182,7 +182,7 @@ static frt_status *pool_run(frt_kernel_ctx *ctx, frt_range_fn fn, const pool_sta
     int64_t grain = per_row > 0 ? 16384 / per_row : rows;
     if (grain < 1) grain = 1;
     pool_job j = {.g = &g, .ctx = ctx, .fn = fn, .rows = rows, .grain = grain};
-    return frt_window_run_nhwc(op, w->nchw, &g, x, out, pool_nhwc, &j);
+    return frt_window_run_nhwc(ctx, op, w->nchw, &g, x, out, pool_nhwc, &j);
 }
 
 #define DEFINE_POOL_COMPUTE(KIND, DT, T)                                                    \

@@ -116,7 +116,6 @@ static frt_status *reduce_run(frt_kernel_ctx *c, const red_fns *f) {
         return NULL;
     }
     const void *cur = frt_tensor_data(x);
-    void *tmp = NULL;
     bool parallel = (size_t)x->n * f->es >= FRT_ARRAY_PARALLEL_BYTES;
     for (;;) {
         int last_red = -1, nred = 0;
@@ -129,16 +128,9 @@ static frt_status *reduce_run(frt_kernel_ctx *c, const red_fns *f) {
         int64_t K1 = 1, K2 = 1, R = p.g[last_red];
         for (int i = 0; i < last_red; i++) K1 *= p.g[i];
         for (int i = last_red + 1; i < p.ng; i++) K2 *= p.g[i];
-        void *dst;
-        if (nred == 1) {
-            dst = frt_tensor_data(y);
-        } else {
-            dst = frt_malloc((size_t)(K1 * K2) * f->es);
-            if (!dst) {
-                free(tmp);
-                return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory in reduction");
-            }
-        }
+        void *dst; /* partial results live until compute returns: their sizes shrink */
+        if (nred == 1) dst = frt_tensor_data(y);
+        else FRT_TRY(frt_kernel_temp_alloc(c, (size_t)(K1 * K2) * f->es, &dst));
         if (K2 == 1) {
             inner_job j = {cur, dst, R};
             if (parallel)
@@ -153,8 +145,6 @@ static frt_status *reduce_run(frt_kernel_ctx *c, const red_fns *f) {
             else
                 f->mid(&j, 0, K1 * j.chunks);
         }
-        free(tmp);
-        tmp = dst == frt_tensor_data(y) ? NULL : dst;
         cur = dst;
         /* Drop the reduced group; merge its kept neighbours. */
         int ng = 0;
@@ -170,7 +160,6 @@ static frt_status *reduce_run(frt_kernel_ctx *c, const red_fns *f) {
         }
         p.ng = ng;
     }
-    free(tmp);
     if (f->finish) f->finish(frt_tensor_data(y), on, p.count);
     return NULL;
 }
@@ -320,17 +309,12 @@ static frt_status *any_compute(frt_kernel_ctx *c) { return logical_reduce(c, Any
         frt_tensor *y;                                                                      \
         FRT_TRY(arg_prepare(c, &outer, &D, &inner, &y));                                    \
         if (y->n == 0) return NULL;                                                         \
-        int64_t *idx = frt_malloc(sizeof(int64_t) * (size_t)y->n);                              \
-        T *best = frt_malloc(sizeof(T) * (size_t)inner);                                        \
-        if (!idx || !best) {                                                                \
-            free(idx);                                                                      \
-            free(best);                                                                     \
-            return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory in " #OP);         \
-        }                                                                                   \
+        int64_t *idx;                                                                       \
+        T *best;                                                                            \
+        FRT_TRY(frt_kernel_temp_alloc(c, sizeof(int64_t) * (size_t)y->n, (void **)&idx));   \
+        FRT_TRY(frt_kernel_temp_alloc(c, sizeof(T) * (size_t)inner, (void **)&best));       \
         OP##_##DT##_scan(frt_tensor_data(c->inputs[0]), outer, D, inner, idx, best);        \
         arg_store(y, idx);                                                                  \
-        free(idx);                                                                          \
-        free(best);                                                                         \
         return NULL;                                                                        \
     }
 

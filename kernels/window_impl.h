@@ -130,26 +130,22 @@ static inline void frt_window_transpose_planes(const void *src, void *dst, int64
 /* The NHWC body of a windowed kernel: reads `in` (g's input), writes all of `out`. */
 typedef frt_status *(*frt_window_nhwc_fn)(void *arg, const void *in, void *out);
 
-/* Runs fn on x's and out's buffers for NHWC; for NCHW, on scratch copies transposed to NHWC,
- * transposing the result into out when fn succeeds. Errors: fn's, or RESOURCE_EXHAUSTED
- * naming op when the scratch copies cannot be allocated. */
-static inline frt_status *frt_window_run_nhwc(const char *op, bool nchw, const frt_window_geom *g,
-                                              const frt_tensor *x, frt_tensor *out,
-                                              frt_window_nhwc_fn fn, void *arg) {
+/* Runs fn on x's and out's buffers for NHWC; for NCHW, on temporary copies (c's temps)
+ * transposed to NHWC, transposing the result into out when fn succeeds. Errors: fn's, or
+ * RESOURCE_EXHAUSTED naming op when the copies cannot be allocated. */
+static inline frt_status *frt_window_run_nhwc(frt_kernel_ctx *c, const char *op, bool nchw,
+                                              const frt_window_geom *g, const frt_tensor *x,
+                                              frt_tensor *out, frt_window_nhwc_fn fn,
+                                              void *arg) {
     if (!nchw) return fn(arg, frt_tensor_data(x), frt_tensor_data(out));
     size_t es = frt_dtype_size(x->dtype);
-    void *xin = frt_malloc((size_t)x->n * es), *xout = frt_malloc((size_t)out->n * es);
-    frt_status *st = NULL;
-    if (!xin || !xout) {
-        st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory for NCHW transpose", op);
-    } else {
-        frt_window_transpose_planes(frt_tensor_data(x), xin, g->N, g->C, g->H * g->W, es);
-        st = fn(arg, xin, xout);
-        if (!st)
-            frt_window_transpose_planes(xout, frt_tensor_data(out), g->N, g->OH * g->OW, g->OC,
-                                        es);
-    }
-    free(xin);
-    free(xout);
+    void *xin, *xout;
+    frt_status *st = frt_kernel_temp_alloc(c, (size_t)x->n * es, &xin);
+    if (!st) st = frt_kernel_temp_alloc(c, (size_t)out->n * es, &xout);
+    if (st) return frt_status_annotate(st, " (%s: NCHW transpose)", op);
+    frt_window_transpose_planes(frt_tensor_data(x), xin, g->N, g->C, g->H * g->W, es);
+    st = fn(arg, xin, xout);
+    if (!st)
+        frt_window_transpose_planes(xout, frt_tensor_data(out), g->N, g->OH * g->OW, g->OC, es);
     return st;
 }

@@ -1,7 +1,7 @@
-/* runtime/executor.c: builds execution plans and runs them as dataflow on a thread pool.
- * Owns: plan construction (pruning via graph/, kernel lookup and init, value slots, successor
- * lists), the per-run state (pending counts, value refcounts), scheduling, error collection.
- * Does not own: kernels (kernels/), graph passes (graph/), the public API (session.c).
+/* runtime/executor.c: runs execution plans as dataflow on a thread pool.
+ * Owns: the per-run state (pending counts, value refcounts), scheduling, copies between
+ * memory spaces, scratch memory of kernels, error collection. Does not own: building plans
+ * (plan.c), kernels (kernels/), the public API (session.c).
  *
  * Run model: every plan node has a pending count (data + control predecessors). Ready nodes
  * go to the inter-op pool; a finishing node runs its first newly ready successor inline (as
@@ -20,410 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/op_registry.h"
-#include "graph/optimize.h"
-#include "graph/prune.h"
-#include "graph/shape_infer.h"
 #include "core/resource.h"
-
-/* ---- plan construction ---------------------------------------------------------------- */
-
-/* Appends to a growing string; false (and *buf unchanged) when out of memory. */
-static bool sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-    FRT_PRINTF(4, 5);
-static bool sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    bool ok = true;
-    if (n > 0) {
-        if (*len + (size_t)n + 1 > *cap) {
-            size_t c = (*len + (size_t)n + 1) * 2;
-            char *b = frt_realloc(*buf, c);
-            if (b) {
-                *buf = b;
-                *cap = c;
-            }
-            ok = b != NULL;
-        }
-        if (ok) {
-            vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
-            *len += (size_t)n;
-        }
-    }
-    va_end(ap);
-    return ok;
-}
-
-static int find_feed(const frt_edge *feeds, int n, frt_edge e) {
-    for (int i = 0; i < n; i++)
-        if (feeds[i].node == e.node && feeds[i].index == e.index) return i;
-    return -1;
-}
-
-static bool is_placeholder(const frt_node *n) {
-    return strcmp(n->op, "Placeholder") == 0;
-}
-
-static char *placeholder_desc(const frt_node *n, char *buf, size_t cap) {
-    frt_dtype dt = FRT_DTYPE_INVALID;
-    frt_status_free(frt_attr_get_type(&n->attrs, "dtype", FRT_DTYPE_INVALID, &dt));
-    frt_attr_shape sh;
-    bool found = false;
-    frt_status_free(frt_attr_get_shape(&n->attrs, "shape", &sh, &found));
-    size_t k = (size_t)snprintf(buf, cap, "%s", frt_dtype_name(dt));
-    if (found && !sh.unknown_rank && k < cap) {
-        frt_shape s = frt_shape_make(sh.dims, sh.ndim);
-        snprintf(buf + k, cap - k, ", shape %s", frt_shape_fmt(&s, (char[128]){0}, 128));
-    }
-    return buf;
-}
-
-void frt_plan_free(frt_plan *p) {
-    if (!p) return;
-    for (int i = 0; i < p->n_nodes; i++) {
-        frt_plan_node *pn = &p->nodes[i];
-        if (pn->state && pn->def && pn->def->free_state) pn->def->free_state(pn->state);
-        free(pn->in_slots);
-        free(pn->in_deref);
-        free(pn->succ);
-    }
-    free(p->nodes);
-    free(p->slot_uses);
-    free(p->feed_slots);
-    free(p->feeds);
-    free(p->feed_dtypes);
-    frt_graph_free(p->owned_g);
-    free(p->fetch_slots);
-    free(p->fetch_deref);
-    free(p->roots);
-    free(p);
-}
-
-static frt_status *resolve_names(const frt_graph *g, const char *const *names, int n,
-                                 const char *what, frt_edge *out) {
-    for (int i = 0; i < n; i++) {
-        frt_status *st = frt_graph_resolve_tensor(g, names[i], &out[i]);
-        if (st) return frt_status_annotate(st, " (in %s)", what);
-    }
-    return NULL;
-}
-
-static frt_status *resolve_targets(const frt_graph *g, const char *const *targets, int n,
-                                   int *out) {
-    for (int i = 0; i < n; i++) {
-        const char *name;
-        size_t len;
-        int index;
-        bool ctrl;
-        if (!frt_parse_input_name(targets[i], &name, &len, &index, &ctrl))
-            return frt_status_new(FRT_INVALID_ARGUMENT, "'%s' is not a node name (in targets)",
-                                  targets[i]);
-        out[i] = frt_graph_find_n(g, name, len);
-        if (out[i] < 0)
-            return frt_status_new(FRT_NOT_FOUND, "target '%s': the graph has no node '%.*s'",
-                                  targets[i], (int)len, name);
-    }
-    return NULL;
-}
-
-/* Collects every problem that would stop the run before any kernel runs. */
-static frt_status *check_runnable(const frt_graph *g, const bool *keep, const frt_edge *feeds,
-                                  int nfeeds) {
-    char *unsup = NULL, *unfed = NULL;
-    size_t ul = 0, uc = 0, fl = 0, fc = 0;
-    int n_unsup = 0, n_unfed = 0;
-    bool ok = true;
-    for (int i = 0; i < g->n_nodes && ok; i++) {
-        if (!keep[i]) continue;
-        const frt_node *n = &g->nodes[i];
-        if (is_placeholder(n) && find_feed(feeds, nfeeds, (frt_edge){i, 0}) < 0) {
-            /* kept by pruning, so something needs its value, and nobody feeds it */
-            char d[128];
-            ok = sb_printf(&unfed, &fl, &fc, "%s'%s' (%s)", n_unfed ? ", " : "", n->name,
-                           placeholder_desc(n, d, sizeof d));
-            n_unfed++;
-            continue;
-        }
-        if (!frt_kernel_find(n->op, FRT_DEVICE_CPU, &n->attrs)) {
-            const char *why = frt_kernel_exists(n->op, FRT_DEVICE_CPU) ? " for this dtype" : "";
-            ok = sb_printf(&unsup, &ul, &uc, "\n  node '%s' (%s)%s", n->name, n->op, why);
-            n_unsup++;
-        }
-    }
-    frt_status *st = NULL;
-    if (!ok) {
-        st = frt_status_oom("listing the nodes that cannot run");
-    } else if (n_unsup) {
-        st = frt_status_new(FRT_UNIMPLEMENTED,
-                            "%d node%s needed by this run ha%s no CPU kernel:%s", n_unsup,
-                            n_unsup == 1 ? "" : "s", n_unsup == 1 ? "s" : "ve", unsup);
-        if (n_unfed) st = frt_status_annotate(st, "\nalso missing feeds for placeholders: %s", unfed);
-    } else if (n_unfed) {
-        st = frt_status_new(FRT_INVALID_ARGUMENT, "you must feed a value for placeholder%s %s",
-                            n_unfed == 1 ? "" : "s", unfed);
-    }
-    free(unsup);
-    free(unfed);
-    return st;
-}
-
-/* Whether output e of its producer is a TF1 reference (Ref(T) output arg: VariableV2,
- * Assign...). Such outputs carry the variable's handle. */
-static bool output_is_ref(const frt_graph *g, frt_edge e) {
-    const frt_node *n = &g->nodes[e.node];
-    const frt_op_def *d = frt_op_find(n->op);
-    int k;
-    const frt_op_arg *a = d ? frt_op_output_arg_at(d, &n->attrs, e.index, &k) : NULL;
-    return a && a->is_ref;
-}
-
-static bool input_is_ref(const frt_node *n, int j) {
-    const frt_op_def *d = frt_op_find(n->op);
-    int k;
-    const frt_op_arg *a = d ? frt_op_input_arg_at(d, &n->attrs, j, &k) : NULL;
-    return a && a->is_ref;
-}
-
-/* Plan node `to` waits for `from` (a data or control edge). */
-static frt_status *add_succ(frt_plan *p, int from, int to) {
-    frt_plan_node *sp = &p->nodes[from];
-    int *succ = frt_realloc(sp->succ, (size_t)(sp->n_succ + 1) * sizeof *succ);
-    if (!succ) return frt_status_oom("planning the successors of a node");
-    sp->succ = succ;
-    sp->succ[sp->n_succ++] = to;
-    p->nodes[to].n_preds++;
-    return NULL;
-}
-
-#define OOM_IF_NULL(ptr, ...)                                                          \
-    do {                                                                               \
-        if (!(ptr)) {                                                                  \
-            st = frt_status_oom(__VA_ARGS__);                                          \
-            goto done;                                                                 \
-        }                                                                              \
-    } while (0)
-
-frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, int nfeeds,
-                           const char *const *fetch_names, int nfetches,
-                           const char *const *targets, int ntargets, bool optimize,
-                           frt_plan **out) {
-    *out = NULL;
-    frt_status *st = NULL;
-    frt_edge *feeds = frt_calloc((size_t)nfeeds + 1, sizeof *feeds);
-    frt_edge *fetches = frt_calloc((size_t)nfetches + 1, sizeof *fetches);
-    int *tgt = frt_calloc((size_t)ntargets + 1, sizeof *tgt);
-    bool *keep = NULL;
-    int *order = NULL, *plan_index = NULL, *used_outputs = NULL;
-    frt_shape_map *sm = NULL;     /* static shapes and dtypes of this step */
-    frt_plan *p = frt_calloc(1, sizeof *p);
-    if (!feeds || !fetches || !tgt || !p) {
-        frt_plan_free(p);
-        p = NULL;
-    }
-    OOM_IF_NULL(p, "planning a run");
-    p->g = g;
-
-    if ((st = resolve_names(g, feed_names, nfeeds, "feeds", feeds))) goto done;
-    for (int i = 0; i < nfeeds; i++)
-        if (find_feed(feeds, i, feeds[i]) >= 0) {
-            st = frt_status_new(FRT_INVALID_ARGUMENT, "tensor '%s' is fed more than once",
-                                feed_names[i]);
-            goto done;
-        }
-    if ((st = resolve_names(g, fetch_names, nfetches, "fetches", fetches))) goto done;
-    if ((st = resolve_targets(g, targets, ntargets, tgt))) goto done;
-    if (nfetches + ntargets == 0) {
-        st = frt_status_new(FRT_INVALID_ARGUMENT, "nothing to run: no fetches and no targets");
-        goto done;
-    }
-    if (optimize) {
-        /* Constant folding and fusions for this step (as Grappler does per step): fed and
-         * fetched tensors keep their names, so they are resolved again on the result, which
-         * the plan owns. */
-        frt_graph *opt = NULL;
-        frt_optimize_options oo = {.null_if_unchanged = true}; /* then g itself runs */
-        if ((st = frt_graph_optimize_opts(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets,
-                                          &oo, &opt)))
-            goto done;
-        if (opt) {
-            p->owned_g = opt;
-            p->g = g = opt;
-            if ((st = resolve_names(g, feed_names, nfeeds, "feeds", feeds))) goto done;
-            if ((st = resolve_names(g, fetch_names, nfetches, "fetches", fetches))) goto done;
-            if ((st = resolve_targets(g, targets, ntargets, tgt))) goto done;
-        }
-    }
-    keep = frt_calloc((size_t)g->n_nodes + 1, sizeof *keep);
-    order = frt_calloc((size_t)g->n_nodes + 1, sizeof *order);
-    plan_index = frt_calloc((size_t)g->n_nodes + 1, sizeof *plan_index);
-    OOM_IF_NULL(keep && order && plan_index, "planning a run over %d nodes", g->n_nodes);
-    if ((st = frt_graph_prune(g, feeds, nfeeds, fetches, nfetches, tgt, ntargets, keep))) goto done;
-    if ((st = check_runnable(g, keep, feeds, nfeeds))) goto done;
-    /* Static shapes: contradictions (e.g. a MatMul whose inner dims differ) are reported now,
-     * naming the node, before any kernel runs; fed tensors' dtypes become known. */
-    {
-        frt_shape *fed_shapes = frt_calloc((size_t)nfeeds + 1, sizeof *fed_shapes);
-        OOM_IF_NULL(fed_shapes, "planning a run");
-        for (int i = 0; i < nfeeds; i++) fed_shapes[i] = frt_shape_unknown();
-        st = frt_graph_infer_shapes(g, keep, feeds, fed_shapes, nfeeds, &sm);
-        free(fed_shapes);
-        if (st) goto done;
-        p->feed_dtypes = frt_calloc((size_t)nfeeds + 1, sizeof *p->feed_dtypes);
-        OOM_IF_NULL(p->feed_dtypes, "planning a run");
-        for (int i = 0; i < nfeeds; i++) {
-            /* the producer's declared output dtype, as TF checks a fed tensor against it */
-            const frt_node *fn = &g->nodes[feeds[i].node];
-            p->feed_dtypes[i] = frt_shape_map_dtype(sm, feeds[i]);
-            if (p->feed_dtypes[i] == FRT_DTYPE_INVALID && strcmp(fn->op, "Placeholder") == 0)
-                frt_status_free(frt_attr_get_type(&fn->attrs, "dtype", FRT_DTYPE_INVALID,
-                                                  &p->feed_dtypes[i]));
-        }
-    }
-    if ((st = frt_graph_topo_order(g, order))) goto done;
-
-    /* plan nodes in topological order, output slots after the feed slots */
-    p->n_feeds = nfeeds;
-    p->feeds = feeds;
-    feeds = NULL;
-    p->feed_slots = frt_calloc((size_t)nfeeds + 1, sizeof *p->feed_slots);
-    OOM_IF_NULL(p->feed_slots, "planning a run");
-    int slots = 0;
-    for (int i = 0; i < nfeeds; i++) p->feed_slots[i] = slots++;
-    for (int k = 0; k < g->n_nodes; k++) plan_index[k] = -1;
-    /* Ops without a definition (kernels registered for ops the registry does not know) get
-     * as many outputs as their consumers and the fetches use (at least one). */
-    used_outputs = frt_calloc((size_t)g->n_nodes + 1, sizeof *used_outputs);
-    p->nodes = frt_calloc((size_t)g->n_nodes + 1, sizeof *p->nodes);
-    OOM_IF_NULL(used_outputs && p->nodes, "planning a run over %d nodes", g->n_nodes);
-    for (int i = 0; i < g->n_nodes; i++)
-        for (int j = 0; keep[i] && j < g->nodes[i].n_data; j++) {
-            frt_edge e = g->nodes[i].data[j];
-            if (e.index + 1 > used_outputs[e.node]) used_outputs[e.node] = e.index + 1;
-        }
-    for (int i = 0; i < nfetches; i++)
-        if (fetches[i].index + 1 > used_outputs[fetches[i].node])
-            used_outputs[fetches[i].node] = fetches[i].index + 1;
-    for (int k = 0; k < g->n_nodes; k++) {
-        int i = order[k];
-        if (!keep[i]) continue;
-        const frt_node *n = &g->nodes[i];
-        frt_plan_node *pn = &p->nodes[p->n_nodes];
-        plan_index[i] = p->n_nodes++;
-        pn->node = i;
-        pn->def = frt_kernel_find(n->op, FRT_DEVICE_CPU, &n->attrs);
-        pn->n_out = n->n_outputs >= 0 ? n->n_outputs : used_outputs[i] > 1 ? used_outputs[i] : 1;
-        if (pn->n_out > FRT_GRAPH_MAX_OUTPUTS - slots) {
-            st = frt_status_new(FRT_INVALID_ARGUMENT,
-                                "the nodes to run have more than %d outputs in all "
-                                "(FRT_GRAPH_MAX_OUTPUTS; node '%s' (%s) adds %d)",
-                                FRT_GRAPH_MAX_OUTPUTS, n->name, n->op, pn->n_out);
-            goto done;
-        }
-        pn->out_base = slots;
-        slots += pn->n_out;
-    }
-    p->n_slots = slots;
-    p->slot_uses = frt_calloc((size_t)slots + 1, sizeof *p->slot_uses);
-    OOM_IF_NULL(p->slot_uses, "planning a run");
-
-    /* inputs, successors */
-    for (int pi = 0; pi < p->n_nodes; pi++) {
-        frt_plan_node *pn = &p->nodes[pi];
-        const frt_node *n = &g->nodes[pn->node];
-        pn->n_in = n->n_data;
-        pn->in_slots = frt_calloc((size_t)n->n_data + 1, sizeof *pn->in_slots);
-        pn->in_deref = frt_calloc((size_t)n->n_data + 1, sizeof *pn->in_deref);
-        OOM_IF_NULL(pn->in_slots && pn->in_deref, "planning node '%s'", n->name);
-        for (int j = 0; j < n->n_data; j++) {
-            int f = find_feed(p->feeds, nfeeds, n->data[j]);
-            int slot;
-            if (f >= 0) {
-                slot = p->feed_slots[f];
-            } else {
-                pn->in_deref[j] = output_is_ref(g, n->data[j]) && !input_is_ref(n, j);
-                int src = plan_index[n->data[j].node];
-                FRT_ASSERT(src >= 0 && "pruning kept a node whose producer it dropped");
-                slot = p->nodes[src].out_base + n->data[j].index;
-                if ((st = add_succ(p, src, pi))) goto done;
-            }
-            pn->in_slots[j] = slot;
-            p->slot_uses[slot]++;
-        }
-        for (int j = 0; j < n->n_ctrl; j++) {
-            int src = plan_index[n->ctrl[j]];
-            FRT_ASSERT(src >= 0 && "pruning dropped a control predecessor");
-            if ((st = add_succ(p, src, pi))) goto done;
-        }
-    }
-    p->n_fetches = nfetches;
-    p->fetch_slots = frt_calloc((size_t)nfetches + 1, sizeof *p->fetch_slots);
-    p->fetch_deref = frt_calloc((size_t)nfetches + 1, sizeof *p->fetch_deref);
-    OOM_IF_NULL(p->fetch_slots && p->fetch_deref, "planning a run");
-    for (int i = 0; i < nfetches; i++) {
-        int f = find_feed(p->feeds, nfeeds, fetches[i]);
-        p->fetch_deref[i] = f < 0 && output_is_ref(g, fetches[i]);
-        int slot = f >= 0 ? p->feed_slots[f]
-                          : p->nodes[plan_index[fetches[i].node]].out_base + fetches[i].index;
-        p->fetch_slots[i] = slot;
-        p->slot_uses[slot]++;
-    }
-    p->roots = frt_calloc((size_t)p->n_nodes + 1, sizeof *p->roots);
-    OOM_IF_NULL(p->roots, "planning a run");
-    for (int pi = 0; pi < p->n_nodes; pi++)
-        if (p->nodes[pi].n_preds == 0) p->roots[p->n_roots++] = pi;
-
-    /* kernel instances: init once per plan, with constant inputs visible (unless fed) and
-     * input dtypes from shape inference where known */
-    for (int pi = 0; pi < p->n_nodes && !st; pi++) {
-        frt_plan_node *pn = &p->nodes[pi];
-        const frt_node *n = &g->nodes[pn->node];
-        if (!pn->def->init) continue;
-        const frt_tensor **consts = frt_calloc((size_t)n->n_data + 1, sizeof *consts);
-        frt_dtype *types = frt_calloc((size_t)n->n_data + 1, sizeof *types);
-        if (!consts || !types) {
-            free(consts);
-            free(types);
-            st = frt_status_oom("initializing the kernel of node '%s'", n->name);
-            break;
-        }
-        for (int j = 0; j < n->n_data; j++) {
-            const frt_node *src = &g->nodes[n->data[j].node];
-            int f = find_feed(p->feeds, nfeeds, n->data[j]);
-            if (f < 0 && strcmp(src->op, "Const") == 0)
-                consts[j] = frt_attr_get_tensor(&src->attrs, "value");
-            types[j] = consts[j] ? consts[j]->dtype
-                       : f >= 0  ? p->feed_dtypes[f]
-                                 : frt_shape_map_dtype(sm, n->data[j]);
-        }
-        frt_kernel_init_ctx ic = {.node_name = n->name, .op = n->op, .attrs = &n->attrs,
-                                  .n_inputs = n->n_data, .input_types = types,
-                                  .const_inputs = consts, .n_outputs = pn->n_out};
-        st = pn->def->init(&ic, &pn->state);
-        if (st) st = frt_status_annotate(st, " [[node %s (%s) on CPU:0]]", n->name, n->op);
-        free(consts);
-        free(types);
-    }
-
-done:
-    free(used_outputs);
-    frt_shape_map_free(sm);
-    free(feeds);
-    free(fetches);
-    free(tgt);
-    free(keep);
-    free(order);
-    free(plan_index);
-    if (st) {
-        frt_plan_free(p);
-        return st;
-    }
-    *out = p;
-    return NULL;
-}
+#include "graph/shape_infer.h"
 
 /* ---- running -------------------------------------------------------------------------- */
 
@@ -478,6 +76,82 @@ static frt_status *deref(frt_tensor **t) {
     return st;
 }
 
+static frt_device *plan_device(const frt_plan *p, int d) {
+    return p->devices ? p->devices[d] : frt_device_cpu();
+}
+
+static frt_allocator *device_alloc(const run_state *rs, int d) {
+    return rs->env->allocs ? rs->env->allocs[d] : rs->env->alloc;
+}
+
+/* The allocator of memory space `space` (-1: host; else a device index). */
+static frt_allocator *space_alloc(const run_state *rs, int space) {
+    return space < 0 ? rs->env->alloc : device_alloc(rs, space);
+}
+
+/* A copy node: t's bytes into a new tensor in memory space pn->copy_to. */
+static frt_status *run_copy(run_state *rs, const frt_plan_node *pn, frt_tensor *t,
+                            frt_tensor **out) {
+    const frt_plan *p = rs->p;
+    if (t->dtype == FRT_DTYPE_STRING || t->dtype == FRT_DTYPE_RESOURCE || t->splat)
+        return frt_status_new(FRT_INTERNAL, "a %s%s tensor cannot be copied between devices",
+                              t->splat ? "compressed " : "", frt_dtype_name(t->dtype));
+    FRT_TRY(frt_tensor_alloc(space_alloc(rs, pn->copy_to), t->dtype, t->dims, t->ndim, out));
+    size_t n = frt_tensor_nbytes(t);
+    void *dst = frt_tensor_device_ptr(*out);
+    const void *src = frt_tensor_device_ptr(t);
+    int from = frt_tensor_space(t);
+    /* Until copies and kernels are ordered by streams and events, each copy finishes before
+     * it is done (the consumer may run at once). */
+    frt_device *sd = NULL, *dd = pn->copy_to >= 0 ? plan_device(p, pn->copy_to) : NULL;
+    for (int d = 0; d < p->n_devices && !frt_mem_is_host(from); d++)
+        if (plan_device(p, d)->space == from) sd = plan_device(p, d);
+    if (!frt_mem_is_host(from) && !sd)
+        return frt_status_new(FRT_INTERNAL, "a tensor in memory space %d of no device", from);
+    if (!sd && !dd) {
+        memcpy(dst, src, n);
+        return NULL;
+    }
+    if (!sd) {
+        FRT_TRY(dd->ops->copy_to_device(dd, NULL, dst, src, n));
+        return dd->ops->sync(dd, NULL);
+    }
+    if (!dd) {
+        FRT_TRY(sd->ops->copy_to_host(sd, NULL, dst, src, n));
+        return sd->ops->sync(sd, NULL);
+    }
+    /* device to device, staged through host memory */
+    void *host = frt_malloc(n ? n : 1);
+    if (!host) return frt_status_oom("staging a copy of %zu bytes between devices", n);
+    frt_status *st = sd->ops->copy_to_host(sd, NULL, host, src, n);
+    if (!st) st = sd->ops->sync(sd, NULL);
+    if (!st) st = dd->ops->copy_to_device(dd, NULL, dst, host, n);
+    if (!st) st = dd->ops->sync(dd, NULL);
+    free(host);
+    return st;
+}
+
+static frt_status *run_kernel(run_state *rs, const frt_plan_node *pn, const frt_node *n,
+                              frt_tensor **ins, frt_tensor **outs) {
+    frt_allocator *a = device_alloc(rs, pn->device);
+    frt_device *dev = plan_device(rs->p, pn->device);
+    for (int j = 0; !frt_device_is_host(dev) && j < pn->n_in; j++)
+        FRT_ASSERT((!frt_kernel_input_on_host(pn->def, j, pn->n_in) ||
+                    frt_mem_is_host(frt_tensor_space(ins[j]))) &&
+                   "a host-memory input arrived in device memory: the partition missed a copy");
+    void *scratch[FRT_KERNEL_MAX_SCRATCH];
+    FRT_TRY(frt_kernel_scratch_alloc(a, n->name, pn->n_scratch, pn->scratch_bytes, scratch));
+    frt_kernel_ctx ctx = {.def = pn->def, .node_name = n->name, .attrs = &n->attrs,
+                          .state = pn->state, .n_inputs = pn->n_in, .inputs = ins,
+                          .n_outputs = pn->n_out, .outputs = outs, .alloc = a,
+                          .pool = rs->env->pool, .intra_threads = rs->env->intra_threads,
+                          .resources = rs->env->resources, .device = dev, .scratch = scratch};
+    frt_status *st = pn->def->compute(&ctx);
+    frt_kernel_release_temps(&ctx);
+    frt_kernel_scratch_free(a, pn->n_scratch, pn->scratch_bytes, scratch);
+    return st;
+}
+
 static void compute_node(run_state *rs, const frt_plan_node *pn) {
     const frt_plan *p = rs->p;
     const frt_node *n = &p->g->nodes[pn->node];
@@ -498,21 +172,20 @@ static void compute_node(run_state *rs, const frt_plan_node *pn) {
         ins[j] = st ? NULL : take_input(rs, pn->in_slots[j]);
         if (!st && pn->in_deref[j]) st = deref(&ins[j]);
     }
-    if (!st) {
-        frt_kernel_ctx ctx = {.def = pn->def, .node_name = n->name, .attrs = &n->attrs,
-                              .state = pn->state, .n_inputs = pn->n_in, .inputs = ins,
-                              .n_outputs = pn->n_out, .outputs = outs,
-                              .alloc = rs->env->alloc, .pool = rs->env->pool,
-                              .intra_threads = rs->env->intra_threads,
-                              .resources = rs->env->resources};
-        st = pn->def->compute(&ctx);
-    }
+    if (!st) st = pn->def ? run_kernel(rs, pn, n, ins, outs) : run_copy(rs, pn, ins[0], &outs[0]);
     for (int j = 0; j < pn->n_in; j++) frt_tensor_unref(ins[j]);
     for (int k = 0; !st && k < pn->n_out; k++)
         if (!outs[k] && p->slot_uses[pn->out_base + k] > 0)
             st = frt_status_new(FRT_INTERNAL, "kernel produced no output %d", k);
     if (st) {
-        record_error(rs, frt_status_annotate(st, " [[node %s (%s) on CPU:0]]", n->name, n->op));
+        const frt_device *dev = plan_device(p, pn->device);
+        if (pn->def)
+            st = frt_status_annotate(st, " [[node %s (%s) on %s:%d]]", n->name, n->op,
+                                     dev->type, dev->index);
+        else
+            st = frt_status_annotate(st, " [[copying an output of node %s (%s) for %s:%d]]",
+                                     n->name, n->op, dev->type, dev->index);
+        record_error(rs, st);
         for (int k = 0; k < pn->n_out; k++) frt_tensor_unref(outs[k]);
     } else {
         for (int k = 0; k < pn->n_out; k++) {
@@ -636,6 +309,10 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
                                 frt_dtype_name(feeds[i]->dtype));
             break;
         }
+        if (!frt_mem_is_host(frt_tensor_space(feeds[i]))) {
+            st = frt_status_new(FRT_INVALID_ARGUMENT, "feed %d is not in host memory", i);
+            break;
+        }
         rs.values[p->feed_slots[i]] = frt_tensor_ref(feeds[i]);
     }
     if (!st && p->n_nodes > 0) {
@@ -658,6 +335,9 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
     for (int i = 0; !st && i < p->n_fetches; i++) {
         fetches[i] = frt_tensor_ref(rs.values[p->fetch_slots[i]]);
         if (p->fetch_deref[i]) st = deref(&fetches[i]);
+        /* the plan copies every fetch to the host (graph/place.h: partition) */
+        FRT_ASSERT((st || !fetches[i] || frt_mem_is_host(frt_tensor_space(fetches[i]))) &&
+                   "a fetch left in device memory");
     }
     if (st)
         for (int i = 0; i < p->n_fetches; i++) {

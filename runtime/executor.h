@@ -7,13 +7,19 @@
 #pragma once
 #include <stdbool.h>
 
-#include "graph/graph.h"
+#include "core/device.h"
 #include "core/kernel.h"
+#include "graph/graph.h"
 
 typedef struct frt_plan_node {
-    int node;                     /* graph node index */
-    const frt_kernel_def *def;
+    int node;                     /* graph node index (a copy: its source tensor's producer) */
+    int device;                   /* index into the plan's devices */
+    const frt_kernel_def *def;    /* NULL for a copy */
+    int copy_to;                  /* a copy: the memory space it copies into (-1: the host;
+                                   * else a device index); -1 for kernels */
     void *state;                  /* from def->init; read-only during runs */
+    int n_scratch;                /* scratch buffers requested in init, and their sizes */
+    size_t scratch_bytes[FRT_KERNEL_MAX_SCRATCH];
     int n_in;
     int *in_slots;                /* value slot of each data input */
     bool *in_deref;               /* input j is a ref edge read by value: pass the variable's
@@ -28,8 +34,11 @@ typedef struct frt_plan_node {
 typedef struct frt_plan {
     const frt_graph *g;           /* the graph the plan runs: the session's, or owned_g */
     frt_graph *owned_g;           /* the step's optimized graph, when optimizing */
+    int n_devices;
+    frt_device *const *devices;   /* borrowed from the config; [0] is the CPU */
     int n_nodes;
-    frt_plan_node *nodes;         /* topological order */
+    frt_plan_node *nodes;         /* kernels in topological order, then the copies */
+    int n_copies;                 /* the last n_copies nodes */
     int n_slots;
     int *slot_uses;               /* consumers of each slot (input positions + fetches) */
     int n_feeds;
@@ -46,14 +55,26 @@ typedef struct frt_plan {
 typedef struct frt_exec_env {
     frt_threadpool *pool;         /* inter-op pool; also lends threads to parallel loops */
     int intra_threads;
-    frt_allocator *alloc;
+    frt_allocator *alloc;         /* host memory (the CPU device's) */
+    frt_allocator *const *allocs; /* per plan device, [0] == alloc; NULL: only the CPU */
     frt_resource_mgr *resources;
 } frt_exec_env;
 
-/* Builds a plan of g for the given feeds/fetches/targets. Reports, before anything runs:
- * unknown names, placeholders needed but not fed, and every needed op without a CPU kernel
- * (all at once). optimize: run the graph optimizer (constant folding, fusions) for this
- * step first. */
+typedef struct frt_plan_config {
+    bool optimize;                /* constant folding and fusions for this step */
+    int n_devices;                /* 0: the CPU alone */
+    frt_device *const *devices;   /* [0] must be the CPU; borrowed, must outlive the plan */
+    bool no_soft_placement;
+} frt_plan_config;
+
+/* Builds a plan of g for the given feeds/fetches/targets on the config's devices. Reports,
+ * before anything runs: unknown names, placeholders needed but not fed, every needed op
+ * without a kernel on any device (all at once), placements that cannot be honoured. */
+frt_status *frt_plan_build_config(const frt_graph *g, const char *const *feed_names,
+                                  int nfeeds, const char *const *fetch_names, int nfetches,
+                                  const char *const *targets, int ntargets,
+                                  const frt_plan_config *cfg, frt_plan **out);
+/* The same on the CPU alone. */
 frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, int nfeeds,
                            const char *const *fetch_names, int nfetches,
                            const char *const *targets, int ntargets, bool optimize,

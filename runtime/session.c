@@ -17,6 +17,7 @@
 #include "runtime/executor.h"
 #include "runtime/model.h"
 #include "core/resource.h"
+#include "runtime/device.h"
 #include "runtime/var_binding.h"
 #include "runtime/init.h"
 
@@ -26,6 +27,8 @@ struct frt_session_options {
     size_t memory_limit;
     bool checkpoint_zero_copy;
 };
+
+#define FRT_SESSION_MAX_DEVICES 17
 
 typedef struct plan_entry {
     char *key;
@@ -37,7 +40,12 @@ struct frt_session {
     frt_model *model;
     frt_threadpool *pool;
     int intra;
-    frt_allocator *alloc;
+    frt_allocator *alloc;         /* host memory: the CPU device's, with the memory limit */
+    /* The devices this session runs on (borrowed from the process, runtime/device.h), CPU
+     * first, and the allocator it uses on each ([0] == alloc). */
+    int n_devices;
+    frt_device *devices[FRT_SESSION_MAX_DEVICES];
+    frt_allocator *allocs[FRT_SESSION_MAX_DEVICES];
     frt_resource_mgr *resources;  /* variables: live as long as the session */
     bool optimize;                /* graph optimizer on plans */
     pthread_mutex_t mu;
@@ -137,6 +145,10 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
                               "cannot create a session: out of memory or cannot start %d "
                               "threads", inter);
     }
+    /* The CPU, with the session's own host allocator. */
+    s->devices[0] = frt_device_cpu();
+    s->allocs[0] = s->alloc;
+    s->n_devices = 1;
     /* OpenBLAS runs single-threaded (set once by the matmul kernels' registration): GEMMs
      * are split over this pool instead, so BLAS threads never oversubscribe the cores. */
     s->intra = intra;
@@ -214,8 +226,10 @@ static frt_status *get_plan(frt_session *s, const char *const *feed_names, int n
     while (e && strcmp(e->key, key) != 0) e = e->next;
     if (!e) {
         frt_plan *p = NULL;
-        st = frt_plan_build(s->model->g, feed_names, nfeeds, fetch_names, nfetches, targets,
-                            ntargets, s->optimize, &p);
+        frt_plan_config cfg = {.optimize = s->optimize, .n_devices = s->n_devices,
+                               .devices = s->devices};
+        st = frt_plan_build_config(s->model->g, feed_names, nfeeds, fetch_names, nfetches,
+                                   targets, ntargets, &cfg, &p);
         if (!st && !(e = frt_calloc(1, sizeof *e))) {
             frt_plan_free(p);
             st = frt_status_oom("caching the plan of a run");
@@ -244,7 +258,7 @@ frt_status *frt_session_run(frt_session *s, const char *const *feed_names,
     const frt_plan *p = NULL;
     FRT_TRY(get_plan(s, feed_names, nfeeds, fetch_names, nfetches, targets, ntargets, &p));
     frt_exec_env env = {.pool = s->pool, .intra_threads = s->intra, .alloc = s->alloc,
-                        .resources = s->resources};
+                        .allocs = s->allocs, .resources = s->resources};
     return frt_plan_run(p, &env, feeds, fetches);
 }
 
