@@ -7,23 +7,31 @@
 
 #include <string.h>
 
-static frt_status *cpu_copy(frt_device *d, frt_stream *s, void *dst, const void *src,
-                            size_t n) {
+static frt_status *cpu_to_device(frt_device *d, void *dst, const void *src, size_t n,
+                                 frt_tensor *keep) {
     (void)d;
-    (void)s;
+    (void)keep;
     if (n) memcpy(dst, src, n);
     return NULL;
 }
 
-static frt_status *cpu_sync(frt_device *d, frt_stream *s) {
+static frt_status *cpu_to_host(frt_device *d, void *dst, const void *src, size_t n,
+                               frt_tensor *keep, frt_copy_done_fn done, void *arg) {
     (void)d;
-    (void)s;
+    (void)keep;
+    if (n) memcpy(dst, src, n);
+    done(arg, NULL);
+    return NULL;
+}
+
+static frt_status *cpu_sync(frt_device *d) {
+    (void)d;
     return NULL; /* CPU kernels finish before they return */
 }
 
 static const frt_device_ops cpu_ops = {
-    .copy_to_device = cpu_copy,
-    .copy_to_host = cpu_copy,
+    .copy_to_device = cpu_to_device,
+    .copy_to_host = cpu_to_host,
     .sync = cpu_sync,
 };
 

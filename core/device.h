@@ -12,18 +12,39 @@
 #include "core/alloc.h"
 #include "core/kernel.h"
 
+struct frt_gpu_memory_options; /* core/bfc.h */
+
 typedef struct frt_device frt_device;
 
+/* Called once the bytes of an asynchronous copy are in place, or with the error that stopped
+ * them. It runs on a thread the device chooses (a GPU's callback thread): it may schedule
+ * work, but must not block or call the device. */
+typedef void (*frt_copy_done_fn)(void *arg, frt_status *st);
+
 typedef struct frt_device_ops {
-    /* Copies n bytes between host memory and this device's memory, ordered on stream s
-     * (NULL: the device's default order; on the CPU, both are a memcpy). Returns once the
-     * copy is enqueued; frt_device_sync waits for it. */
-    frt_status *(*copy_to_device)(frt_device *d, frt_stream *s, void *dst, const void *src,
-                                  size_t n);
-    frt_status *(*copy_to_host)(frt_device *d, frt_stream *s, void *dst, const void *src,
-                                size_t n);
-    /* Waits until everything enqueued on s has run; errors of that work surface here. */
-    frt_status *(*sync)(frt_device *d, frt_stream *s);
+    /* Host memory -> this device's memory, n bytes. Ordered after the work already enqueued
+     * on the device's compute stream (so dst, just allocated, is no longer in use by it),
+     * and before any compute work enqueued later (so consumers may be enqueued at once).
+     * src must stay valid until the copy has read it: `keep` (may be NULL) is a tensor the
+     * device holds a reference to until then. Returns once enqueued. */
+    frt_status *(*copy_to_device)(frt_device *d, void *dst, const void *src, size_t n,
+                                  frt_tensor *keep);
+    /* This device's memory -> host memory, ordered after the compute work enqueued so far;
+     * done(arg, NULL) once the bytes are on the host (possibly before this returns), or
+     * done(arg, error). keep as above (held until done). Returns an error only when the copy
+     * could not even be enqueued (then done is not called). */
+    frt_status *(*copy_to_host)(frt_device *d, void *dst, const void *src, size_t n,
+                                frt_tensor *keep, frt_copy_done_fn done, void *arg);
+    /* Waits until everything enqueued on the device so far has run; errors of that work
+     * surface here. */
+    frt_status *(*sync)(frt_device *d);
+    /* Optional (NULL on the CPU): held around a kernel's compute on this device, so that
+     * enqueueing onto its stream and library handles is serialized. */
+    void (*enter)(frt_device *d);
+    void (*leave)(frt_device *d);
+    /* Optional: creates d->alloc, once, with the first caller's options (TF: the first
+     * session's GPUOptions govern the process); later calls return at once. */
+    frt_status *(*open_memory)(frt_device *d, const struct frt_gpu_memory_options *o);
     void (*destroy)(frt_device *d);
 } frt_device_ops;
 
@@ -35,9 +56,11 @@ struct frt_device {
     int space;               /* FRT_MEM_HOST or FRT_MEM_DEVICE(i) */
     bool simulated;          /* a simulated GPU (the CUDA simulation build) */
     size_t total_memory;     /* bytes; 0 for the CPU (the host's is not ours to cap) */
-    /* The process-wide allocator of this device's memory, shared by every session; NULL for
-     * the CPU, where each session has its own host allocator (and memory limit). */
+    /* The process-wide allocator of this device's memory, shared by every session (made by
+     * ops->open_memory); NULL for the CPU, where each session has its own host allocator
+     * (and memory limit). */
     frt_allocator *alloc;
+    frt_stream *stream;      /* the compute stream kernels enqueue on; NULL on the CPU */
     const frt_device_ops *ops;
     void *impl;
 };

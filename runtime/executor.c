@@ -89,45 +89,116 @@ static frt_allocator *space_alloc(const run_state *rs, int space) {
     return space < 0 ? rs->env->alloc : device_alloc(rs, space);
 }
 
-/* A copy node: t's bytes into a new tensor in memory space pn->copy_to. */
-static frt_status *run_copy(run_state *rs, const frt_plan_node *pn, frt_tensor *t,
-                            frt_tensor **out) {
+/* An asynchronous copy to the host in flight: what its completion needs. */
+typedef struct copy_wait {
+    run_state *rs;
+    int pi;
+    frt_tensor *out;
+    /* device-to-device staging waits here instead (sync): */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool waiting, done;
+    frt_status *st;
+} copy_wait;
+
+static void finish_async(run_state *rs, int pi);
+
+static void host_copy_done(void *arg, frt_status *st) {
+    copy_wait *w = arg;
+    run_state *rs = w->rs;
+    const frt_plan_node *pn = &rs->p->nodes[w->pi];
+    if (st) {
+        const frt_node *n = &rs->p->g->nodes[pn->node];
+        record_error(rs, frt_status_annotate(st, " [[copying an output of node %s (%s) to the "
+                                                 "host]]", n->name, n->op));
+        frt_tensor_unref(w->out);
+    } else if (rs->p->slot_uses[pn->out_base] > 0) {
+        rs->values[pn->out_base] = w->out;
+    } else {
+        frt_tensor_unref(w->out);
+    }
+    int pi = w->pi;
+    free(w);
+    finish_async(rs, pi);
+}
+
+static void staging_done(void *arg, frt_status *st) {
+    copy_wait *w = arg;
+    pthread_mutex_lock(&w->mu);
+    w->st = st;
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Device to host, waiting here (the staging half of a device-to-device copy). */
+static frt_status *copy_to_host_sync(frt_device *d, void *dst, const void *src, size_t n,
+                                     frt_tensor *keep) {
+    copy_wait w = {.done = false};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    frt_status *st = d->ops->copy_to_host(d, dst, src, n, keep, staging_done, &w);
+    if (!st) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        st = w.st;
+    }
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
+    return st;
+}
+
+static frt_device *space_device(const frt_plan *p, int space) {
+    for (int d = 0; d < p->n_devices; d++)
+        if (plan_device(p, d)->space == space) return plan_device(p, d);
+    return NULL;
+}
+
+/* A copy node: t's bytes into a new tensor in memory space pn->copy_to. Copies into a
+ * device are ordered on its streams and done once enqueued; a copy to the host finishes
+ * later (*async set): its completion stores the output and notifies the successors. */
+static frt_status *run_copy(run_state *rs, int pi, frt_tensor *t, frt_tensor **out,
+                            bool *async) {
     const frt_plan *p = rs->p;
+    const frt_plan_node *pn = &p->nodes[pi];
+    *async = false;
     if (t->dtype == FRT_DTYPE_STRING || t->dtype == FRT_DTYPE_RESOURCE || t->splat)
         return frt_status_new(FRT_INTERNAL, "a %s%s tensor cannot be copied between devices",
                               t->splat ? "compressed " : "", frt_dtype_name(t->dtype));
+    int from = frt_tensor_space(t);
+    frt_device *sd = frt_mem_is_host(from) ? NULL : space_device(p, from);
+    frt_device *dd = pn->copy_to >= 0 ? plan_device(p, pn->copy_to) : NULL;
+    if (!frt_mem_is_host(from) && !sd)
+        return frt_status_new(FRT_INTERNAL, "a tensor in memory space %d of no device", from);
     FRT_TRY(frt_tensor_alloc(space_alloc(rs, pn->copy_to), t->dtype, t->dims, t->ndim, out));
     size_t n = frt_tensor_nbytes(t);
     void *dst = frt_tensor_device_ptr(*out);
     const void *src = frt_tensor_device_ptr(t);
-    int from = frt_tensor_space(t);
-    /* Until copies and kernels are ordered by streams and events, each copy finishes before
-     * it is done (the consumer may run at once). */
-    frt_device *sd = NULL, *dd = pn->copy_to >= 0 ? plan_device(p, pn->copy_to) : NULL;
-    for (int d = 0; d < p->n_devices && !frt_mem_is_host(from); d++)
-        if (plan_device(p, d)->space == from) sd = plan_device(p, d);
-    if (!frt_mem_is_host(from) && !sd)
-        return frt_status_new(FRT_INTERNAL, "a tensor in memory space %d of no device", from);
     if (!sd && !dd) {
         memcpy(dst, src, n);
         return NULL;
     }
-    if (!sd) {
-        FRT_TRY(dd->ops->copy_to_device(dd, NULL, dst, src, n));
-        return dd->ops->sync(dd, NULL);
-    }
+    if (!sd) return dd->ops->copy_to_device(dd, dst, src, n, t);
     if (!dd) {
-        FRT_TRY(sd->ops->copy_to_host(sd, NULL, dst, src, n));
-        return sd->ops->sync(sd, NULL);
+        copy_wait *w = frt_calloc(1, sizeof *w);
+        if (!w) return frt_status_oom("a copy to the host");
+        *w = (copy_wait){.rs = rs, .pi = pi, .out = *out};
+        frt_status *st = sd->ops->copy_to_host(sd, dst, src, n, t, host_copy_done, w);
+        if (st) {
+            free(w);
+            return st;
+        }
+        *out = NULL; /* the completion owns it now */
+        *async = true;
+        return NULL;
     }
-    /* device to device, staged through host memory */
-    void *host = frt_malloc(n ? n : 1);
-    if (!host) return frt_status_oom("staging a copy of %zu bytes between devices", n);
-    frt_status *st = sd->ops->copy_to_host(sd, NULL, host, src, n);
-    if (!st) st = sd->ops->sync(sd, NULL);
-    if (!st) st = dd->ops->copy_to_device(dd, NULL, dst, host, n);
-    if (!st) st = dd->ops->sync(dd, NULL);
-    free(host);
+    /* device to device, staged through host memory (blocking this thread: rare) */
+    frt_tensor *host = NULL;
+    FRT_TRY(frt_tensor_alloc(rs->env->alloc, t->dtype, t->dims, t->ndim, &host));
+    frt_status *st = copy_to_host_sync(sd, frt_tensor_device_ptr(host), src, n, t);
+    if (!st) st = dd->ops->copy_to_device(dd, dst, frt_tensor_device_ptr(host), n, host);
+    frt_tensor_unref(host);
     return st;
 }
 
@@ -146,14 +217,20 @@ static frt_status *run_kernel(run_state *rs, const frt_plan_node *pn, const frt_
                           .n_outputs = pn->n_out, .outputs = outs, .alloc = a,
                           .pool = rs->env->pool, .intra_threads = rs->env->intra_threads,
                           .resources = rs->env->resources, .device = dev, .scratch = scratch};
+    ctx.stream = dev->stream;
+    if (dev->ops->enter) dev->ops->enter(dev);
     frt_status *st = pn->def->compute(&ctx);
+    if (dev->ops->leave) dev->ops->leave(dev);
     frt_kernel_release_temps(&ctx);
     frt_kernel_scratch_free(a, pn->n_scratch, pn->scratch_bytes, scratch);
     return st;
 }
 
-static void compute_node(run_state *rs, const frt_plan_node *pn) {
+/* Runs plan node pi; false when it finishes later (an asynchronous copy to the host: its
+ * completion notifies the successors). */
+static bool compute_node(run_state *rs, int pi) {
     const frt_plan *p = rs->p;
+    const frt_plan_node *pn = &p->nodes[pi];
     const frt_node *n = &p->g->nodes[pn->node];
     frt_tensor *ins_small[8], *outs_small[8];
     frt_tensor **ins = pn->n_in <= 8 ? ins_small : frt_calloc((size_t)pn->n_in, sizeof *ins);
@@ -162,7 +239,7 @@ static void compute_node(run_state *rs, const frt_plan_node *pn) {
         if (ins != ins_small) free(ins);
         if (outs != outs_small) free(outs);
         record_error(rs, frt_status_oom("starting node %s (%s)", n->name, n->op));
-        return;
+        return true;
     }
     memset(outs, 0, (size_t)pn->n_out * sizeof *outs);
     frt_status *st = NULL;
@@ -172,8 +249,14 @@ static void compute_node(run_state *rs, const frt_plan_node *pn) {
         ins[j] = st ? NULL : take_input(rs, pn->in_slots[j]);
         if (!st && pn->in_deref[j]) st = deref(&ins[j]);
     }
-    if (!st) st = pn->def ? run_kernel(rs, pn, n, ins, outs) : run_copy(rs, pn, ins[0], &outs[0]);
+    bool async = false;
+    if (!st) st = pn->def ? run_kernel(rs, pn, n, ins, outs) : run_copy(rs, pi, ins[0], &outs[0], &async);
     for (int j = 0; j < pn->n_in; j++) frt_tensor_unref(ins[j]);
+    if (async) {
+        if (ins != ins_small) free(ins);
+        if (outs != outs_small) free(outs);
+        return false;
+    }
     for (int k = 0; !st && k < pn->n_out; k++)
         if (!outs[k] && p->slot_uses[pn->out_base + k] > 0)
             st = frt_status_new(FRT_INTERNAL, "kernel produced no output %d", k);
@@ -196,41 +279,58 @@ static void compute_node(run_state *rs, const frt_plan_node *pn) {
     }
     if (ins != ins_small) free(ins);
     if (outs != outs_small) free(outs);
+    return true;
 }
 
 static void node_task_fn(void *arg);
 
+static void schedule_node(run_state *rs, int pi);
+
+/* Plan node pi is done: notifies its successors (the first newly ready one is returned in
+ * *next to run inline when next is given, the others queued) and counts it. False when it
+ * was the last node of the run (rs may be gone once the waiter wakes). */
+static bool finish_node(run_state *rs, int pi, int *next) {
+    const frt_plan_node *pn = &rs->p->nodes[pi];
+    if (next) *next = -1;
+    for (int k = 0; k < pn->n_succ; k++) {
+        int s = pn->succ[k];
+        if (atomic_fetch_sub(&rs->pending[s], 1) != 1) continue;
+        if (next && *next < 0) *next = s;
+        else schedule_node(rs, s);
+    }
+    if (atomic_fetch_sub(&rs->outstanding, 1) == 1) {
+        /* the waiter reads `done` under mu, so rs stays alive until we unlock */
+        pthread_mutex_lock(&rs->mu);
+        rs->done = true;
+        pthread_cond_broadcast(&rs->cv);
+        pthread_mutex_unlock(&rs->mu);
+        return false;
+    }
+    return true;
+}
+
 static void run_node(run_state *rs, int pi) {
-    const frt_plan *p = rs->p;
     while (pi >= 0) {
-        const frt_plan_node *pn = &p->nodes[pi];
-        if (!atomic_load(&rs->cancelled)) compute_node(rs, pn);
-        int next = -1;
-        for (int k = 0; k < pn->n_succ; k++) {
-            int s = pn->succ[k];
-            if (atomic_fetch_sub(&rs->pending[s], 1) != 1) continue;
-            if (next < 0) {
-                next = s;
-                continue;
-            }
-            node_task *t = frt_malloc(sizeof *t);
-            if (t) {
-                t->rs = rs;
-                t->pi = s;
-                frt_threadpool_schedule(rs->env->pool, node_task_fn, t);
-            } else {
-                run_node(rs, s); /* no memory for a task: run it here */
-            }
-        }
-        if (atomic_fetch_sub(&rs->outstanding, 1) == 1) {
-            /* the waiter reads `done` under mu, so rs stays alive until we unlock */
-            pthread_mutex_lock(&rs->mu);
-            rs->done = true;
-            pthread_cond_broadcast(&rs->cv);
-            pthread_mutex_unlock(&rs->mu);
-            return;
-        }
+        bool now = atomic_load(&rs->cancelled) || compute_node(rs, pi);
+        if (!now) return; /* its completion finishes it */
+        int next;
+        if (!finish_node(rs, pi, &next)) return;
         pi = next;
+    }
+}
+
+/* An asynchronous node completed (on a device's callback thread, which must not run
+ * kernels): its successors all go to the pool. */
+static void finish_async(run_state *rs, int pi) { finish_node(rs, pi, NULL); }
+
+static void schedule_node(run_state *rs, int pi) {
+    node_task *t = frt_malloc(sizeof *t);
+    if (t) {
+        t->rs = rs;
+        t->pi = pi;
+        frt_threadpool_schedule(rs->env->pool, node_task_fn, t);
+    } else {
+        run_node(rs, pi); /* no memory for a task: run it here */
     }
 }
 
@@ -331,6 +431,15 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
         while (!rs.done) pthread_cond_wait(&rs.cv, &rs.mu);
         pthread_mutex_unlock(&rs.mu);
         st = rs.error;
+        /* Work enqueued on accelerators may still run: wait for it, so its errors are this
+         * run's and nothing it uses outlives the call. */
+        for (int d = 1; d < p->n_devices; d++) {
+            if (!(p->devices_used & ((uint64_t)1 << d))) continue;
+            frt_device *dev = plan_device(p, d);
+            frt_status *ds = dev->ops->sync(dev);
+            if (ds && !st) st = frt_status_annotate(ds, " [[waiting for %s]]", dev->name);
+            else frt_status_free(ds);
+        }
     }
     for (int i = 0; !st && i < p->n_fetches; i++) {
         fetches[i] = frt_tensor_ref(rs.values[p->fetch_slots[i]]);

@@ -6,6 +6,7 @@
  * Thread-safety: a plan is immutable after frt_plan_build; frt_plan_run is re-entrant. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/device.h"
 #include "core/kernel.h"
@@ -39,6 +40,7 @@ typedef struct frt_plan {
     int n_nodes;
     frt_plan_node *nodes;         /* kernels in topological order, then the copies */
     int n_copies;                 /* the last n_copies nodes */
+    uint64_t devices_used;        /* bit d: some node runs on (or copies for) device d */
     int n_slots;
     int *slot_uses;               /* consumers of each slot (input positions + fetches) */
     int n_feeds;

@@ -375,6 +375,7 @@ static frt_status *pass_order(builder *b) {
         pn->device = b->place.device[i];
         pn->copy_to = -1;
         pn->def = frt_device_find_kernel(device_of(b, pn->device), n->op, &n->attrs);
+        p->devices_used |= (uint64_t)1 << pn->device;
         FRT_ASSERT(pn->def && "placement chose a device without the node's kernel");
     }
     for (int c = 0; !st && c < b->part.n_copies; c++) {
@@ -386,6 +387,7 @@ static frt_status *pass_order(builder *b) {
          * source (a fed tensor is on the host already: then the CPU) */
         pn->device = cp->dst_space >= 0 ? cp->dst_space : cp->src_space >= 0 ? cp->src_space : 0;
         pn->copy_to = cp->dst_space;
+        p->devices_used |= (uint64_t)1 << pn->device;
         p->n_copies++;
     }
     free(order);

@@ -282,6 +282,7 @@ int main(void) {
     frt_kernel_registry_add(frt_kernel_registry_mutable(), test_defs, 1);
     frt_init();
     register_fake_gpu_kernels();
+    fake_gpu.ops = frt_device_cpu()->ops; /* host memory: the CPU's copies and sync */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scratch_and_temps_through_run_once),
         cmocka_unit_test(scratch_counts_against_memory_limits),

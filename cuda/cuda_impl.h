@@ -1,0 +1,49 @@
+/* cuda/cuda_impl.h: what the CUDA backend's files share — the CUDA device object behind
+ * core/device.h, and how kernels reach their stream and library handles.
+ * The same C sources build against NVIDIA's headers (the real backend, FRT_HAVE_CUDA) or
+ * against the simulation's (cuda/sim/include, FRT_CUDA_SIM too): nothing here may use what
+ * the simulation does not declare.
+ * Thread-safety: a device is immutable after creation except under its own locks; kernels
+ * run with the device entered (frt_device_ops.enter), so they may use its stream and
+ * handles without further locking. */
+#pragma once
+#include <pthread.h>
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <cudnn.h>
+
+#include "core/bfc.h"
+#include "core/device.h"
+#include "core/kernel.h"
+
+typedef struct frt_cuda_device {
+    frt_device base;             /* base.stream == (frt_stream *)compute */
+    int ordinal;                 /* CUDA's device number (after CUDA_VISIBLE_DEVICES) */
+    cudaStream_t compute;        /* kernels, cuBLAS, cuDNN */
+    cudaStream_t h2d, d2h;       /* copies, ordered against compute with events */
+    cublasHandle_t cublas;       /* bound to compute */
+    cudnnHandle_t cudnn;         /* bound to compute */
+    pthread_mutex_t launch_mu;   /* held between enter and leave */
+    pthread_mutex_t memory_mu;   /* guards creating base.alloc */
+    frt_region_source regions;   /* cudaMalloc / cudaFree on this device */
+} frt_cuda_device;
+
+/* The CUDA device a kernel runs on, its compute stream, its library handles. */
+static inline frt_cuda_device *frt_cuda_device_of(const frt_kernel_ctx *c) {
+    return (frt_cuda_device *)c->device;
+}
+static inline cudaStream_t frt_cuda_stream(const frt_kernel_ctx *c) {
+    return frt_cuda_device_of(c)->compute;
+}
+
+/* A status for a failed CUDA / cuBLAS / cuDNN call, naming what was being done. NULL when
+ * the call succeeded. */
+frt_status *frt_cuda_check(cudaError_t e, const char *what);
+frt_status *frt_cublas_check(cublasStatus_t e, const char *what);
+frt_status *frt_cudnn_check(cudnnStatus_t e, const char *what);
+
+/* Kernel families of the backend, registered by the backend's registration (cuda/device.c
+ * calls them from frt_cuda_register_kernels). */
+void frt_cuda_register_elementwise(frt_kernel_registry *r);  /* cuda/kernels: own kernels */
+void frt_cuda_register_dnn(frt_kernel_registry *r);          /* cuda/dnn.c, cuda/blas.c */
