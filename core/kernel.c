@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bfc.h"
 #include "core/device.h"
 
 struct frt_kernel_registry {
@@ -132,16 +133,11 @@ frt_status *frt_kernel_request_scratch(frt_kernel_init_ctx *ic, size_t bytes, in
     return NULL;
 }
 
-static frt_status *oom_on(const frt_allocator *a, const char *node, size_t bytes,
-                          const char *what) {
-    frt_alloc_stats st;
-    frt_allocator_stats((frt_allocator *)a, &st);
-    char chunk[64] = "";
-    if (st.regions) snprintf(chunk, sizeof chunk, ", largest free chunk %zu", st.largest_free);
-    return frt_status_new(FRT_RESOURCE_EXHAUSTED,
-                          "OOM allocating %zu bytes of %s for node '%s' on %s: in use %zu, "
-                          "peak %zu, limit %zu%s", bytes, what, node, a->name, st.in_use,
-                          st.peak, st.limit, chunk);
+static frt_status *oom_on(frt_allocator *a, const char *node, size_t bytes, const char *what) {
+    char state[192];
+    frt_bfc_describe(a, state, sizeof state);
+    return frt_status_new(FRT_RESOURCE_EXHAUSTED, "OOM allocating %zu bytes of %s for node '%s' "
+                          "on %s: %s", bytes, what, node, a->name, state);
 }
 
 frt_status *frt_kernel_temp_alloc(frt_kernel_ctx *c, size_t bytes, void **out) {

@@ -3,6 +3,8 @@
  * (runtime/alloc_*.c). Thread-safety: atomic refcounts. */
 #include "core/tensor.h"
 
+#include "core/bfc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,14 +91,12 @@ frt_status *frt_tensor_alloc(frt_allocator *a, frt_dtype dt, const int64_t *dims
         if (!p) {
             free(b);
             free(t);
-            char s[96];
-            frt_alloc_stats st;
-            frt_allocator_stats(a, &st);
+            char s[96], state[192];
+            frt_bfc_describe(a, state, sizeof state);
             return frt_status_new(FRT_RESOURCE_EXHAUSTED,
-                                  "OOM allocating %s tensor with shape %s (%zu bytes) on %s: "
-                                  "in use %zu, peak %zu, limit %zu",
+                                  "OOM allocating %s tensor with shape %s (%zu bytes) on %s: %s",
                                   frt_dtype_name(dt), frt_shape_str(dims, ndim, s, sizeof s),
-                                  bytes, a->name, st.in_use, st.peak, st.limit);
+                                  bytes, a->name, state);
         }
         atomic_init(&b->refs, 1);
         b->data = p;

@@ -175,6 +175,10 @@ static frt_status *run_copy(run_state *rs, int pi, frt_tensor *t, frt_tensor **o
     size_t n = frt_tensor_nbytes(t);
     void *dst = frt_tensor_device_ptr(*out);
     const void *src = frt_tensor_device_ptr(t);
+    if (rs->env->stats) {
+        atomic_fetch_add(&rs->env->stats->copies, 1);
+        atomic_fetch_add(&rs->env->stats->copy_bytes, (long)n);
+    }
     if (!sd && !dd) {
         memcpy(dst, src, n);
         return NULL;

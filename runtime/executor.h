@@ -6,6 +6,7 @@
  * Thread-safety: a plan is immutable after frt_plan_build; frt_plan_run is re-entrant. */
 #pragma once
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/device.h"
@@ -54,12 +55,19 @@ typedef struct frt_plan {
     int *roots;                   /* plan nodes with no predecessors */
 } frt_plan;
 
+/* What one run did, beyond its results (filled when the env asks for it). */
+typedef struct frt_run_stats {
+    atomic_long copies;           /* copies between memory spaces made */
+    atomic_long copy_bytes;
+} frt_run_stats;
+
 typedef struct frt_exec_env {
     frt_threadpool *pool;         /* inter-op pool; also lends threads to parallel loops */
     int intra_threads;
     frt_allocator *alloc;         /* host memory (the CPU device's) */
     frt_allocator *const *allocs; /* per plan device, [0] == alloc; NULL: only the CPU */
     frt_resource_mgr *resources;
+    frt_run_stats *stats;         /* NULL: not counted */
 } frt_exec_env;
 
 typedef struct frt_plan_config {
@@ -67,6 +75,7 @@ typedef struct frt_plan_config {
     int n_devices;                /* 0: the CPU alone */
     frt_device *const *devices;   /* [0] must be the CPU; borrowed, must outlive the plan */
     bool no_soft_placement;
+    bool log_placement;           /* print each node's device (TF1's format) to stderr */
 } frt_plan_config;
 
 /* Builds a plan of g for the given feeds/fetches/targets on the config's devices. Reports,
@@ -82,6 +91,11 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
                            const char *const *targets, int ntargets, bool optimize,
                            frt_plan **out);
 void frt_plan_free(frt_plan *p);
+/* Text for `flowrt inspect --placement`: where every node of g (the whole graph, as is)
+ * would run on cfg's devices and why, the nodes per device and the copies induced. *out is
+ * malloc'd. */
+frt_status *frt_plan_explain_placement(const frt_graph *g, const frt_plan_config *cfg,
+                                       char **out);
 
 /* Runs p: feeds borrowed (checked against placeholders' dtype and shape), fetches get new
  * references. All fetches are NULL on error. */

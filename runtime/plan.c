@@ -394,6 +394,24 @@ static frt_status *pass_order(builder *b) {
     return st;
 }
 
+/* --log-device-placement: one line per node in TF1's format, then the copies. */
+static void log_placement(const builder *b) {
+    const frt_plan *p = b->p;
+    for (int pi = 0; pi < p->n_nodes; pi++) {
+        const frt_plan_node *pn = &p->nodes[pi];
+        const frt_node *n = &b->g->nodes[pn->node];
+        if (pn->def) {
+            fprintf(stderr, "%s: (%s): %s\n", n->name, n->op, device_of(b, pn->device)->name);
+            continue;
+        }
+        const frt_copy *cp = &b->part.copies[pi - (p->n_nodes - p->n_copies)];
+        const char *kind = cp->dst_space < 0 ? "DeviceToHost"
+                           : cp->src_space < 0 ? "HostToDevice" : "DeviceToDevice";
+        fprintf(stderr, "%s:%d/_copy: (_%s): %s\n", n->name, cp->src.index, kind,
+                device_of(b, pn->device)->name);
+    }
+}
+
 /* ---- slots ------------------------------------------------------------------------------ */
 
 static frt_status *pass_slots(builder *b) {
@@ -661,6 +679,7 @@ frt_status *frt_plan_build_config(const frt_graph *g, const char *const *feed_na
     if (!st) st = pass_slots(&b);
     if (!st) st = pass_wire(&b);
     if (!st) st = pass_init(&b);
+    if (!st && cfg->log_placement) log_placement(&b);
     builder_free(&b);
     if (st) {
         frt_plan_free(b.p);
@@ -677,4 +696,83 @@ frt_status *frt_plan_build(const frt_graph *g, const char *const *feed_names, in
     frt_plan_config cfg = {.optimize = optimize};
     return frt_plan_build_config(g, feed_names, nfeeds, fetch_names, nfetches, targets,
                                  ntargets, &cfg, out);
+}
+
+/* ---- explaining placement (flowrt inspect --placement) ---------------------------------- */
+
+static const char *short_name(const frt_device *d, char *buf, size_t n) {
+    snprintf(buf, n, "%s:%d", d->type, d->index);
+    return buf;
+}
+
+static bool explain_node(const builder *b, int i, char **out, size_t *len, size_t *cap) {
+    const frt_graph *g = b->g;
+    const frt_node *n = &g->nodes[i];
+    int d = b->place.device[i], rel = b->place.related[i];
+    const char *relname = rel >= 0 ? g->nodes[rel].name : "?";
+    char dev[32], dt[64] = "";
+    frt_dtype t;
+    if (!frt_attr_get_type(&n->attrs, "T", FRT_DTYPE_INVALID, &t) && t != FRT_DTYPE_INVALID)
+        snprintf(dt, sizeof dt, "/%s", frt_dtype_name(t));
+    const char *pin = n->device && n->device[0] ? n->device : "";
+    char why[512];
+    switch (b->place.why[i]) {
+    case FRT_PLACE_PINNED: snprintf(why, sizeof why, "pinned ('%s')", pin); break;
+    case FRT_PLACE_COLOCATED: snprintf(why, sizeof why, "colocated with '%s'", relname); break;
+    case FRT_PLACE_SOFT_NO_DEVICE:
+        snprintf(why, sizeof why, "pinned to '%s', which does not exist: soft placement", pin);
+        break;
+    case FRT_PLACE_SOFT_NO_KERNEL:
+        snprintf(why, sizeof why, "pinned to '%s', which has no kernel for %s%s: soft placement",
+                 pin, n->op, dt);
+        break;
+    case FRT_PLACE_NO_KERNEL: snprintf(why, sizeof why, "no GPU kernel for %s%s", n->op, dt); break;
+    case FRT_PLACE_HOST_MEMORY:
+        snprintf(why, sizeof why, "host-memory input of '%s'", relname);
+        break;
+    case FRT_PLACE_METADATA: snprintf(why, sizeof why, "describes '%s'", relname); break;
+    case FRT_PLACE_GENERATOR:
+        snprintf(why, sizeof why, "generator, with its consumer '%s'", relname);
+        break;
+    default: snprintf(why, sizeof why, "default"); break;
+    }
+    return sb_printf(out, len, cap, "  %s (%s): %s  %s\n", n->name, n->op,
+                     short_name(device_of(b, d), dev, sizeof dev), why);
+}
+
+frt_status *frt_plan_explain_placement(const frt_graph *g, const frt_plan_config *cfg,
+                                       char **out) {
+    *out = NULL;
+    builder b = {.cfg = cfg, .g = g};
+    frt_status *st = describe_devices(&b);
+    if (!st) st = frt_graph_place(g, NULL, &b.penv, &b.place);
+    if (!st) st = frt_graph_partition(g, NULL, &b.penv, &b.place, NULL, 0, NULL, 0, &b.part);
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    bool ok = !st;
+    int per_dev[FRT_PLACE_MAX_DEVICES] = {0};
+    if (ok) ok = sb_printf(&text, &len, &cap, "placement of %d nodes:\n", g->n_nodes);
+    for (int i = 0; ok && i < g->n_nodes; i++) {
+        per_dev[b.place.device[i]]++;
+        ok = explain_node(&b, i, &text, &len, &cap);
+    }
+    for (int d = 0; ok && d < cfg->n_devices; d++) {
+        char dev[32];
+        ok = sb_printf(&text, &len, &cap, "%s%s %d", d ? ", " : "nodes per device: ",
+                       short_name(device_of(&b, d), dev, sizeof dev), per_dev[d]);
+    }
+    int to_dev = 0, to_host = 0;
+    for (int c = 0; ok && c < b.part.n_copies; c++)
+        b.part.copies[c].dst_space < 0 ? to_host++ : to_dev++;
+    if (ok)
+        ok = sb_printf(&text, &len, &cap, "\ncopies: %d (%d into a device's memory, %d to the "
+                       "host)\n", b.part.n_copies, to_dev, to_host);
+    if (!st && !ok) st = frt_status_oom("explaining the placement of %d nodes", g->n_nodes);
+    builder_free(&b);
+    if (st) {
+        free(text);
+        return st;
+    }
+    *out = text;
+    return NULL;
 }

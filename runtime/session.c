@@ -18,39 +18,9 @@
 #include "runtime/model.h"
 #include "core/resource.h"
 #include "runtime/device.h"
+#include "runtime/session_impl.h"
 #include "runtime/var_binding.h"
 #include "runtime/init.h"
-
-struct frt_session_options {
-    int inter_op_threads, intra_op_threads;
-    bool no_optimize;
-    size_t memory_limit;
-    bool checkpoint_zero_copy;
-};
-
-#define FRT_SESSION_MAX_DEVICES 17
-
-typedef struct plan_entry {
-    char *key;
-    frt_plan *plan;
-    struct plan_entry *next;
-} plan_entry;
-
-struct frt_session {
-    frt_model *model;
-    frt_threadpool *pool;
-    int intra;
-    frt_allocator *alloc;         /* host memory: the CPU device's, with the memory limit */
-    /* The devices this session runs on (borrowed from the process, runtime/device.h), CPU
-     * first, and the allocator it uses on each ([0] == alloc). */
-    int n_devices;
-    frt_device *devices[FRT_SESSION_MAX_DEVICES];
-    frt_allocator *allocs[FRT_SESSION_MAX_DEVICES];
-    frt_resource_mgr *resources;  /* variables: live as long as the session */
-    bool optimize;                /* graph optimizer on plans */
-    pthread_mutex_t mu;
-    plan_entry *plans;
-};
 
 frt_session_options *frt_session_options_new(void) {
     return frt_calloc(1, sizeof(frt_session_options));
@@ -80,6 +50,34 @@ void frt_session_options_set_memory_limit(frt_session_options *o, size_t bytes) 
 }
 void frt_session_options_set_checkpoint_zero_copy(frt_session_options *o, int on) {
     o->checkpoint_zero_copy = on != 0;
+}
+void frt_session_options_set_soft_placement(frt_session_options *o, int on) {
+    o->no_soft_placement = !on;
+}
+void frt_session_options_set_log_device_placement(frt_session_options *o, int on) {
+    o->log_device_placement = on != 0;
+}
+int frt_session_options_set_visible_gpus(frt_session_options *o, const char *list) {
+    size_t n = list ? strlen(list) : 0;
+    if (n >= sizeof o->visible_gpus) return -1;
+    memcpy(o->visible_gpus, list ? list : "", n + 1);
+    return 0;
+}
+void frt_session_options_set_gpu_memory_fraction(frt_session_options *o, double fraction) {
+    o->gpu.per_process_gpu_memory_fraction = fraction;
+}
+void frt_session_options_set_allow_growth(frt_session_options *o, int on) {
+    o->gpu.allow_growth = on != 0;
+}
+void frt_session_options_set_gpu_memory_limit(frt_session_options *o, size_t bytes) {
+    o->gpu.memory_limit_bytes = bytes;
+}
+void frt_session_options_set_gpu_session_limit(frt_session_options *o, size_t bytes) {
+    o->gpu_session_limit = bytes;
+}
+size_t frt_gpu_release_free_memory(void) {
+    frt_init();
+    return frt_devices_release_free_memory();
 }
 
 static frt_status *string_scalar(const char *v, frt_tensor **out) {
@@ -145,10 +143,23 @@ frt_status *frt_session_new(const frt_session_options *opts, const frt_model *m,
                               "cannot create a session: out of memory or cannot start %d "
                               "threads", inter);
     }
-    /* The CPU, with the session's own host allocator. */
-    s->devices[0] = frt_device_cpu();
-    s->allocs[0] = s->alloc;
-    s->n_devices = 1;
+    /* The CPU, with the session's own host allocator, then the visible GPUs. */
+    frt_device_request req = {0};
+    if (opts) {
+        req = (frt_device_request){.visible_gpus = opts->visible_gpus, .memory = opts->gpu,
+                                   .session_gpu_limit = opts->gpu_session_limit};
+        s->no_soft_placement = opts->no_soft_placement;
+        s->log_device_placement = opts->log_device_placement;
+    }
+    frt_status *dst = frt_devices_for_session(&req, s->alloc, s->devices, s->allocs,
+                                              &s->n_devices);
+    if (dst) {
+        frt_threadpool_free(s->pool);
+        frt_allocator_unref(s->alloc);
+        frt_resource_mgr_free(s->resources);
+        free(s);
+        return dst;
+    }
     /* OpenBLAS runs single-threaded (set once by the matmul kernels' registration): GEMMs
      * are split over this pool instead, so BLAS threads never oversubscribe the cores. */
     s->intra = intra;
@@ -180,6 +191,10 @@ void frt_session_free(frt_session *s) {
     pthread_mutex_destroy(&s->mu);
     frt_resource_mgr_free(s->resources);
     frt_allocator_unref(s->alloc);
+    for (int d = 1; d < s->n_devices; d++) frt_allocator_unref(s->allocs[d]);
+    /* Like TF's allow_growth, but TF never gives memory back: growth regions that nothing
+     * uses any more go back to the device when a session closes. */
+    if (s->n_devices > 1) frt_devices_release_free_memory();
     frt_model_free(s->model);
     free(s);
 }
@@ -227,7 +242,9 @@ static frt_status *get_plan(frt_session *s, const char *const *feed_names, int n
     if (!e) {
         frt_plan *p = NULL;
         frt_plan_config cfg = {.optimize = s->optimize, .n_devices = s->n_devices,
-                               .devices = s->devices};
+                               .devices = s->devices,
+                               .no_soft_placement = s->no_soft_placement,
+                               .log_placement = s->log_device_placement};
         st = frt_plan_build_config(s->model->g, feed_names, nfeeds, fetch_names, nfetches,
                                    targets, ntargets, &cfg, &p);
         if (!st && !(e = frt_calloc(1, sizeof *e))) {
@@ -257,9 +274,16 @@ frt_status *frt_session_run(frt_session *s, const char *const *feed_names,
         return frt_status_new(FRT_INVALID_ARGUMENT, "negative count passed to frt_session_run");
     const frt_plan *p = NULL;
     FRT_TRY(get_plan(s, feed_names, nfeeds, fetch_names, nfetches, targets, ntargets, &p));
+    frt_run_stats stats = {0};
     frt_exec_env env = {.pool = s->pool, .intra_threads = s->intra, .alloc = s->alloc,
-                        .allocs = s->allocs, .resources = s->resources};
-    return frt_plan_run(p, &env, feeds, fetches);
+                        .allocs = s->allocs, .resources = s->resources, .stats = &stats};
+    frt_status *st = frt_plan_run(p, &env, feeds, fetches);
+    pthread_mutex_lock(&s->mu);
+    s->last_plan = p;
+    s->last_copies = atomic_load(&stats.copies);
+    s->last_copy_bytes = atomic_load(&stats.copy_bytes);
+    pthread_mutex_unlock(&s->mu);
+    return st;
 }
 
 size_t frt_session_peak_bytes(const frt_session *s) {

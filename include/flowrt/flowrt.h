@@ -196,6 +196,41 @@ void frt_session_options_set_memory_limit(frt_session_options *o, size_t bytes);
  * raise SIGBUS and kill the process. Use only for checkpoints nothing modifies in place. */
 void frt_session_options_set_checkpoint_zero_copy(frt_session_options *o, int on);
 
+/* ---- devices (docs/placement.md, README "GPUs") ----
+ * Nodes run on the CPU or a GPU, placed as TensorFlow places them: a node's device string is
+ * honoured, colocated nodes share a device, unpinned nodes go to the first GPU with a
+ * kernel for them. */
+/* Soft placement (on by default, as in TF): a node pinned to a device that is absent or has
+ * no kernel for it runs where it can. Off: such nodes make the run fail, all listed at once
+ * (node, op, device asked, devices that have a kernel). */
+void frt_session_options_set_soft_placement(frt_session_options *o, int on);
+/* Print every node's device to stderr when a run's plan is built, in TF1's format
+ * ("name: (Op): /job:localhost/replica:0/task:0/device:GPU:0"), and the copies it induces. */
+void frt_session_options_set_log_device_placement(frt_session_options *o, int on);
+/* The GPUs the session may use, as TF's visible_device_list: "0,1" (indices among the
+ * process's GPUs, which CUDA_VISIBLE_DEVICES already restricts); NULL or "" = all, the
+ * default. frt_session_new refuses a list that does not parse or names a missing GPU.
+ * Returns -1 (nothing set) for a list longer than 127 characters. */
+int frt_session_options_set_visible_gpus(frt_session_options *o, const char *list);
+/* GPU memory, with TF's GPUOptions meaning. One allocator per GPU per process serves every
+ * session; the options of the first session to use a GPU make it (TF does the same).
+ *  - fraction F in (0, 1]: the limit is F x the GPU's memory; 0 = TF's default (the memory
+ *    free at start minus a reserve). frt_session_new refuses other values.
+ *  - allow_growth: take memory in growing regions up to the limit instead of the whole
+ *    limit at the first allocation (TF_FORCE_GPU_ALLOW_GROWTH=true|false overrides it).
+ *  - memory limit in bytes (TF's virtual device memory_limit): caps whatever else is set;
+ *    0 = none. */
+void frt_session_options_set_gpu_memory_fraction(frt_session_options *o, double fraction);
+void frt_session_options_set_allow_growth(frt_session_options *o, int on);
+void frt_session_options_set_gpu_memory_limit(frt_session_options *o, size_t bytes);
+/* This session's own budget on each GPU, inside the process's cap (0 = none): several
+ * models in one process each get theirs. An allocation beyond it fails the step with
+ * RESOURCE_EXHAUSTED; other sessions are unaffected. */
+void frt_session_options_set_gpu_session_limit(frt_session_options *o, size_t bytes);
+/* Gives back to the GPUs the memory that allow_growth took and nothing uses now (sessions
+ * closing do this too); returns the bytes given back. TF never gives GPU memory back. */
+size_t frt_gpu_release_free_memory(void);
+
 typedef struct frt_session frt_session;
 /* opts may be NULL (defaults). The session keeps what it needs of m; m may be freed after.
  * INVALID_ARGUMENT for thread counts outside [0, frt_session_max_threads()]. */
@@ -216,6 +251,16 @@ FRT_MUST_USE frt_status *frt_session_run(frt_session *s,
 
 /* Highest bytes held at once by tensors allocated while running (all runs so far). */
 size_t frt_session_peak_bytes(const frt_session *s);
+/* The session's devices and memory as JSON (README "Run statistics"): per device its name,
+ * whether it is simulated, the allocator's mode, limit_bytes, in_use_bytes, peak_bytes,
+ * regions, largest_free_bytes, num_allocs, and the nodes the last run placed there; the
+ * last run's copies (count and bytes). *out is malloc'd (free it). */
+FRT_MUST_USE frt_status *frt_session_stats_json(frt_session *s, char **out);
+/* Where each node of the model would run on this session's devices, and why (pinned,
+ * colocated with X, no GPU kernel for op/dtype, host-memory input, default...), with the
+ * nodes per device and the copies this induces; the whole graph, unoptimized. *out is
+ * malloc'd text (free it). */
+FRT_MUST_USE frt_status *frt_session_placement_report(frt_session *s, char **out);
 
 /* ---- checkpoints (TensorFlow's V2 tensor bundles: PREFIX.index + PREFIX.data-*) ----------
  * Tensors read from a checkpoint own their memory (read with pread, checksum verified): the

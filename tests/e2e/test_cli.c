@@ -384,6 +384,78 @@ static void failed_writes_keep_previous_outputs(void **state) {
     closedir(d);
 }
 
+/* A small graph pinned to /device:GPU:0 in three spellings, written as a TF export would. */
+static const char *write_pinned_graph(void) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/pinned.pbtxt", tmpdir);
+    const char *text =
+        "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } }\n"
+        "node { name: 'y' op: 'Relu' input: 'x' device: '/device:GPU:0'\n"
+        "       attr { key: 'T' value { type: DT_FLOAT } } }\n"
+        "node { name: 'z' op: 'AddV2' input: 'y' input: 'y' device: '/gpu:0'\n"
+        "       attr { key: 'T' value { type: DT_FLOAT } } }\n"
+        "node { name: 'w' op: 'Mul' input: 'z' input: 'x'\n"
+        "       device: '/job:localhost/replica:0/task:0/device:GPU:0'\n"
+        "       attr { key: 'T' value { type: DT_FLOAT } } }\n";
+    tu_write_file(path, text, strlen(text));
+    return path;
+}
+
+/* Device flags on a machine without a GPU (FLOWRT_SIM_GPUS=0 makes the simulation build
+ * have none too): GPU-pinned nodes run on the CPU under soft placement, are one error
+ * naming each without it; placement is logged in TF1's format; statistics are JSON. */
+static void devices_without_a_gpu(void **state) {
+    (void)state;
+    const char *g = write_pinned_graph();
+    cmd_prefix = "FLOWRT_SIM_GPUS=0 ";
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s' --input 'x=[1,-2,3]' --output w "
+             "--log-device-placement --stats-json '%s/s.json'", g, tmpdir);
+    result *r = run_ok(args);
+    assert_non_null(strstr(r->out, "w: float32 [3]"));
+    assert_non_null(strstr(r->out, "[2, -0, 18]")); /* relu(-2) + 0 = 0, times -2 */
+    assert_non_null(strstr(r->err, "w: (Mul): /job:localhost/replica:0/task:0/device:CPU:0\n"));
+    assert_non_null(strstr(r->err, "y: (Relu): /job:localhost/replica:0/task:0/device:CPU:0\n"));
+    char json[4096], path[600];
+    snprintf(path, sizeof path, "%s/s.json", tmpdir);
+    slurp(path, json, sizeof json);
+    const char *fields[] = {"\"devices\": [", "\"name\": \"/job:localhost/replica:0/task:0/device:CPU:0\"",
+                            "\"simulated\": false", "\"mode\": \"host\"", "\"limit_bytes\": 0",
+                            "\"in_use_bytes\": ", "\"peak_bytes\": ", "\"regions\": 0",
+                            "\"largest_free_bytes\": 0", "\"num_allocs\": ", "\"nodes\": 3",
+                            "\"copies\": {\"count\": 0, \"bytes\": 0}"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (!strstr(json, fields[i])) fail_msg("stats lack %s: %s", fields[i], json);
+
+    snprintf(args, sizeof args, "run '%s' --input 'x=[1,-2,3]' --output w --no-soft-placement", g);
+    expect_error(args, "'y' (Relu)", "'w' (Mul)");
+    snprintf(args, sizeof args, "inspect '%s' --placement", g);
+    r = run_ok(args);
+    assert_non_null(strstr(r->out, "z (AddV2): CPU:0  pinned to '/gpu:0', which does not exist"));
+    assert_non_null(strstr(r->out, "nodes per device: CPU:0 4"));
+    cmd_prefix = "";
+}
+
+static void bad_device_flags(void **state) {
+    (void)state;
+    const char *g = write_pinned_graph();
+    char args[1024];
+    const char *bad[][3] = {
+        {"--gpu-memory-fraction 0", "--gpu-memory-fraction must be in (0, 1]", "'0'"},
+        {"--gpu-memory-fraction 1.5", "--gpu-memory-fraction must be in (0, 1]", "'1.5'"},
+        {"--gpu-memory-fraction nan", "--gpu-memory-fraction must be in (0, 1]", "'nan'"},
+        {"--gpu-memory-limit 0", "--gpu-memory-limit expects a positive number of MB", "'0'"},
+        {"--gpu-memory-limit -3", "--gpu-memory-limit expects a positive number of MB", "'-3'"},
+        {"--gpu-session-limit x", "--gpu-session-limit expects a positive", "'x'"},
+        {"--visible-gpus 0,x", "visible GPUs '0,x'", "GPU indices separated by commas"},
+        {"--visible-gpus 17", "visible GPUs '17': there is no GPU 17", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(args, sizeof args, "run '%s' --input 'x=[1]' %s", g, bad[i][0]);
+        expect_error(args, bad[i][1], bad[i][2]);
+    }
+}
+
 static int setup(void **state) {
     (void)state;
     tmpdir = tu_mkdtemp("cli");
@@ -413,6 +485,8 @@ int main(void) {
         cmocka_unit_test(special_files_are_refused_at_once),
         cmocka_unit_test(threads_are_bounded),
         cmocka_unit_test(failed_writes_keep_previous_outputs),
+        cmocka_unit_test(devices_without_a_gpu),
+        cmocka_unit_test(bad_device_flags),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -164,13 +164,35 @@ static void print_shape_attr(const frt_model *m, int i) {
     print_dims(ndim, dims);
 }
 
+/* --placement: where each node would run on this machine's devices, and why. */
+static int inspect_placement(frt_model *m, const cli_device_opts *dev) {
+    frt_session_options *o = frt_session_options_new();
+    frt_session *s = NULL;
+    int rc = o ? cli_device_apply(dev, o) : cli_failf("out of memory");
+    frt_status *st = rc ? NULL : frt_session_new(o, m, &s);
+    char *text = NULL;
+    if (!rc && !st) st = frt_session_placement_report(s, &text);
+    if (st) rc = cli_fail(st);
+    if (text) fputs(text, stdout);
+    free(text);
+    frt_session_free(s);
+    frt_session_options_free(o);
+    frt_model_free(m);
+    return rc;
+}
+
 int cli_inspect(int argc, char **argv) {
     const char *path = NULL, *tensor = NULL;
     const char *tags[16];
     int ntags = 0;
-    bool nodes = false, values = false;
+    bool nodes = false, values = false, placement = false;
+    cli_device_opts dev = {0};
     for (int i = 0; i < argc; i++) {
+        int df = cli_device_flag(argc, argv, &i, &dev);
+        if (df < 0) return 1;
+        if (df > 0) continue;
         if (strcmp(argv[i], "--nodes") == 0) nodes = true;
+        else if (strcmp(argv[i], "--placement") == 0) placement = true;
         else if (strcmp(argv[i], "--values") == 0) values = true;
         else if (strcmp(argv[i], "--tensor") == 0 && i + 1 < argc) tensor = argv[++i];
         else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc && ntags < 16) tags[ntags++] = argv[++i];
@@ -195,6 +217,7 @@ int cli_inspect(int argc, char **argv) {
     frt_model *m;
     frt_status *st = cli_load_model(path, NULL, 0, NULL, &m);
     if (st) return cli_fail(st);
+    if (placement) return inspect_placement(m, &dev);
     int n = frt_model_num_nodes(m);
 
     printf("model: %s\nnodes: %d\n", path, n);

@@ -13,16 +13,21 @@ static void usage(FILE *f) {
             "  run MODEL --input NAME=VALUE ... [--output NAME ...] [--out-dir DIR]\n"
             "            [--threads N] [--repeat N] [--checkpoint PREFIX]\n"
             "            [--tag TAG ...] [--signature NAME] [--no-optimize]\n"
+            "            [--stats-json FILE] [DEVICE FLAGS]\n"
             "      MODEL: frozen GraphDef (.pb/.pbtxt), MetaGraph (.meta, restored from\n"
             "      --checkpoint) or SavedModel directory. NAME: a tensor name (node or\n"
             "      node:k), or for a SavedModel a signature key.\n"
             "      VALUE: a .npy file or a literal such as 3.5 or [[1,2],[3,4]].\n"
             "  inspect MODEL|CHECKPOINT [--nodes] [--tensor NAME] [--values]\n"
+            "          [--placement [DEVICE FLAGS]]\n"
             "      a graph: inputs, likely outputs, op histogram, node and parameter counts;\n"
             "      a SavedModel: tags, signatures, variables; a checkpoint: its tensors.\n"
             "  freeze (SAVEDMODEL_DIR [--signature NAME] | MODEL.meta --checkpoint PREFIX)\n"
             "         [--tag TAG ...] [--outputs a,b] -o frozen.pb\n"
-            "      variables become constants, pruned to the outputs.\n");
+            "      variables become constants, pruned to the outputs.\n"
+            "  DEVICE FLAGS: [--visible-gpus 0,1] [--no-soft-placement]\n"
+            "      [--log-device-placement] [--gpu-memory-fraction F] [--allow-growth]\n"
+            "      [--gpu-memory-limit MB] [--gpu-session-limit MB]\n");
 }
 
 /* Multi-line messages (lists of problems) become one line: "a:\n  b\n  c" -> "a: b; c". */

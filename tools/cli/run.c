@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -103,6 +104,30 @@ static int arg_error(char **names, int n, int rc) {
     return rc;
 }
 
+/* --stats-json FILE: the session's devices, memory and copies (README "Run statistics"). */
+static int write_stats(frt_session *s, const char *path) {
+    if (!path) return 0;
+    char *json = NULL;
+    frt_status *st = frt_session_stats_json(s, &json);
+    if (st) return cli_fail(st);
+    /* written beside it, then renamed: a reader never sees half a file */
+    char tmp[4096];
+    int rc = 0;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+        rc = cli_failf("--stats-json: path too long");
+    } else {
+        FILE *f = fopen(tmp, "w");
+        bool ok = f && fputs(json, f) >= 0;
+        if (f && fclose(f) != 0) ok = false;
+        if (!ok || rename(tmp, path) != 0) {
+            rc = cli_failf("--stats-json: cannot write '%s': %s", path, strerror(errno));
+            unlink(tmp);
+        }
+    }
+    free(json);
+    return rc;
+}
+
 int cli_run(int argc, char **argv) {
     const char *model_path = NULL, *out_dir = NULL, *checkpoint = NULL, *signature = NULL;
     const char *tags[16];
@@ -111,10 +136,17 @@ int cli_run(int argc, char **argv) {
     char *name_bufs[MAX_IO];
     int nin = 0, nout = 0, threads = 0, repeat = 1;
     bool optimize = true;
+    cli_device_opts dev = {0};
+    const char *stats_json = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool has_val = i + 1 < argc;
-        if (strcmp(a, "--input") == 0 && has_val) {
+        int df = cli_device_flag(argc, argv, &i, &dev);
+        if (df < 0) return arg_error(name_bufs, nin, 1);
+        if (df > 0) continue;
+        if (strcmp(a, "--stats-json") == 0 && has_val) {
+            stats_json = argv[++i];
+        } else if (strcmp(a, "--input") == 0 && has_val) {
             const char *spec = argv[++i], *eq = strchr(spec, '=');
             if (!eq || eq == spec)
                 return arg_error(name_bufs, nin,
@@ -214,10 +246,19 @@ int cli_run(int argc, char **argv) {
         }
     }
     frt_session_options *o = frt_session_options_new();
-    if (o) frt_session_options_set_optimize(o, optimize);
-    if (o && threads > 0) {
+    if (!o) {
+        rc = cli_failf("out of memory");
+        goto done;
+    }
+    frt_session_options_set_optimize(o, optimize);
+    if (threads > 0) {
         frt_session_options_set_inter_op_threads(o, threads);
         frt_session_options_set_intra_op_threads(o, threads);
+    }
+    if (cli_device_apply(&dev, o)) {
+        frt_session_options_free(o);
+        rc = 1;
+        goto done;
     }
     st = frt_session_new(o, m, &s);
     frt_session_options_free(o);
@@ -235,9 +276,11 @@ int cli_run(int argc, char **argv) {
                       : frt_session_run(s, in_names, feeds, nin, out_names, fetches, nout, NULL, 0);
         if (st) {
             rc = cli_fail(st);
+            write_stats(s, stats_json); /* the memory figures of a failed step help too */
             goto done;
         }
     }
+    if (stats_json && (rc = write_stats(s, stats_json))) goto done;
     if (out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
         rc = cli_failf("cannot create --out-dir '%s': %s", out_dir, strerror(errno));
         goto done;
