@@ -1047,6 +1047,90 @@ def gen_models():
         print("  mobilenet eager-vs-frozen max |diff| logits: %.3g (max |logit| %.3g)"
               % (np.abs(eager - res[1][0]).max(), np.abs(res[1][0]).max()))
 
+    # ResNet-style CNN (ResNet50 v1 layout, shrunk): 7x7/2 stem + BN + ReLU + 3x3/2 maxpool,
+    # four bottleneck blocks (1x1-3x3-1x1 convs with BN; projection shortcuts in the first
+    # block of each stage, the second with stride 2; identity shortcuts otherwise; Add then
+    # ReLU), global average pooling, Dense head. Seeded weights, conv biases, BN statistics.
+    keras.utils.set_random_seed(4)
+    r = rng_for("resnet_style_32")
+    L = keras.layers
+    bn_eps = 1.001e-5  # as keras.applications.ResNet50
+
+    def bottleneck(h, filters, stride, projection, name):
+        if projection:
+            sc = L.Conv2D(4 * filters, 1, strides=stride, name=name + "_0_conv")(h)
+            sc = L.BatchNormalization(epsilon=bn_eps, name=name + "_0_bn")(sc)
+        else:
+            sc = h
+        h = L.Conv2D(filters, 1, strides=stride, name=name + "_1_conv")(h)
+        h = L.BatchNormalization(epsilon=bn_eps, name=name + "_1_bn")(h)
+        h = L.Activation("relu", name=name + "_1_relu")(h)
+        h = L.Conv2D(filters, 3, padding="same", name=name + "_2_conv")(h)
+        h = L.BatchNormalization(epsilon=bn_eps, name=name + "_2_bn")(h)
+        h = L.Activation("relu", name=name + "_2_relu")(h)
+        h = L.Conv2D(4 * filters, 1, name=name + "_3_conv")(h)
+        h = L.BatchNormalization(epsilon=bn_eps, name=name + "_3_bn")(h)
+        h = L.Add(name=name + "_add")([sc, h])
+        return L.Activation("relu", name=name + "_out")(h)
+
+    inp = keras.Input((32, 32, 3), name="x")
+    h = L.ZeroPadding2D(3, name="conv1_pad")(inp)
+    h = L.Conv2D(16, 7, strides=2, name="conv1_conv")(h)            # 38 -> 16
+    h = L.BatchNormalization(epsilon=bn_eps, name="conv1_bn")(h)
+    h = L.Activation("relu", name="conv1_relu")(h)
+    h = L.ZeroPadding2D(1, name="pool1_pad")(h)
+    h = L.MaxPooling2D(3, strides=2, name="pool1_pool")(h)          # 18 -> 8
+    h = bottleneck(h, 8, 1, True, "conv2_block1")                   # 8x8x32, projection
+    h = bottleneck(h, 8, 1, False, "conv2_block2")                  # 8x8x32, identity
+    h = bottleneck(h, 16, 2, True, "conv3_block1")                  # 4x4x64, projection /2
+    h = bottleneck(h, 16, 1, False, "conv3_block2")                 # 4x4x64, identity
+    h = L.GlobalAveragePooling2D(name="avg_pool")(h)
+    logits_out = L.Dense(10, name="predictions")(h)
+    rnet = keras.Model(inp, logits_out, name="resnet_style_32")
+    randomize_bn(rnet, r)
+    for layer in rnet.layers:
+        if isinstance(layer, L.Conv2D):
+            ch = layer.bias.shape[0]
+            layer.bias.assign((0.1 * r.standard_normal(ch)).astype(F32))
+    rhead = rnet.get_layer("predictions")
+    rhead.bias.assign((0.1 * r.standard_normal(10)).astype(F32))
+    # Glorot weights give logits under 1 (near-uniform softmax); scale the head so they
+    # span a few units.
+    rhead.kernel.assign(rhead.kernel.numpy() * 8.0)
+
+    def rnet_fn(x):
+        logits = rnet(x, training=False)
+        return logits, tf.nn.softmax(logits)
+
+    # Image-like inputs: per sample, four 16x16 squares of random colour plus noise, so the
+    # two samples give clearly different logits (i.i.d. noise averages out in the pool).
+    x = (np.kron(r.uniform(-1.5, 1.5, (2, 2, 2, 3)), np.ones((1, 16, 16, 1)))
+         + 0.3 * r.uniform(-1, 1, (2, 32, 32, 3))).astype(F32)
+    res = model_case("resnet_style_32", rnet_fn,
+                     [tf.TensorSpec([None, 32, 32, 3], tf.float32, name="x")], [x],
+                     [(1e-4, 1e-4), (1e-5, 1e-4)],
+                     ["Keras functional ResNet-style CNN (ResNet50 v1 layout, shrunk), seeded "
+                      "weights, conv biases and BN statistics (gamma, beta, moving "
+                      "mean/variance; eps 1.001e-5); 17802 params; input [2,32,32,3], batch 2",
+                      "stem: ZeroPadding2D(3), Conv2D 7x7/2 (16) + BN + ReLU, ZeroPadding2D(1), "
+                      "MaxPool 3x3/2 -> [8,8,16]",
+                      "bottleneck blocks (1x1-3x3-1x1 Conv2D+BN, ReLU after the first two, Add, "
+                      "ReLU): conv2_block1 projection shortcut (1x1 conv+BN) -> [8,8,32], "
+                      "conv2_block2 identity, conv3_block1 projection stride 2 -> [4,4,64], "
+                      "conv3_block2 identity",
+                      "GlobalAveragePooling2D (Mean), Dense 64->10 (kernel x8: logits span ~+-6); "
+                      "outputs: logits, softmax(logits)",
+                      "Keras 3 exports BN as Rsqrt/Mul/Sub/AddV2, conv bias as Reshape/Squeeze + "
+                      "BiasAdd",
+                      "tolerance logits 1e-4/1e-4, probs 1e-5/1e-4: 15 convs (sums of up to 147 "
+                      "terms) and a 64-term matmul, each with its own summation order; TF float32 "
+                      "vs a float64 run of this graph differs by ~1.1e-6 on logits (<0.4% of the "
+                      "budget)"])
+    if res is not None:
+        eager = rnet(x, training=False).numpy()
+        print("  resnet eager-vs-frozen max |diff| logits: %.3g (max |logit| %.3g)"
+              % (np.abs(eager - res[1][0]).max(), np.abs(res[1][0]).max()))
+
 
 # --------------------------------------------------------------------------- bad inputs
 
