@@ -20,11 +20,17 @@
 typedef struct frt_cuda_device {
     frt_device base;             /* base.stream == (frt_stream *)compute */
     int ordinal;                 /* CUDA's device number (after CUDA_VISIBLE_DEVICES) */
+    int cc_major, cc_minor;      /* compute capability */
     cudaStream_t compute;        /* kernels, cuBLAS, cuDNN */
     cudaStream_t h2d, d2h;       /* copies, ordered against compute with events */
     cublasHandle_t cublas;       /* bound to compute */
     cudnnHandle_t cudnn;         /* bound to compute */
     pthread_mutex_t launch_mu;   /* held between enter and leave */
+    /* One event, recorded on a stream and waited for by another under order_mu: a wait
+     * captures the record made before it (CUDA's documented semantics), so the event may be
+     * recorded again at once. */
+    pthread_mutex_t order_mu;
+    cudaEvent_t order_event;
     pthread_mutex_t memory_mu;   /* guards creating base.alloc */
     frt_region_source regions;   /* cudaMalloc / cudaFree on this device */
 } frt_cuda_device;
@@ -37,13 +43,16 @@ static inline cudaStream_t frt_cuda_stream(const frt_kernel_ctx *c) {
     return frt_cuda_device_of(c)->compute;
 }
 
-/* A status for a failed CUDA / cuBLAS / cuDNN call, naming what was being done. NULL when
- * the call succeeded. */
-frt_status *frt_cuda_check(cudaError_t e, const char *what);
-frt_status *frt_cublas_check(cublasStatus_t e, const char *what);
-frt_status *frt_cudnn_check(cudnnStatus_t e, const char *what);
+/* A status for a failed CUDA / cuBLAS / cuDNN call, naming what was being done and the
+ * library's error name and text: "cudaMemcpyAsync to GPU:0: cudaErrorInvalidValue (invalid
+ * argument)". RESOURCE_EXHAUSTED for out-of-memory codes, INTERNAL otherwise; NULL when the
+ * call succeeded. frt_cuda_check also clears the thread's last CUDA error, so a later
+ * cudaGetLastError after a kernel launch reports that launch only (cuda/check.c). */
+FRT_MUST_USE frt_status *frt_cuda_check(cudaError_t e, const char *what);
+FRT_MUST_USE frt_status *frt_cublas_check(cublasStatus_t e, const char *what);
+FRT_MUST_USE frt_status *frt_cudnn_check(cudnnStatus_t e, const char *what);
 
 /* Kernel families of the backend, registered by the backend's registration (cuda/device.c
- * calls them from frt_cuda_register_kernels). */
+ * calls them from frt_cuda_register, cuda/cuda.h). */
 void frt_cuda_register_elementwise(frt_kernel_registry *r);  /* cuda/kernels: own kernels */
 void frt_cuda_register_dnn(frt_kernel_registry *r);          /* cuda/dnn.c, cuda/blas.c */

@@ -8,6 +8,9 @@
 #include "core/kernel.h"
 #include "flowrt/flowrt.h"
 #include "runtime/init.h"
+#ifdef FRT_HAVE_CUDA
+#include "cuda/cuda.h"
+#endif
 
 frt_kernel_registry *frt_kernel_registry_mutable(void);
 
@@ -25,6 +28,9 @@ static void init_registries(void) {
 #include "kernels/families.def"
 #undef FAMILY
     frt_io_register_kernels(r);
+#ifdef FRT_HAVE_CUDA
+    frt_cuda_register(r); /* the GPU backend (found GPUs are listed later) and its kernels */
+#endif
 }
 
 void frt_init(void) {
