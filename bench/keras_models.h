@@ -2,9 +2,10 @@
  * memory through the graph IR, with seeded random weights, for benchmarks that cannot ship
  * the models (ResNet50's weights are ~100 MB) and run where there is no TensorFlow.
  * The layer structure is keras.applications' (keras/src/applications/mobilenet_v2.py and
- * resnet.py), op for op as a frozen Keras graph has it: Conv2D (+ BiasAdd where Keras uses a
- * bias), FusedBatchNormV3 (inference), Relu6 / Relu, ZeroPadding2D as Pad, DepthwiseConv2dNative,
- * MaxPool, AddV2, GlobalAveragePooling2D as Mean, Dense as MatMul + BiasAdd, Softmax. NHWC
+ * resnet.py), op for op as a frozen tf.keras (Keras 2) graph has it: Conv2D (+ BiasAdd where
+ * Keras uses a bias), FusedBatchNormV3 (inference; Keras 3 freezes BN as Mul/Add instead),
+ * Relu6 / Relu, ZeroPadding2D as Pad, DepthwiseConv2dNative, MaxPool, AddV2,
+ * GlobalAveragePooling2D as Mean, Dense as MatMul + BiasAdd, Softmax. NHWC
  * float32; input placeholder `input` [-1,224,224,3], output `predictions/Softmax` [-1,1000].
  * The parameter count equals Keras' model.count_params() (BN moving statistics included):
  * that equality is the check that the structure is Keras'.
