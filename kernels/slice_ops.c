@@ -1,9 +1,10 @@
 /* kernels/slice_ops.c: StridedSlice (all five masks, TF's ValidateStridedSliceOp rules),
  * Slice, Split, SplitV.
- * Owns: dense-spec construction, index canonicalisation and clamping, the strided gather copy
- * (contiguous inner runs by memcpy, split over the thread pool when large), zero-copy outputs
- * where TF also shares (identity slices; Split/SplitV pieces that are contiguous and aligned).
- * Does not own: Concat (concat_ops.c).
+ * Owns: Slice's and Split's checks, the strided gather copy (contiguous inner runs by
+ * memcpy, split over the thread pool when large), zero-copy outputs where TF also shares
+ * (identity slices; Split/SplitV pieces that are contiguous and aligned).
+ * Does not own: StridedSlice's spec and its checks (core/strided_slice.c, shared with the
+ * GPU kernel), Concat (concat_ops.c).
  * Thread-safety: kernels keep no state. */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "kernels/array_impl.h"
 #include "core/kernel.h"
+#include "core/strided_slice.h"
 
 /* ---- strided gather: dst (dense, row-major) <- src walked by count[]/step[] ---- */
 
@@ -105,159 +107,27 @@ static void row_strides(const frt_tensor *x, int64_t *st) {
     }
 }
 
-/* ---- StridedSlice ---- */
-
-typedef struct dense_dim {
-    int64_t begin, end, stride;
-    bool begin_mask, end_mask, shrink;
-} dense_dim;
-
-#define NEW_AXIS (-1)
-#define SHRINK_AXIS (-2)
+/* ---- StridedSlice: the spec is core/strided_slice.c's, shared with the GPU kernel ---- */
 
 static frt_status *strided_slice_compute(frt_kernel_ctx *c) {
-    const frt_tensor *x = c->inputs[0], *bt = c->inputs[1], *et = c->inputs[2],
-                     *st = c->inputs[3];
-    FRT_TRY(frt_array_check_index(bt, "begin"));
-    FRT_TRY(frt_array_check_index(et, "end"));
-    FRT_TRY(frt_array_check_index(st, "strides"));
-    char s1[96], s2[96], s3[96];
-    if (bt->ndim != 1 || et->ndim != 1 || st->ndim != 1 || bt->n != et->n || bt->n != st->n)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Expected begin, end, and strides to be 1D equal size tensors, "
-                              "but got shapes %s, %s, and %s instead.",
-                              frt_shape_str(bt->dims, bt->ndim, s1, sizeof s1),
-                              frt_shape_str(et->dims, et->ndim, s2, sizeof s2),
-                              frt_shape_str(st->dims, st->ndim, s3, sizeof s3));
-    if (bt->n >= 32)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "StridedSlice spec has %lld entries; at most "
-                              "31 allowed", (long long)bt->n);
-    int64_t m[5];
-    static const char *mask_names[5] = {"begin_mask", "end_mask", "ellipsis_mask",
-                                        "new_axis_mask", "shrink_axis_mask"};
-    for (int i = 0; i < 5; i++) {
-        FRT_TRY(frt_attr_get_int(c->attrs, mask_names[i], 0, &m[i]));
-        if (m[i] < INT32_MIN || m[i] > INT32_MAX) /* TF reads them as int32 */
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Attr %s has value %lld out of range for an int32",
-                                  mask_names[i], (long long)m[i]);
-    }
-    uint32_t begin_mask = (uint32_t)m[0], end_mask = (uint32_t)m[1], ellipsis = (uint32_t)m[2],
-             new_axis = (uint32_t)m[3], shrink = (uint32_t)m[4];
-    if (ellipsis & (ellipsis - 1))
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Multiple ellipses in slice spec not allowed");
-
-    int n = (int)bt->n;
-    /* No ellipsis: pretend one follows the last entry, covering the remaining dims. */
-    int sparse_n = n;
-    if (!ellipsis) {
-        ellipsis = 1u << n;
-        sparse_n = n + 1;
-    }
-    int ell_pos = 0;
-    while (!(ellipsis & (1u << ell_pos))) ell_pos++;
-    int new_after = 0;
-    for (int i = ell_pos + 1; i < sparse_n; i++)
-        if (new_axis & (1u << i)) new_after++;
-
-    int rank = x->ndim;
-    dense_dim dd[FRT_MAX_DIMS];
-    int gather[64], ngather = 0; /* final shape: dense index, NEW_AXIS or SHRINK_AXIS */
-    int full = 0;
-    for (int i = 0; i < sparse_n; i++) {
-        if (ellipsis & (1u << i)) {
-            int next = rank - (sparse_n - i) + 1 + new_after;
-            if (next > rank) next = rank;
-            for (; full < next; full++) {
-                dd[full] = (dense_dim){0, 0, 1, true, true, false};
-                gather[ngather++] = full;
-            }
-        } else if (new_axis & (1u << i)) {
-            gather[ngather++] = NEW_AXIS;
-        } else {
-            if (full == rank)
-                return frt_status_new(FRT_INVALID_ARGUMENT,
-                                      "Index out of range using input dim %d; input has only %d "
-                                      "dims",
-                                      full, rank);
-            dd[full] = (dense_dim){frt_tensor_int_at(bt, i), frt_tensor_int_at(et, i),
-                                   frt_tensor_int_at(st, i), (begin_mask >> i) & 1,
-                                   (end_mask >> i) & 1, (shrink >> i) & 1};
-            gather[ngather++] = dd[full].shrink ? SHRINK_AXIS : full;
-            full++;
-        }
-    }
-    /* Dims after the last spec entry (only possible with an explicit ellipsis earlier that
-     * already covered them, so full == rank here); keep the invariant explicit. */
-    for (; full < rank; full++) {
-        dd[full] = (dense_dim){0, 0, 1, true, true, false};
-        gather[ngather++] = full;
-    }
-
-    int64_t size[FRT_MAX_DIMS];
-    bool identity = true;
-    for (int i = 0; i < rank; i++) {
-        dense_dim *d = &dd[i];
-        int64_t D = x->dims[i], s = d->stride;
-        if (s == 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT, "strides[%d] must be non-zero", i);
-        if (d->shrink && s <= 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "only stride 1 allowed on non-range indexing.");
-        if (d->shrink) {
-            int64_t b = d->begin < 0 ? D + d->begin : d->begin;
-            if (b < 0 || b >= D)
-                return frt_status_new(FRT_INVALID_ARGUMENT,
-                                      "slice index %lld of dimension %d out of bounds.",
-                                      (long long)b, i);
-            d->begin = b;
-            d->end = b + 1;
-        } else {
-            int64_t lo = s > 0 ? 0 : -1, hi = s > 0 ? D : D - 1;
-            if (d->begin_mask) {
-                d->begin = s > 0 ? lo : hi;
-            } else {
-                int64_t b = d->begin < 0 ? D + d->begin : d->begin;
-                d->begin = b < lo ? lo : b > hi ? hi : b;
-            }
-            if (d->end_mask) {
-                d->end = s > 0 ? hi : lo;
-            } else {
-                int64_t e = d->end < 0 ? D + d->end : d->end;
-                d->end = e < lo ? lo : e > hi ? hi : e;
-            }
-        }
-        int64_t len = d->end - d->begin;
-        if (len == 0 || ((len < 0) != (s < 0)))
-            size[i] = 0;
-        else
-            size[i] = len / s + (len % s != 0);
-        if (!(d->begin == 0 && s == 1 && size[i] == D)) identity = false;
-    }
-
-    int64_t out[FRT_MAX_DIMS];
-    int ond = 0;
-    for (int k = 0; k < ngather; k++) {
-        if (gather[k] == SHRINK_AXIS) continue;
-        if (ond == FRT_MAX_DIMS)
-            return frt_status_new(FRT_UNIMPLEMENTED, "StridedSlice output rank above %d",
-                                  FRT_MAX_DIMS);
-        out[ond++] = gather[k] == NEW_AXIS ? 1 : size[gather[k]];
-    }
-    if (identity) return frt_array_set_view(c, 0, x, out, ond);
+    const frt_tensor *x = c->inputs[0];
+    frt_strided_slice ss;
+    FRT_TRY(frt_strided_slice_init(&ss, c->attrs, x->dims, x->ndim, c->inputs[1], c->inputs[2],
+                                   c->inputs[3]));
+    if (ss.identity) return frt_array_set_view(c, 0, x, ss.out_dims, ss.out_ndim);
 
     frt_tensor *y;
-    FRT_TRY(frt_kernel_output(c, 0, x->dtype, out, ond, &y));
+    FRT_TRY(frt_kernel_output(c, 0, x->dtype, ss.out_dims, ss.out_ndim, &y));
     if (y->n == 0) return NULL;
     size_t es = frt_array_elem_size(x->dtype);
     int64_t xs[FRT_MAX_DIMS], step[FRT_MAX_DIMS], off = 0;
     row_strides(x, xs);
-    for (int i = 0; i < rank; i++) {
-        off += dd[i].begin * xs[i];
-        step[i] = dd[i].stride * xs[i];
+    for (int i = 0; i < x->ndim; i++) {
+        off += ss.begin[i] * xs[i];
+        step[i] = ss.stride[i] * xs[i];
     }
-    strided_copy(c, (const char *)frt_tensor_data(x) + (size_t)off * es, frt_tensor_data(y), rank,
-                 size, step, es);
+    strided_copy(c, (const char *)frt_tensor_data(x) + (size_t)off * es, frt_tensor_data(y),
+                 x->ndim, ss.size, step, es);
     return frt_array_own_strings(y);
 }
 
