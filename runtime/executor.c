@@ -180,7 +180,7 @@ static frt_status *run_copy(run_state *rs, int pi, frt_tensor *t, frt_tensor **o
         atomic_fetch_add(&rs->env->stats->copy_bytes, (long)n);
     }
     if (!sd && !dd) {
-        memcpy(dst, src, n);
+        if (n) memcpy(dst, src, n); /* an empty tensor may have no buffer: NULL pointers */
         return NULL;
     }
     if (!sd) return dd->ops->copy_to_device(dd, dst, src, n, t);
