@@ -5,16 +5,13 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "core/status.h"
 
-typedef struct task {
-    void (*fn)(void *);
-    void *arg;
-    struct task *next;
-} task;
+typedef frt_pool_task task;
 
 struct frt_threadpool {
     pthread_mutex_t mu;
@@ -40,8 +37,9 @@ static void *worker(void *arg) {
         p->head = t->next;
         if (!p->head) p->tail = NULL;
         pthread_mutex_unlock(&p->mu);
+        bool owned = t->pool_owned; /* read first: fn may reuse a caller's task */
         t->fn(t->arg);
-        free(t);
+        if (owned) free(t);
         pthread_mutex_lock(&p->mu);
     }
     pthread_mutex_unlock(&p->mu);
@@ -85,6 +83,21 @@ void frt_threadpool_free(frt_threadpool *p) {
 
 int frt_threadpool_size(const frt_threadpool *p) { return p ? p->n : 0; }
 
+static void enqueue(frt_threadpool *p, task *t) {
+    t->next = NULL;
+    pthread_mutex_lock(&p->mu);
+    if (p->tail) p->tail->next = t;
+    else p->head = t;
+    p->tail = t;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void frt_threadpool_push(frt_threadpool *p, frt_pool_task *t) {
+    t->pool_owned = false;
+    enqueue(p, t);
+}
+
 int frt_threadpool_schedule(frt_threadpool *p, void (*fn)(void *), void *arg) {
     task *t = p ? frt_malloc(sizeof *t) : NULL;
     if (!t) {
@@ -93,13 +106,8 @@ int frt_threadpool_schedule(frt_threadpool *p, void (*fn)(void *), void *arg) {
     }
     t->fn = fn;
     t->arg = arg;
-    t->next = NULL;
-    pthread_mutex_lock(&p->mu);
-    if (p->tail) p->tail->next = t;
-    else p->head = t;
-    p->tail = t;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    t->pool_owned = true;
+    enqueue(p, t);
     return 0;
 }
 

@@ -4,6 +4,7 @@
  * waits only for chunks already claimed, so nested use from pool threads cannot deadlock.
  * Thread-safety: all functions are thread-safe. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct frt_threadpool frt_threadpool;
@@ -14,6 +15,17 @@ void frt_threadpool_free(frt_threadpool *p);  /* waits for queued work; NULL-saf
 int frt_threadpool_size(const frt_threadpool *p);
 /* Queues fn(arg); never blocks on fn. Returns 0, or -1 on OOM (fn then runs inline). */
 int frt_threadpool_schedule(frt_threadpool *p, void (*fn)(void *), void *arg);
+
+/* A task whose storage the caller provides: queueing it allocates nothing, so it cannot
+ * fail and never runs fn inline (what a device's callback thread needs). Set fn and arg;
+ * the task must stay valid until fn has started, and may be reused from inside fn. */
+typedef struct frt_pool_task {
+    void (*fn)(void *);
+    void *arg;
+    struct frt_pool_task *next;  /* the pool's */
+    bool pool_owned;             /* the pool's */
+} frt_pool_task;
+void frt_threadpool_push(frt_threadpool *p, frt_pool_task *t);
 
 typedef void (*frt_range_fn)(void *ctx, int64_t lo, int64_t hi);
 /* Calls fn over [0, n) split into chunks of about `grain` units or more, on up to

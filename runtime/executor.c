@@ -37,9 +37,13 @@ typedef struct run_state {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     frt_status *error;            /* first error; guarded by mu */
+    struct node_task *tasks;      /* one per plan node: a node is queued at most once a run,
+                                   * so queueing never allocates (nor fails, nor runs a node
+                                   * inline on a device's callback thread) */
 } run_state;
 
 typedef struct node_task {
+    frt_pool_task task;           /* first: the pool hands its arg back */
     run_state *rs;
     int pi;
 } node_task;
@@ -328,22 +332,17 @@ static void run_node(run_state *rs, int pi) {
 static void finish_async(run_state *rs, int pi) { finish_node(rs, pi, NULL); }
 
 static void schedule_node(run_state *rs, int pi) {
-    node_task *t = frt_malloc(sizeof *t);
-    if (t) {
-        t->rs = rs;
-        t->pi = pi;
-        frt_threadpool_schedule(rs->env->pool, node_task_fn, t);
-    } else {
-        run_node(rs, pi); /* no memory for a task: run it here */
-    }
+    node_task *t = &rs->tasks[pi];
+    t->rs = rs;
+    t->pi = pi;
+    t->task.fn = node_task_fn;
+    t->task.arg = t;
+    frt_threadpool_push(rs->env->pool, &t->task);
 }
 
 static void node_task_fn(void *arg) {
     node_task *t = arg;
-    run_state *rs = t->rs;
-    int pi = t->pi;
-    free(t);
-    run_node(rs, pi);
+    run_node(t->rs, t->pi);
 }
 
 static frt_status *check_feed(const frt_node *n, int index, const frt_tensor *t) {
@@ -382,10 +381,12 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
     rs.values = frt_calloc((size_t)p->n_slots + 1, sizeof *rs.values);
     rs.remaining = frt_calloc((size_t)p->n_slots + 1, sizeof *rs.remaining);
     rs.pending = frt_calloc((size_t)p->n_nodes + 1, sizeof *rs.pending);
-    if (!rs.values || !rs.remaining || !rs.pending) {
+    rs.tasks = frt_calloc((size_t)p->n_nodes + 1, sizeof *rs.tasks);
+    if (!rs.values || !rs.remaining || !rs.pending || !rs.tasks) {
         free(rs.values);
         free(rs.remaining);
         free(rs.pending);
+        free(rs.tasks);
         return frt_status_new(FRT_RESOURCE_EXHAUSTED, "out of memory starting a run");
     }
     pthread_mutex_init(&rs.mu, NULL);
@@ -422,14 +423,7 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
     if (!st && p->n_nodes > 0) {
         /* queue all roots but one, run that one on a pool thread too, then wait */
         for (int r = 0; r < p->n_roots; r++) {
-            node_task *t = frt_malloc(sizeof *t);
-            if (!t) {
-                run_node(&rs, p->roots[r]);
-                continue;
-            }
-            t->rs = &rs;
-            t->pi = p->roots[r];
-            frt_threadpool_schedule(env->pool, node_task_fn, t);
+            schedule_node(&rs, p->roots[r]);
         }
         pthread_mutex_lock(&rs.mu);
         while (!rs.done) pthread_cond_wait(&rs.cv, &rs.mu);
@@ -463,5 +457,6 @@ frt_status *frt_plan_run(const frt_plan *p, const frt_exec_env *env, frt_tensor 
     free(rs.values);
     free(rs.remaining);
     free(rs.pending);
+    free(rs.tasks);
     return st;
 }
