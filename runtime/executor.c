@@ -258,8 +258,10 @@ static bool compute_node(run_state *rs, int pi) {
         if (!st && pn->in_deref[j]) st = deref(&ins[j]);
     }
     bool async = false;
+    int n_in = pn->n_in; /* once a copy is handed off, its completion may end the run and
+                          * the caller free the plan: neither rs nor pn may be read again */
     if (!st) st = pn->def ? run_kernel(rs, pn, n, ins, outs) : run_copy(rs, pi, ins[0], &outs[0], &async);
-    for (int j = 0; j < pn->n_in; j++) frt_tensor_unref(ins[j]);
+    for (int j = 0; j < n_in; j++) frt_tensor_unref(ins[j]);
     if (async) {
         if (ins != ins_small) free(ins);
         if (outs != outs_small) free(outs);
