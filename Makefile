@@ -29,9 +29,10 @@ test: build
 	cd $(SIM_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The same tests built with AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too),
-# then the simulation build's CUDA tests (labels sim and cuda) likewise.
+# then the simulation build's CUDA tests (labels sim and cuda) likewise. The sanitizer and fuzz
+# builds never take the real CUDA backend (FRT_CUDA=OFF): the simulation is how they see it.
 test-asan: setup
-	@cmake -S . -B build-asan -DFRT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake -S . -B build-asan -DFRT_SANITIZE=ON -DFRT_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 	@cmake -S . -B $(SIM_ASAN_BUILD) -DFRT_SANITIZE=ON -DFRT_CUDA_SIM=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
@@ -41,7 +42,7 @@ test-asan: setup
 # The tests that run sessions from several threads, and the cold start, under ThreadSanitizer
 # (ctest label tsan); any report fails the run. CI runs this after test-asan.
 test-tsan: setup
-	@cmake -S . -B build-tsan -DFRT_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake -S . -B build-tsan -DFRT_TSAN=ON -DFRT_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-tsan -j $(JOBS) --target tsan_tests
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -L tsan --output-on-failure -j $(JOBS)
 
@@ -53,7 +54,7 @@ FUZZ_SECONDS ?= 60
 FUZZ ?=
 fuzz-build:
 	@bash tools/setup.sh --fuzz
-	@CC=clang cmake -S . -B build-fuzz -DFRT_FUZZ=ON -DFRT_SANITIZE=ON -DFRT_BUILD_TESTS=OFF \
+	@CC=clang cmake -S . -B build-fuzz -DFRT_FUZZ=ON -DFRT_SANITIZE=ON -DFRT_CUDA=OFF -DFRT_BUILD_TESTS=OFF \
 		-DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_harnesses
 

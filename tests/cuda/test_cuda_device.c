@@ -390,6 +390,29 @@ static void failed_copies_keep_nothing(void **state) {
 }
 #endif
 
+#ifndef FRT_CUDA_SIM
+/* Whether a library whose file name contains `name` is mapped into this process. */
+static bool mapped(const char *name) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[4096];
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f)) found = strstr(line, name) != NULL;
+    if (f) fclose(f);
+    return found;
+}
+
+/* cuBLAS is opened on first use (cuda/cublas_load_real.c): a process without a GPU never
+ * loads it; once called, the forwarders reach the real library. */
+static void cublas_loaded_on_first_use(void **state) {
+    (void)state;
+    if (n_gpus == 0) assert_false(mapped("libcublas"));
+    const char *text = cublasGetStatusString(CUBLAS_STATUS_INVALID_VALUE);
+    assert_non_null(text);
+    assert_null(strstr(text, "could not be loaded"));
+    assert_true(mapped("libcublas"));
+}
+#endif
+
 /* ---- plans over the GPUs ----------------------------------------------------------------- */
 
 /* Snapshot on the GPU, unless the backend registers one: the output is a device-to-device
@@ -482,6 +505,8 @@ int main(void) {
         cmocka_unit_test_teardown(concurrent_copies_and_sync, no_violations),
 #ifdef FRT_CUDA_SIM
         cmocka_unit_test_teardown(failed_copies_keep_nothing, no_violations),
+#else
+        cmocka_unit_test(cublas_loaded_on_first_use),
 #endif
         cmocka_unit_test_teardown(plan_pinned_to_gpus, no_violations),
     };
