@@ -29,7 +29,7 @@ test: build
 	cd $(SIM_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The same tests built with AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too),
-# then the simulation build's CUDA tests (labels sim and cuda) likewise. The sanitizer and fuzz
+# then the simulation build's tests likewise (models on the simulated GPU included). The sanitizer and fuzz
 # builds never take the real CUDA backend (FRT_CUDA=OFF): the simulation is how they see it.
 test-asan: setup
 	@cmake -S . -B build-asan -DFRT_SANITIZE=ON -DFRT_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
@@ -37,7 +37,7 @@ test-asan: setup
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 	@cmake -S . -B $(SIM_ASAN_BUILD) -DFRT_SANITIZE=ON -DFRT_CUDA_SIM=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(SIM_ASAN_BUILD) -j $(JOBS)
-	cd $(SIM_ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest -L 'sim|cuda' --output-on-failure -j $(JOBS)
+	cd $(SIM_ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
 # The tests that run sessions from several threads, and the cold start, under ThreadSanitizer
 # (ctest label tsan); any report fails the run. CI runs this after test-asan.
