@@ -8,6 +8,7 @@
  * handles without further locking. */
 #pragma once
 #include <pthread.h>
+#include <stdbool.h>
 
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
@@ -33,6 +34,16 @@ typedef struct frt_cuda_device {
     cudaEvent_t order_event;
     pthread_mutex_t memory_mu;   /* guards creating base.alloc */
     frt_region_source regions;   /* cudaMalloc / cudaFree on this device */
+    /* Copies to the host finish on the device's own thread (cuda/device.c): it waits for
+     * each copy's event in turn and calls its done, with the error when the device failed. */
+    pthread_t completer;
+    bool completer_running;
+    pthread_mutex_t done_mu;     /* guards the rest */
+    pthread_cond_t done_cv;      /* work queued, stop asked for, or a copy completed */
+    struct frt_cuda_pending *head, *tail; /* copies in flight, oldest first */
+    struct frt_cuda_pending *spare;       /* finished entries, their events kept for reuse */
+    unsigned long long queued, completed; /* copies queued and completed so far */
+    bool stopping;
 } frt_cuda_device;
 
 /* The CUDA device a kernel runs on, its compute stream, its library handles. */

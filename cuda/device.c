@@ -10,16 +10,21 @@
  * Ordering, in CUDA terms (cuda/README.md, "Backend"): a copy to the device records an event
  * on compute that h2d waits for (the destination, just allocated, may have been freed by
  * work still queued on compute), copies, and records an event on h2d that compute waits for
- * (kernels enqueued afterwards see the bytes). A copy to the host waits on d2h for an event
- * recorded on compute, copies, and runs a host function on d2h that releases `keep` and
- * calls done. Host functions make no CUDA calls.
+ * (kernels enqueued afterwards see the bytes); a host function on h2d then releases `keep`.
+ * A copy to the host waits on d2h for an event recorded on compute, copies, and records an
+ * event on d2h; the device's completer thread waits for those events in order, releases each
+ * copy's `keep` and calls its done: with the error when the device failed, which a host
+ * function would never hear of (CUDA skips them once its context has an error). Host
+ * functions make no CUDA calls.
  * Thread-safety: a device is immutable after creation; its ops are thread-safe: CUDA
  * streams take work from any thread, order_mu makes each record-and-wait pair one step,
- * launch_mu serialises kernels (enter/leave), memory_mu guards creating the allocator. */
+ * launch_mu serialises kernels (enter/leave), memory_mu guards creating the allocator,
+ * done_mu the queue of copies to the host. */
 #include "cuda/cuda.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cuda/cuda_impl.h"
 #include "runtime/device.h"
@@ -46,21 +51,89 @@ static frt_status *order_after(frt_cuda_device *d, cudaStream_t waiter, cudaStre
     return frt_cuda_check(e, what);
 }
 
-/* What a copy's host function needs: run on the copy's stream once the bytes have moved. */
+/* ---- copies ---------------------------------------------------------------------------- */
+
+/* A copy to the device: the source, held until the copy has read it. */
 typedef struct copy_done {
-    frt_tensor *keep;     /* a reference, or NULL */
-    frt_copy_done_fn done; /* NULL for copies to the device */
-    void *arg;
+    frt_tensor *keep;     /* a reference */
 } copy_done;
 
-/* Runs on CUDA's callback thread: no CUDA calls allowed here (the runtime forbids them; the
- * simulation checks). Releasing keep may free memory, which the host allocators and the BFC
- * allocator do without CUDA (the device's allocator outlives every tensor of it). */
+/* Runs on CUDA's callback thread once the copy before it on h2d is done: no CUDA calls allowed
+ * here (the runtime forbids them; the simulation checks). Releasing keep may free memory,
+ * which the host allocators do without CUDA. */
 static void copy_finished(void *p) {
     copy_done *c = p;
     frt_tensor_unref(c->keep);
-    if (c->done) c->done(c->arg, NULL);
     free(c);
+}
+
+/* A copy to the host in flight, or a spare entry keeping its event for the next one. */
+typedef struct frt_cuda_pending {
+    struct frt_cuda_pending *next;
+    cudaEvent_t done_event;   /* recorded on d2h after the copy */
+    frt_tensor *keep;
+    frt_copy_done_fn done;
+    void *arg;
+} pending;
+
+/* A spare entry, or a new one with its event (on the current device, which is d's). */
+static frt_status *take_pending(frt_cuda_device *d, pending **out) {
+    pthread_mutex_lock(&d->done_mu);
+    pending *p = d->spare;
+    if (p) d->spare = p->next;
+    pthread_mutex_unlock(&d->done_mu);
+    if (!p) {
+        if (!(p = frt_calloc(1, sizeof *p))) return frt_status_oom("a copy to the host");
+        /* blocking: the completer sleeps in cudaEventSynchronize instead of spinning */
+        frt_status *st = frt_cuda_check(
+            cudaEventCreateWithFlags(&p->done_event,
+                                     cudaEventBlockingSync | cudaEventDisableTiming),
+            "cudaEventCreateWithFlags for a copy to the host");
+        if (st) {
+            free(p);
+            return st;
+        }
+    }
+    p->next = NULL;
+    *out = p;
+    return NULL;
+}
+
+static void put_spare(frt_cuda_device *d, pending *p) {
+    pthread_mutex_lock(&d->done_mu);
+    p->next = d->spare;
+    d->spare = p;
+    pthread_mutex_unlock(&d->done_mu);
+}
+
+/* The completer: one thread per device, an ordinary one (so done may even call CUDA). Copies
+ * to the host finish in d2h's order, so it waits for the oldest first. */
+static void *completer_main(void *arg) {
+    frt_cuda_device *d = arg;
+    (void)cudaSetDevice(d->ordinal);
+    pthread_mutex_lock(&d->done_mu);
+    for (;;) {
+        while (!d->head && !d->stopping) pthread_cond_wait(&d->done_cv, &d->done_mu);
+        pending *p = d->head;
+        if (!p) break; /* stopping, and nothing left */
+        pthread_mutex_unlock(&d->done_mu);
+
+        frt_status *st = frt_cuda_check(cudaEventSynchronize(p->done_event),
+                                        "a copy to the host");
+        if (st) st = frt_status_annotate(st, " [[%s]]", d->base.name);
+        frt_tensor_unref(p->keep);
+        p->done(p->arg, st);
+
+        pthread_mutex_lock(&d->done_mu);
+        d->head = p->next;
+        if (!d->head) d->tail = NULL;
+        p->next = d->spare;
+        d->spare = p;
+        d->completed++;
+        pthread_cond_broadcast(&d->done_cv);
+    }
+    pthread_mutex_unlock(&d->done_mu);
+    return NULL;
 }
 
 static frt_status *cuda_copy_to_device(frt_device *base, void *dst, const void *src, size_t n,
@@ -103,26 +176,34 @@ static frt_status *cuda_copy_to_host(frt_device *base, void *dst, const void *sr
         done(arg, NULL);
         return NULL;
     }
-    copy_done *c = frt_calloc(1, sizeof *c);
-    if (!c) return frt_status_oom("a copy from %s", base->name);
+    pending *p = NULL;
     frt_status *st = use_device(d);
+    if (!st) st = take_pending(d, &p);
     if (!st) st = order_after(d, d->d2h, d->compute, "ordering a copy to the host after the "
                                                      "GPU's compute stream");
     if (!st) st = frt_cuda_check(cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost, d->d2h),
                                  "cudaMemcpyAsync to the host");
+    if (!st) {
+        st = frt_cuda_check(cudaEventRecord(p->done_event, d->d2h),
+                            "cudaEventRecord after a copy to the host");
+        /* done is not called: the copy counts as never enqueued, once it is over */
+        if (st) frt_status_free(frt_cuda_check(cudaStreamSynchronize(d->d2h),
+                                               "cudaStreamSynchronize"));
+    }
     if (st) {
-        free(c);
+        if (p) put_spare(d, p);
         return frt_status_annotate(st, " [[%s]]", base->name);
     }
-    *c = (copy_done){.keep = frt_tensor_ref(keep), .done = done, .arg = arg};
-    st = frt_cuda_check(cudaLaunchHostFunc(d->d2h, copy_finished, c),
-                        "cudaLaunchHostFunc after a copy to the host");
-    if (st) { /* done is not called: the copy counts as never enqueued */
-        frt_status_free(frt_cuda_check(cudaStreamSynchronize(d->d2h), "cudaStreamSynchronize"));
-        frt_tensor_unref(keep);
-        free(c);
-        return frt_status_annotate(st, " [[%s]]", base->name);
-    }
+    p->keep = frt_tensor_ref(keep);
+    p->done = done;
+    p->arg = arg;
+    pthread_mutex_lock(&d->done_mu);
+    if (d->tail) d->tail->next = p;
+    else d->head = p;
+    d->tail = p;
+    d->queued++;
+    pthread_cond_broadcast(&d->done_cv);
+    pthread_mutex_unlock(&d->done_mu);
     return NULL;
 }
 
@@ -137,12 +218,19 @@ static frt_status *cuda_sync(frt_device *base) {
         {d->h2d, "cudaStreamSynchronize(host to device)"},
         {d->d2h, "cudaStreamSynchronize(device to host)"},
     };
+    /* Copies to the host queued before this call have called their done when it returns. */
+    pthread_mutex_lock(&d->done_mu);
+    unsigned long long target = d->queued;
+    pthread_mutex_unlock(&d->done_mu);
     frt_status *st = NULL;
     for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
         frt_status *s = frt_cuda_check(cudaStreamSynchronize(streams[i].s), streams[i].what);
         if (!st) st = s;
         else frt_status_free(s);
     }
+    pthread_mutex_lock(&d->done_mu);
+    while (d->completed < target) pthread_cond_wait(&d->done_cv, &d->done_mu);
+    pthread_mutex_unlock(&d->done_mu);
     return st;
 }
 
@@ -208,6 +296,19 @@ done:
 static void cuda_destroy(frt_device *base) {
     frt_cuda_device *d = cuda_dev(base);
     if (!d) return;
+    if (d->completer_running) { /* it finishes the copies queued, then stops */
+        pthread_mutex_lock(&d->done_mu);
+        d->stopping = true;
+        pthread_cond_broadcast(&d->done_cv);
+        pthread_mutex_unlock(&d->done_mu);
+        pthread_join(d->completer, NULL);
+    }
+    while (d->spare) {
+        pending *p = d->spare;
+        d->spare = p->next;
+        (void)cudaEventDestroy(p->done_event);
+        free(p);
+    }
     if (cudaSetDevice(d->ordinal) == cudaSuccess) {
         if (d->compute) (void)cudaStreamSynchronize(d->compute);
         if (d->h2d) (void)cudaStreamSynchronize(d->h2d);
@@ -224,6 +325,8 @@ static void cuda_destroy(frt_device *base) {
     pthread_mutex_destroy(&d->launch_mu);
     pthread_mutex_destroy(&d->order_mu);
     pthread_mutex_destroy(&d->memory_mu);
+    pthread_mutex_destroy(&d->done_mu);
+    pthread_cond_destroy(&d->done_cv);
     free(d);
 }
 
@@ -269,6 +372,8 @@ static frt_status *gpu_create(int index, frt_device **out) {
     pthread_mutex_init(&d->launch_mu, NULL);
     pthread_mutex_init(&d->order_mu, NULL);
     pthread_mutex_init(&d->memory_mu, NULL);
+    pthread_mutex_init(&d->done_mu, NULL);
+    pthread_cond_init(&d->done_cv, NULL);
 
     struct cudaDeviceProp prop;
     frt_status *st = use_device(d);
@@ -294,6 +399,12 @@ static frt_status *gpu_create(int index, frt_device **out) {
     if (!st) st = frt_cublas_check(cublasSetStream(d->cublas, d->compute), "cublasSetStream");
     if (!st) st = frt_cudnn_check(cudnnCreate(&d->cudnn), "cudnnCreate");
     if (!st) st = frt_cudnn_check(cudnnSetStream(d->cudnn, d->compute), "cudnnSetStream");
+    if (!st) {
+        int rc = pthread_create(&d->completer, NULL, completer_main, d);
+        if (rc) st = frt_status_new(FRT_RESOURCE_EXHAUSTED, "starting %s's completion thread: %s",
+                                    b->name, strerror(rc));
+        d->completer_running = rc == 0;
+    }
     if (st) {
         cuda_destroy(b);
         return st;

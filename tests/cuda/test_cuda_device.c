@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/bfc.h"
 #include "cuda/cuda_impl.h"
@@ -230,6 +231,50 @@ static void round_trip(void **state) {
         frt_allocator_stats(d->alloc, &st);
         assert_int_equal(st.in_use, 0);
         TU_OK(frt_bfc_check(d->alloc));
+    }
+}
+
+/* A copy's done runs on an ordinary thread, so it may call CUDA (the simulation would count
+ * a call from CUDA's callback thread as a violation), and sync returns only once the done of
+ * every copy to the host queued before it has run. */
+static void copy_done_calls_cuda(void *arg, frt_status *st) {
+    int dev = -1;
+    if (cudaGetDevice(&dev) != cudaSuccess) st = frt_status_new(FRT_INTERNAL, "cudaGetDevice");
+    usleep(2000); /* a slow callback: sync must still wait for it */
+    copy_done(arg, st);
+}
+
+static void sync_waits_for_copies_to_the_host(void **state) {
+    (void)state;
+    enum { COPIES = 16 };
+    for (int i = 0; i < n_gpus; i++) {
+        frt_device *d = gpus[i];
+        const int64_t dims[] = {256};
+        frt_tensor *src = tu_rand_f32(dims, 1, 5), *dev = NULL, *back[COPIES];
+        TU_OK(frt_tensor_alloc(d->alloc, FRT_DTYPE_FLOAT, dims, 1, &dev));
+        size_t n = frt_tensor_nbytes(src);
+        TU_OK(d->ops->copy_to_device(d, frt_tensor_device_ptr(dev), frt_tensor_data(src), n, src));
+        waiter w;
+        waiter_init(&w);
+        for (int k = 0; k < COPIES; k++) {
+            TU_OK(frt_tensor_alloc(frt_cpu_allocator_default(), FRT_DTYPE_FLOAT, dims, 1, &back[k]));
+            TU_OK(d->ops->copy_to_host(d, frt_tensor_data(back[k]), frt_tensor_device_ptr(dev), n,
+                                       dev, copy_done_calls_cuda, &w));
+        }
+        TU_OK(d->ops->sync(d));
+        pthread_mutex_lock(&w.mu);
+        assert_int_equal(w.done, COPIES);
+        assert_null(w.st);
+        pthread_mutex_unlock(&w.mu);
+        assert_int_equal(refs(dev), 1);
+        assert_int_equal(refs(src), 1);
+        for (int k = 0; k < COPIES; k++) {
+            tu_assert_equal(back[k], src);
+            frt_tensor_unref(back[k]);
+        }
+        waiter_deinit(&w);
+        frt_tensor_unref(src);
+        frt_tensor_unref(dev);
     }
 }
 
@@ -501,6 +546,7 @@ int main(void) {
         cmocka_unit_test_teardown(devices_listed, no_violations),
         cmocka_unit_test_teardown(open_memory_once_with_first_options, no_violations),
         cmocka_unit_test_teardown(round_trip, no_violations),
+        cmocka_unit_test_teardown(sync_waits_for_copies_to_the_host, no_violations),
         cmocka_unit_test_teardown(copies_ordered_against_compute, no_violations),
         cmocka_unit_test_teardown(concurrent_copies_and_sync, no_violations),
 #ifdef FRT_CUDA_SIM
