@@ -10,20 +10,19 @@
  * Where TF's GPU kernels differ from its CPU kernels, these follow the GPU ones: GatherV2
  * writes zeros for an out-of-range index instead of failing.
  * Does not own: the index maps (cuda/kernels/array.cuh), StridedSlice's spec
- * (core/strided_slice.c, shared with the CPU).
+ * (core/strided_slice.c) and the Reshape/Squeeze/ExpandDims shapes (core/array_shapes.c),
+ * both shared with the CPU.
  * Thread-safety: kernels are stateless; they run with the device entered. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array_shapes.h"
 #include "core/strided_slice.h"
 #include "cuda/elementwise_impl.h"
 
 static frt_status *check_index(const frt_tensor *t, const char *what) {
-    if (t->dtype != FRT_DTYPE_INT32 && t->dtype != FRT_DTYPE_INT64)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s must be int32 or int64, got %s", what,
-                              frt_dtype_name(t->dtype));
-    return NULL;
+    return frt_shape_check_index(t, what);
 }
 
 /* Output i = a zero-copy view of base with another shape (same element count). */
@@ -45,113 +44,28 @@ static frt_status *passthrough_compute(frt_kernel_ctx *c) {
     return NULL;
 }
 
-/* Reshape: TF's reshape_op.h rules (kernels/shape_ops.c): one -1 inferred from the nonzero
- * sizes, zero sizes allowed, element counts must match. */
+/* Reshape, Squeeze, ExpandDims: shapes from core/array_shapes.c; the output is a view. */
 static frt_status *reshape_compute(frt_kernel_ctx *c) {
-    const frt_tensor *x = c->inputs[0], *s = c->inputs[1];
-    FRT_TRY(check_index(s, "shape"));
-    if (s->ndim != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "sizes input must be 1-D, not %s",
-                              FRT_SHAPE_STR(s));
-    if (s->n > FRT_MAX_DIMS)
-        return frt_status_new(FRT_UNIMPLEMENTED, "reshape to rank %lld; at most %d supported",
-                              (long long)s->n, FRT_MAX_DIMS);
-    int nd = (int)s->n, unknown = -1;
-    int64_t dims[FRT_MAX_DIMS], product = 1;
-    bool has_zero = false;
-    for (int i = 0; i < nd; i++) {
-        int64_t d = frt_tensor_int_at(s, i);
-        dims[i] = d;
-        if (d == -1) {
-            if (unknown >= 0)
-                return frt_status_new(FRT_INVALID_ARGUMENT,
-                                      "Only one input size may be -1, not both %d and %d",
-                                      unknown, i);
-            unknown = i;
-        } else if (d < 0) {
-            return frt_status_new(FRT_INVALID_ARGUMENT, "Size %d must be non-negative, not %lld",
-                                  i, (long long)d);
-        } else if (d == 0) {
-            has_zero = true;
-        } else {
-            if (product > INT64_MAX / d)
-                return frt_status_new(FRT_INVALID_ARGUMENT, "requested shape is too large");
-            product *= d;
-        }
-    }
-    if (unknown >= 0) {
-        int64_t in_n = 1;
-        bool in_zero = false;
-        for (int i = 0; i < x->ndim; i++) {
-            if (x->dims[i] > 0 || !has_zero)
-                in_n *= x->dims[i];
-            else
-                in_zero = true;
-        }
-        int64_t missing = in_n / product;
-        if (!in_zero && product * missing != in_n)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Input to reshape is a tensor with %lld values, but the "
-                                  "requested shape requires a multiple of %lld",
-                                  (long long)in_n, (long long)product);
-        dims[unknown] = missing;
-    }
-    int64_t total = frt_shape_num_elements(dims, nd);
-    if (total != x->n)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Input to reshape is a tensor with %lld values, but the requested "
-                              "shape has %lld",
-                              (long long)x->n, (long long)total);
+    const frt_tensor *x = c->inputs[0];
+    int64_t dims[FRT_MAX_DIMS];
+    int nd;
+    FRT_TRY(frt_shape_reshape(x->dims, x->ndim, c->inputs[1], dims, &nd));
     return set_view(c, 0, x, dims, nd);
 }
 
 static frt_status *squeeze_compute(frt_kernel_ctx *c) {
     const frt_tensor *x = c->inputs[0];
-    int64_t sq[FRT_MAX_DIMS * 2];
-    int nsq = 0;
-    FRT_TRY(frt_attr_get_int_list(c->attrs, "squeeze_dims", FRT_MAX_DIMS * 2, sq, &nsq));
-    bool drop[FRT_MAX_DIMS] = {false};
-    for (int k = 0; k < nsq; k++) {
-        int64_t d = sq[k];
-        if (d < -x->ndim || d >= x->ndim)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Tried to squeeze dim index %lld for tensor with %d dimensions.",
-                                  (long long)d, x->ndim);
-        if (d < 0) d += x->ndim;
-        if (x->dims[d] != 1)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Can not squeeze dim[%lld], expected a dimension of 1, got %lld",
-                                  (long long)d, (long long)x->dims[d]);
-        drop[d] = true;
-    }
     int64_t dims[FRT_MAX_DIMS];
-    int nd = 0;
-    for (int i = 0; i < x->ndim; i++) {
-        bool gone = nsq ? drop[i] : x->dims[i] == 1;
-        if (!gone) dims[nd++] = x->dims[i];
-    }
+    int nd;
+    FRT_TRY(frt_shape_squeeze(x->dims, x->ndim, c->attrs, dims, &nd));
     return set_view(c, 0, x, dims, nd);
 }
 
 static frt_status *expand_dims_compute(frt_kernel_ctx *c) {
-    const frt_tensor *x = c->inputs[0], *dt = c->inputs[1];
-    FRT_TRY(check_index(dt, "dim"));
-    if (dt->n != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "'dim' must be a tensor with a single value");
-    int64_t d = frt_tensor_int_at(dt, 0);
-    if (d < -1 - x->ndim || d > x->ndim)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Tried to expand dim index %lld for tensor with %d dimensions.",
-                              (long long)d, x->ndim);
-    if (d < 0) d += x->ndim + 1;
-    if (x->ndim >= FRT_MAX_DIMS)
-        return frt_status_new(FRT_UNIMPLEMENTED, "ExpandDims beyond %d dims", FRT_MAX_DIMS);
+    const frt_tensor *x = c->inputs[0];
     int64_t dims[FRT_MAX_DIMS];
-    int nd = 0;
-    for (int i = 0; i <= x->ndim; i++) {
-        if (i == d) dims[nd++] = 1;
-        if (i < x->ndim) dims[nd++] = x->dims[i];
-    }
+    int nd;
+    FRT_TRY(frt_shape_expand_dims(x->dims, x->ndim, c->inputs[1], dims, &nd));
     return set_view(c, 0, x, dims, nd);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array_shapes.h"
 #include "core/kernel.h"
 
 /* Bytes one element occupies in a tensor buffer (frt_string for strings). */
@@ -38,10 +39,7 @@ static inline frt_status *frt_array_own_strings(frt_tensor *t) {
 
 /* Checks that t holds int32 or int64 (index inputs: shapes, axes, paddings). */
 static inline frt_status *frt_array_check_index(const frt_tensor *t, const char *what) {
-    if (t->dtype != FRT_DTYPE_INT32 && t->dtype != FRT_DTYPE_INT64)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s must be int32 or int64, got %s", what,
-                              frt_dtype_name(t->dtype));
-    return NULL;
+    return frt_shape_check_index(t, what);
 }
 
 /* TensorFlow's DataTypeString spelling ("float", "int32"), used in TF-matching messages. */

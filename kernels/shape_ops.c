@@ -1,14 +1,16 @@
 /* kernels/shape_ops.c: shape kernels: Reshape, Squeeze, ExpandDims (zero-copy views of the
  * input), Shape, ShapeN, Size, Rank, Fill, BroadcastTo, Range.
- * Owns: TF's reshape size inference and error texts. Does not own: slicing (slice_ops.c),
- * tiling helpers (array_impl.h).
+ * Owns: the CPU side of these ops. Does not own: Reshape/Squeeze/ExpandDims shapes and their
+ * TF error texts (core/array_shapes.c, shared with cuda/), slicing (slice_ops.c), tiling
+ * helpers (array_impl.h).
  * Thread-safety: kernels keep no state. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "kernels/array_impl.h"
+#include "core/array_shapes.h"
 #include "core/kernel.h"
+#include "kernels/array_impl.h"
 
 static frt_status *read_shape_vector(const frt_tensor *t, const char *what, int64_t *dims,
                                      int *ndim) {
@@ -24,115 +26,28 @@ static frt_status *read_shape_vector(const frt_tensor *t, const char *what, int6
     return NULL;
 }
 
-/* Reshape: TF's reshape_op.h rules: one -1 inferred from the nonzero sizes, zero sizes
- * allowed, element counts must match; output shares the input's buffer. */
+/* Reshape, Squeeze, ExpandDims: shapes from core/array_shapes.c; the output is a view. */
 static frt_status *reshape_compute(frt_kernel_ctx *c) {
-    const frt_tensor *x = c->inputs[0], *s = c->inputs[1];
-    FRT_TRY(frt_array_check_index(s, "shape"));
-    if (s->ndim != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "sizes input must be 1-D, not %s",
-                              FRT_SHAPE_STR(s));
-    if (s->n > FRT_MAX_DIMS)
-        return frt_status_new(FRT_UNIMPLEMENTED, "reshape to rank %lld; at most %d supported",
-                              (long long)s->n, FRT_MAX_DIMS);
-    int nd = (int)s->n, unknown = -1;
-    int64_t dims[FRT_MAX_DIMS], product = 1;
-    bool has_zero = false;
-    for (int i = 0; i < nd; i++) {
-        int64_t d = frt_tensor_int_at(s, i);
-        dims[i] = d;
-        if (d == -1) {
-            if (unknown >= 0)
-                return frt_status_new(FRT_INVALID_ARGUMENT,
-                                      "Only one input size may be -1, not both %d and %d",
-                                      unknown, i);
-            unknown = i;
-        } else if (d < 0) {
-            return frt_status_new(FRT_INVALID_ARGUMENT, "Size %d must be non-negative, not %lld",
-                                  i, (long long)d);
-        } else if (d == 0) {
-            has_zero = true;
-        } else {
-            if (product > INT64_MAX / d)
-                return frt_status_new(FRT_INVALID_ARGUMENT, "requested shape is too large");
-            product *= d;
-        }
-    }
-    if (unknown >= 0) {
-        /* Zero-sized input dims are left out of the count when the requested shape has a
-         * zero of its own, so the other dims can still be inferred (TF does the same). */
-        int64_t in_n = 1;
-        bool in_zero = false;
-        for (int i = 0; i < x->ndim; i++) {
-            if (x->dims[i] > 0 || !has_zero)
-                in_n *= x->dims[i];
-            else
-                in_zero = true;
-        }
-        int64_t missing = in_n / product;
-        if (!in_zero && product * missing != in_n)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Input to reshape is a tensor with %lld values, but the "
-                                  "requested shape requires a multiple of %lld",
-                                  (long long)in_n, (long long)product);
-        dims[unknown] = missing;
-    }
-    int64_t total = frt_shape_num_elements(dims, nd);
-    if (total != x->n)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Input to reshape is a tensor with %lld values, but the requested "
-                              "shape has %lld",
-                              (long long)x->n, (long long)total);
+    const frt_tensor *x = c->inputs[0];
+    int64_t dims[FRT_MAX_DIMS];
+    int nd;
+    FRT_TRY(frt_shape_reshape(x->dims, x->ndim, c->inputs[1], dims, &nd));
     return frt_array_set_view(c, 0, x, dims, nd);
 }
 
 static frt_status *squeeze_compute(frt_kernel_ctx *c) {
     const frt_tensor *x = c->inputs[0];
-    int64_t sq[FRT_MAX_DIMS * 2];
-    int nsq = 0;
-    FRT_TRY(frt_attr_get_int_list(c->attrs, "squeeze_dims", FRT_MAX_DIMS * 2, sq, &nsq));
-    bool drop[FRT_MAX_DIMS] = {false};
-    for (int k = 0; k < nsq; k++) {
-        int64_t d = sq[k];
-        if (d < -x->ndim || d >= x->ndim)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Tried to squeeze dim index %lld for tensor with %d dimensions.",
-                                  (long long)d, x->ndim);
-        if (d < 0) d += x->ndim;
-        if (x->dims[d] != 1)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Can not squeeze dim[%lld], expected a dimension of 1, got %lld",
-                                  (long long)d, (long long)x->dims[d]);
-        drop[d] = true;
-    }
     int64_t dims[FRT_MAX_DIMS];
-    int nd = 0;
-    for (int i = 0; i < x->ndim; i++) {
-        bool gone = nsq ? drop[i] : x->dims[i] == 1;
-        if (!gone) dims[nd++] = x->dims[i];
-    }
+    int nd;
+    FRT_TRY(frt_shape_squeeze(x->dims, x->ndim, c->attrs, dims, &nd));
     return frt_array_set_view(c, 0, x, dims, nd);
 }
 
 static frt_status *expand_dims_compute(frt_kernel_ctx *c) {
-    const frt_tensor *x = c->inputs[0], *dt = c->inputs[1];
-    FRT_TRY(frt_array_check_index(dt, "dim"));
-    if (dt->n != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "'dim' must be a tensor with a single value");
-    int64_t d = frt_tensor_int_at(dt, 0);
-    if (d < -1 - x->ndim || d > x->ndim)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Tried to expand dim index %lld for tensor with %d dimensions.",
-                              (long long)d, x->ndim);
-    if (d < 0) d += x->ndim + 1;
-    if (x->ndim >= FRT_MAX_DIMS)
-        return frt_status_new(FRT_UNIMPLEMENTED, "ExpandDims beyond %d dims", FRT_MAX_DIMS);
+    const frt_tensor *x = c->inputs[0];
     int64_t dims[FRT_MAX_DIMS];
-    int nd = 0;
-    for (int i = 0; i <= x->ndim; i++) {
-        if (i == d) dims[nd++] = 1;
-        if (i < x->ndim) dims[nd++] = x->dims[i];
-    }
+    int nd;
+    FRT_TRY(frt_shape_expand_dims(x->dims, x->ndim, c->inputs[1], dims, &nd));
     return frt_array_set_view(c, 0, x, dims, nd);
 }
 
