@@ -13,8 +13,9 @@
  * NCHW with transposes around it for NHWC; the fused epilogues: cudnnConvolutionBias-
  * ActivationForward for BiasAdd (IDENTITY, which cuDNN allows only with IMPLICIT_PRECOMP_GEMM)
  * and BiasAdd + Relu, the convolution plus our bias + activation kernel for the others.
- * Does not own: attrs and their TF error texts (kernels/window_impl.h, kernels/fused_impl.h,
- * copied checks from kernels/conv.c, pool.c, batch_norm.c, which own them), padding and
+ * Does not own: conv/pool/fused attrs and their TF error texts (core/window_attrs.c,
+ * core/fused_attrs.c, shared with the CPU; batch_norm's still copied from
+ * kernels/batch_norm.c, which owns them), padding and
  * transposes (cuda/kernels: frt_cu_pad, frt_cu_transpose), the epilogue kernels
  * (cuda/kernels/epilogue.cuh), handles and streams (cuda/device.c).
  * Numerics: float32 throughout (CUDNN_FMA_MATH: no TF32, unlike TF's default on Ampere and
@@ -28,7 +29,7 @@
 
 #include "cuda/dnn_impl.h"
 #include "cuda/kernels/launch.h"
-#include "kernels/window_impl.h"
+#include "core/window_attrs.h"
 
 /* The most workspace a convolution algorithm may ask for; beyond it the heuristic's next
  * choice is taken (TF's default limit is 4 GiB; ours is smaller because the workspace comes
@@ -149,69 +150,14 @@ static void conv_free(void *p) {
     free(s);
 }
 
-/* Attrs, validated once per node: the checks and texts of kernels/conv.c's conv_init. */
+/* Attrs shared by both ops, validated once per node (core/window_attrs.c: TF's texts). */
 static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
     *state = NULL;
-    const frt_attrs *a = ic->attrs;
-    int64_t strides[8], dil[8], pads[16];
-    int ns = 0, nd = 0, np = 0;
-    FRT_TRY(frt_attr_get_int_list(a, "strides", 8, strides, &ns));
-    FRT_TRY(frt_attr_get_int_list(a, "dilations", 8, dil, &nd));
-    FRT_TRY(frt_attr_get_int_list(a, "explicit_paddings", 16, pads, &np));
-    const char *padding = NULL, *fmt = NULL;
-    FRT_TRY(frt_attr_get_str(a, "padding", NULL, &padding));
-    FRT_TRY(frt_attr_get_str(a, "data_format", "NHWC", &fmt));
-    conv_state s = {0};
-    if (strcmp(fmt, "NHWC") == 0) s.w.nchw = false;
-    else if (strcmp(fmt, "NCHW") == 0) s.w.nchw = true;
-    else
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: unsupported data_format '%s'",
-                              ic->op, fmt);
-    int hi = s.w.nchw ? 2 : 1, wi = hi + 1, ci = s.w.nchw ? 1 : 3;
-    if (ns != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Sliding window strides field must specify 4 dimensions");
-    if (nd == 0) {
-        nd = 4;
-        dil[0] = dil[1] = dil[2] = dil[3] = 1;
-    }
-    if (nd != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Sliding window dilations field must specify 4 dimensions");
-    if (strides[0] != 1 || strides[ci] != 1)
-        return frt_status_new(FRT_UNIMPLEMENTED, "Current implementation does not yet support "
-                                                 "strides in the batch and depth dimensions.");
-    if (dil[0] != 1 || dil[ci] != 1)
-        return frt_status_new(FRT_UNIMPLEMENTED, "Current implementation does not yet support "
-                                                 "dilations in the batch and depth dimensions.");
-    s.sh = strides[hi];
-    s.sw = strides[wi];
-    s.dh = dil[hi];
-    s.dw = dil[wi];
-    if (s.sh <= 0 || s.sw <= 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Sliding window strides must be positive, "
-                                                    "got [%lld,%lld]",
-                              (long long)s.sh, (long long)s.sw);
-    if (s.dh <= 0 || s.dw <= 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Dilated rates should be larger than 0, "
-                                                    "got [%lld,%lld]",
-                              (long long)s.dh, (long long)s.dw);
-    FRT_TRY(frt_window_parse_padding(ic->op, padding, true, &s.w.padding));
-    FRT_TRY(frt_window_explicit_pads(&s.w, pads, np));
-    s.fused = strncmp(ic->op, "_Fused", 6) == 0;
-    if (s.fused) {
-        const char *ff = NULL;
-        FRT_TRY(frt_attr_get_str(a, "filter_format", "HWIO", &ff));
-        if (strcmp(ff, "HWIO") != 0)
-            return frt_status_new(FRT_UNIMPLEMENTED, "%s: filter_format '%s' (only HWIO)",
-                                  ic->op, ff);
-        int64_t nh = 0;
-        FRT_TRY(frt_attr_get_int(a, "num_host_args", 0, &nh));
-        if (nh != 0)
-            return frt_status_new(FRT_UNIMPLEMENTED, "%s: num_host_args = %lld (only 0)",
-                                  ic->op, (long long)nh);
-        FRT_TRY(frt_cuda_fused_parse(ic->op, a, false, &s.f));
-    }
+    frt_conv_attrs ca;
+    FRT_TRY(frt_conv_attrs_parse(ic->op, ic->attrs, &ca));
+    conv_state s = {.w = ca.w, .sh = ca.sh, .sw = ca.sw, .dh = ca.dh, .dw = ca.dw,
+                    .fused = ca.fused};
+    if (s.fused) FRT_TRY(frt_cuda_fused_parse(ic->op, ic->attrs, false, &s.f));
     conv_state *p = frt_malloc(sizeof *p);
     if (!p) return frt_status_oom("%s: kernel state", ic->op);
     *p = s;
@@ -528,68 +474,12 @@ static frt_status *depthwise(frt_kernel_ctx *ctx) { return conv_compute(ctx, tru
 
 /* ---- pooling ------------------------------------------------------------------------------ */
 
-typedef struct pool_state {
-    frt_window_attrs w;
-    bool have_window; /* false for MaxPoolV2: ksize/strides arrive as inputs */
-    bool avg;
-    int64_t kh, kw, sh, sw;
-} pool_state;
-
-/* ksize/strides as 4 entries in data_format order; N and C must be 1 (pool.c's set_window). */
-static frt_status *set_window(pool_state *s, const char *op, const int64_t *k, int nk,
-                              const int64_t *st, int nst) {
-    if (nk != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: Sliding window ksize field must specify 4 dimensions", op);
-    if (nst != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: Sliding window stride field must specify 4 dimensions", op);
-    int hi = s->w.nchw ? 2 : 1, wi = hi + 1, ci = s->w.nchw ? 1 : 3;
-    if (k[0] != 1 || st[0] != 1)
-        return frt_status_new(FRT_UNIMPLEMENTED,
-                              "%s: Pooling is not yet supported on the batch dimension.", op);
-    if (k[ci] != 1 || st[ci] != 1)
-        return frt_status_new(FRT_UNIMPLEMENTED,
-                              "%s: pooling over the depth dimension is not implemented", op);
-    s->kh = k[hi];
-    s->kw = k[wi];
-    s->sh = st[hi];
-    s->sw = st[wi];
-    if (s->kh <= 0 || s->kw <= 0 || s->sh <= 0 || s->sw <= 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: ksize and strides must be positive, got ksize [%lld,%lld], "
-                              "strides [%lld,%lld]",
-                              op, (long long)s->kh, (long long)s->kw, (long long)s->sh,
-                              (long long)s->sw);
-    return NULL;
-}
+typedef frt_pool_attrs pool_state;
 
 static frt_status *pool_init(frt_kernel_init_ctx *ic, void **state) {
     *state = NULL;
-    const frt_attrs *a = ic->attrs;
-    pool_state s = {0};
-    const char *padding = NULL, *fmt = NULL;
-    FRT_TRY(frt_attr_get_str(a, "padding", NULL, &padding));
-    FRT_TRY(frt_attr_get_str(a, "data_format", "NHWC", &fmt));
-    if (strcmp(fmt, "NHWC") == 0) s.w.nchw = false;
-    else if (strcmp(fmt, "NCHW") == 0) s.w.nchw = true;
-    else
-        return frt_status_new(FRT_UNIMPLEMENTED, "%s: unsupported data_format '%s'", ic->op,
-                              fmt);
-    s.avg = strcmp(ic->op, "AvgPool") == 0;
-    FRT_TRY(frt_window_parse_padding(ic->op, padding, !s.avg, &s.w.padding));
-    int64_t pads[16];
-    int np = 0;
-    FRT_TRY(frt_attr_get_int_list(a, "explicit_paddings", 16, pads, &np));
-    FRT_TRY(frt_window_explicit_pads(&s.w, pads, np));
-    s.have_window = strcmp(ic->op, "MaxPoolV2") != 0;
-    if (s.have_window) {
-        int64_t k[8], st[8];
-        int nk = 0, nst = 0;
-        FRT_TRY(frt_attr_get_int_list(a, "ksize", 8, k, &nk));
-        FRT_TRY(frt_attr_get_int_list(a, "strides", 8, st, &nst));
-        FRT_TRY(set_window(&s, ic->op, k, nk, st, nst));
-    }
+    pool_state s;
+    FRT_TRY(frt_pool_attrs_parse(ic->op, ic->attrs, &s));
     pool_state *p = frt_malloc(sizeof *p);
     if (!p) return frt_status_oom("%s: kernel state", ic->op);
     *p = s;
@@ -727,7 +617,7 @@ static frt_status *maxpool_v2(frt_kernel_ctx *ctx) {
                                   FRT_SHAPE_STR(t));
         for (int d = 0; d < 4; d++) (i == 1 ? k : st)[d] = frt_tensor_int_at(t, d);
     }
-    FRT_TRY(set_window(&s, "MaxPoolV2", k, 4, st, 4));
+    FRT_TRY(frt_pool_set_window(&s, "MaxPoolV2", k, 4, st, 4));
     return pool_run(ctx, &s);
 }
 

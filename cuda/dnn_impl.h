@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/fused_attrs.h"
 #include "cuda/cuda_impl.h"
 #include "cuda/kernels/epilogue.h"
-#include "kernels/fused_impl.h"
 
 /* cuda/blas.c's rows; frt_cuda_register_dnn (cuda/dnn.c) adds them with its own. */
 void frt_cuda_register_blas(frt_kernel_registry *r);

@@ -3,12 +3,11 @@
  * optimizer makes them too) whose bias + activation run on each output tile while it is in
  * cache: after each im2col tile's GEMM, after each row block of a 1x1 GEMM, and on the
  * accumulators of the depthwise loop. The unfused ops are the fused ones with no epilogue.
- * Owns: conv attrs (strides, dilations, data_format; TF's error texts for them) and filter
- * checks; 1x1 convs as one GEMM, general convs as im2col over tiles of output pixels + GEMM
+ * Owns: filter checks; 1x1 convs as one GEMM, general convs as im2col over tiles of output pixels + GEMM
  * (grouped convs too), depthwise as a direct loop vectorised over channels.
- * Does not own: padding attrs, output-size rule and the NCHW<->NHWC boundary (shared with
- * pool.c in window_impl.h / core/shape.c), the epilogue's attrs and formulas
- * (fused_impl.h), pooling.
+ * Does not own: conv attrs (core/window_attrs.c, shared with cuda/), the output-size rule
+ * (core/shape.c), the NCHW<->NHWC boundary (window_impl.h), the epilogue's attrs
+ * (core/fused_attrs.c) and formulas (fused_impl.h), pooling.
  * Threading: work is split over the session's pool; OpenBLAS runs single-threaded inside
  * each chunk (matmul.c sets that up at registration). Kernel state is read-only in compute. */
 #include <cblas.h>
@@ -34,69 +33,14 @@ static int ctx_threads(const frt_kernel_ctx *c) {
     return t;
 }
 
-/* Attrs shared by both ops, validated once per node (TF's error texts where they exist). */
+/* Attrs shared by both ops, validated once per node (core/window_attrs.c: TF's texts). */
 static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
     *state = NULL;
-    const frt_attrs *a = ic->attrs;
-    int64_t strides[8], dil[8], pads[16];
-    int ns = 0, nd = 0, np = 0;
-    FRT_TRY(frt_attr_get_int_list(a, "strides", 8, strides, &ns));
-    FRT_TRY(frt_attr_get_int_list(a, "dilations", 8, dil, &nd));
-    FRT_TRY(frt_attr_get_int_list(a, "explicit_paddings", 16, pads, &np));
-    const char *padding = NULL, *fmt = NULL;
-    FRT_TRY(frt_attr_get_str(a, "padding", NULL, &padding));
-    FRT_TRY(frt_attr_get_str(a, "data_format", "NHWC", &fmt));
-    conv_state s = {0};
-    if (strcmp(fmt, "NHWC") == 0) s.w.nchw = false;
-    else if (strcmp(fmt, "NCHW") == 0) s.w.nchw = true;
-    else
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: unsupported data_format '%s'",
-                              ic->op, fmt);
-    int hi = s.w.nchw ? 2 : 1, wi = hi + 1, ci = s.w.nchw ? 1 : 3;
-    if (ns != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Sliding window strides field must specify 4 dimensions");
-    if (nd == 0) {
-        nd = 4;
-        dil[0] = dil[1] = dil[2] = dil[3] = 1;
-    }
-    if (nd != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Sliding window dilations field must specify 4 dimensions");
-    if (strides[0] != 1 || strides[ci] != 1)
-        return frt_status_new(FRT_UNIMPLEMENTED, "Current implementation does not yet support "
-                                                 "strides in the batch and depth dimensions.");
-    if (dil[0] != 1 || dil[ci] != 1)
-        return frt_status_new(FRT_UNIMPLEMENTED, "Current implementation does not yet support "
-                                                 "dilations in the batch and depth dimensions.");
-    s.sh = strides[hi];
-    s.sw = strides[wi];
-    s.dh = dil[hi];
-    s.dw = dil[wi];
-    if (s.sh <= 0 || s.sw <= 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Sliding window strides must be positive, "
-                                                    "got [%lld,%lld]",
-                              (long long)s.sh, (long long)s.sw);
-    if (s.dh <= 0 || s.dw <= 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Dilated rates should be larger than 0, "
-                                                    "got [%lld,%lld]",
-                              (long long)s.dh, (long long)s.dw);
-    FRT_TRY(frt_window_parse_padding(ic->op, padding, true, &s.w.padding));
-    FRT_TRY(frt_window_explicit_pads(&s.w, pads, np));
-    s.fused = strncmp(ic->op, "_Fused", 6) == 0;
-    if (s.fused) {
-        const char *ff = NULL;
-        FRT_TRY(frt_attr_get_str(a, "filter_format", "HWIO", &ff));
-        if (strcmp(ff, "HWIO") != 0)
-            return frt_status_new(FRT_UNIMPLEMENTED, "%s: filter_format '%s' (only HWIO)",
-                                  ic->op, ff);
-        int64_t nh = 0;
-        FRT_TRY(frt_attr_get_int(a, "num_host_args", 0, &nh));
-        if (nh != 0)
-            return frt_status_new(FRT_UNIMPLEMENTED, "%s: num_host_args = %lld (only 0)",
-                                  ic->op, (long long)nh);
-        FRT_TRY(frt_fused_ops_parse(ic->op, a, &s.ops));
-    }
+    frt_conv_attrs ca;
+    FRT_TRY(frt_conv_attrs_parse(ic->op, ic->attrs, &ca));
+    conv_state s = {.w = ca.w, .sh = ca.sh, .sw = ca.sw, .dh = ca.dh, .dw = ca.dw,
+                    .fused = ca.fused};
+    if (s.fused) FRT_TRY(frt_fused_ops_parse(ic->op, ic->attrs, &s.ops));
     conv_state *p = frt_malloc(sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = s;

@@ -3,9 +3,9 @@
  * num_args / leakyrelu_alpha attrs once at init, and applying bias + activation to a block of
  * output rows while it is still in cache. The unfused ops run the same code with an empty
  * epilogue.
- * Owns: which fused_ops lists are supported and TF's error text for the others, the
- * activation formulas as activations.c computes them (Relu/Relu6 keep NaN, Elu through
- * frt_exp_f32, LeakyRelu x > 0 ? x : alpha * x). Does not own: the products themselves.
+ * Owns: the as activations.c computes them (Relu/Relu6 keep NaN, Elu through
+ * frt_exp_f32, LeakyRelu x > 0 ? x : alpha * x). Does not own: the products themselves, the
+ * fused_ops attrs (core/fused_attrs.c, shared with cuda/).
  * Thread-safety: pure functions over caller-owned values. */
 #pragma once
 #include <stdbool.h>
@@ -13,78 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernels/cwise_math.h"
+#include "core/fused_attrs.h"
 #include "core/kernel.h"
-
-typedef enum frt_fused_act {
-    FRT_FUSED_ACT_NONE = 0,
-    FRT_FUSED_ACT_RELU,
-    FRT_FUSED_ACT_RELU6,
-    FRT_FUSED_ACT_ELU,
-    FRT_FUSED_ACT_LEAKY,
-} frt_fused_act;
-
-/* What runs after the product, per output element of channel c: x + bias[c], then act. */
-typedef struct frt_fused_ops {
-    bool bias;         /* fused_ops starts with "BiasAdd": args[0] is a vector over channels */
-    frt_fused_act act;
-    float alpha;       /* LeakyRelu's leakyrelu_alpha */
-} frt_fused_ops;
+#include "kernels/cwise_math.h"
 
 /* An epilogue bound to one invocation: the parsed ops and the bias values (NULL when none). */
 typedef struct frt_fused_epilogue {
     const frt_fused_ops *ops;
     const float *bias;
 } frt_fused_epilogue;
-
-static inline bool frt_fused_str_is(const frt_string *s, const char *lit) {
-    return s->len == strlen(lit) && memcmp(s->ptr, lit, s->len) == 0;
-}
-
-/* Parses fused_ops (["BiasAdd"] or ["BiasAdd", act] with act one of Relu, Relu6, Elu,
- * LeakyRelu), num_args (must be 1) and leakyrelu_alpha for op. Errors: INVALID_ARGUMENT for
- * malformed attrs or a wrong num_args, UNIMPLEMENTED (TF's "Fusion is not implemented")
- * for other fusions. */
-static inline frt_status *frt_fused_ops_parse(const char *op, const frt_attrs *a,
-                                              frt_fused_ops *out) {
-    memset(out, 0, sizeof *out);
-    FRT_TRY(frt_attr_get_float(a, "leakyrelu_alpha", 0.2f, &out->alpha));
-    int64_t num_args = 0;
-    FRT_TRY(frt_attr_get_int(a, "num_args", 0, &num_args));
-    const frt_attr_value *v = frt_attrs_find(a, "fused_ops");
-    int n = v && v->kind == FRT_ATTR_LIST ? v->v.list.n : 0;
-    if (v && (v->kind != FRT_ATTR_LIST || (n > 0 && v->v.list.elem != FRT_ATTR_S)))
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: attr 'fused_ops' must be a list of "
-                                                    "strings", op);
-    const frt_string *s = n > 0 ? v->v.list.v.s : NULL;
-    bool ok = n >= 1 && n <= 2 && frt_fused_str_is(&s[0], "BiasAdd");
-    if (ok && n == 2) {
-        if (frt_fused_str_is(&s[1], "Relu")) out->act = FRT_FUSED_ACT_RELU;
-        else if (frt_fused_str_is(&s[1], "Relu6")) out->act = FRT_FUSED_ACT_RELU6;
-        else if (frt_fused_str_is(&s[1], "Elu")) out->act = FRT_FUSED_ACT_ELU;
-        else if (frt_fused_str_is(&s[1], "LeakyRelu")) out->act = FRT_FUSED_ACT_LEAKY;
-        else ok = false;
-    }
-    if (!ok) {
-        char list[256] = "";
-        for (int i = 0; i < n; i++) {
-            size_t at = strlen(list);
-            snprintf(list + at, sizeof list - at, "%s%.*s", i ? "," : "", (int)s[i].len,
-                     s[i].ptr);
-        }
-        return frt_status_new(FRT_UNIMPLEMENTED,
-                              "%s: Fusion is not implemented: [%s] (supported: BiasAdd, "
-                              "optionally followed by Relu, Relu6, Elu or LeakyRelu)",
-                              op, list);
-    }
-    out->bias = true;
-    if (num_args != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: Fused %s must have one extra argument: bias (num_args = "
-                              "%lld)",
-                              op, "BiasAdd", (long long)num_args);
-    return NULL;
-}
 
 /* Checks the bias argument (input `arg` of ctx) against oc output channels and binds it. */
 static inline frt_status *frt_fused_bind(frt_kernel_ctx *ctx, const frt_fused_ops *ops, int arg,

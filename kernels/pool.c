@@ -1,9 +1,8 @@
 /* kernels/pool.c: MaxPool, MaxPoolV2 and AvgPool on the CPU.
- * Owns: pooling attrs (ksize/strides in data_format order; EXPLICIT pads smaller than the
- * window), window max/mean over NHWC vectorised over channels. AvgPool divides by the number
+ * Owns: EXPLICIT pads smaller than the window, window max/mean over NHWC vectorised over channels. AvgPool divides by the number
  * of in-bounds elements (TF's rule for SAME padding).
- * Does not own: padding attrs, output-size rule and the NCHW<->NHWC boundary (shared with
- * conv.c in window_impl.h / core/shape.c), convolutions (conv.c).
+ * Does not own: pooling attrs (core/window_attrs.c, shared with cuda/), the output-size
+ * rule (core/shape.c), the NCHW<->NHWC boundary (window_impl.h), convolutions (conv.c).
  * Threading: output rows split over the session's pool. State is read-only in compute. */
 #include <float.h>
 #include <math.h>
@@ -13,66 +12,12 @@
 #include "kernels/window_impl.h"
 #include "core/kernel.h"
 
-typedef struct pool_state {
-    frt_window_attrs w;
-    bool have_window; /* false for MaxPoolV2: ksize/strides arrive as inputs */
-    int64_t kh, kw, sh, sw;
-} pool_state;
-
-/* ksize/strides as 4 entries in data_format order; N and C must be 1. */
-static frt_status *set_window(pool_state *s, const char *op, const int64_t *k, int nk,
-                              const int64_t *st, int nst) {
-    if (nk != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: Sliding window ksize field must specify 4 dimensions", op);
-    if (nst != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: Sliding window stride field must specify 4 dimensions", op);
-    int hi = s->w.nchw ? 2 : 1, wi = hi + 1, ci = s->w.nchw ? 1 : 3;
-    if (k[0] != 1 || st[0] != 1)
-        return frt_status_new(FRT_UNIMPLEMENTED,
-                              "%s: Pooling is not yet supported on the batch dimension.", op);
-    if (k[ci] != 1 || st[ci] != 1)
-        return frt_status_new(FRT_UNIMPLEMENTED,
-                              "%s: pooling over the depth dimension is not implemented", op);
-    s->kh = k[hi];
-    s->kw = k[wi];
-    s->sh = st[hi];
-    s->sw = st[wi];
-    if (s->kh <= 0 || s->kw <= 0 || s->sh <= 0 || s->sw <= 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: ksize and strides must be positive, got ksize [%lld,%lld], "
-                              "strides [%lld,%lld]", op, (long long)s->kh, (long long)s->kw,
-                              (long long)s->sh, (long long)s->sw);
-    return NULL;
-}
+typedef frt_pool_attrs pool_state; /* attrs and checks: core/window_attrs.c */
 
 static frt_status *pool_init(frt_kernel_init_ctx *ic, void **state) {
     *state = NULL;
-    const frt_attrs *a = ic->attrs;
-    pool_state s = {0};
-    const char *padding = NULL, *fmt = NULL;
-    FRT_TRY(frt_attr_get_str(a, "padding", NULL, &padding));
-    FRT_TRY(frt_attr_get_str(a, "data_format", "NHWC", &fmt));
-    if (strcmp(fmt, "NHWC") == 0) s.w.nchw = false;
-    else if (strcmp(fmt, "NCHW") == 0) s.w.nchw = true;
-    else
-        return frt_status_new(FRT_UNIMPLEMENTED, "%s: unsupported data_format '%s'", ic->op,
-                              fmt);
-    bool is_avg = strcmp(ic->op, "AvgPool") == 0;
-    FRT_TRY(frt_window_parse_padding(ic->op, padding, !is_avg, &s.w.padding));
-    int64_t pads[16];
-    int np = 0;
-    FRT_TRY(frt_attr_get_int_list(a, "explicit_paddings", 16, pads, &np));
-    FRT_TRY(frt_window_explicit_pads(&s.w, pads, np));
-    s.have_window = strcmp(ic->op, "MaxPoolV2") != 0;
-    if (s.have_window) {
-        int64_t k[8], st[8];
-        int nk = 0, nst = 0;
-        FRT_TRY(frt_attr_get_int_list(a, "ksize", 8, k, &nk));
-        FRT_TRY(frt_attr_get_int_list(a, "strides", 8, st, &nst));
-        FRT_TRY(set_window(&s, ic->op, k, nk, st, nst));
-    }
+    pool_state s;
+    FRT_TRY(frt_pool_attrs_parse(ic->op, ic->attrs, &s));
     pool_state *p = frt_malloc(sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = s;
@@ -205,7 +150,7 @@ static frt_status *window_from_inputs(frt_kernel_ctx *ctx, pool_state *s) {
                                   FRT_SHAPE_STR(t));
         for (int d = 0; d < 4; d++) (i == 1 ? k : st)[d] = frt_tensor_int_at(t, d);
     }
-    return set_window(s, "MaxPoolV2", k, 4, st, 4);
+    return frt_pool_set_window(s, "MaxPoolV2", k, 4, st, 4);
 }
 
 #define DEFINE_MAXPOOL_V2(X, DT, T)                                                         \
