@@ -62,44 +62,11 @@ static frt_status *concat_copy(frt_kernel_ctx *c, frt_tensor *const *ins, int n,
 
 static frt_status *concat_impl(frt_kernel_ctx *c, frt_tensor *const *ins, int n,
                                const frt_tensor *axis_t) {
-    FRT_TRY(frt_array_check_index(axis_t, "axis"));
-    if (axis_t->n != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Concat axis must be a scalar, got shape %s",
-                              FRT_SHAPE_STR(axis_t));
-    if (n < 1) return frt_status_new(FRT_INVALID_ARGUMENT, "ConcatOp : no inputs");
+    int64_t dims[FRT_MAX_DIMS];
+    int axis;
+    FRT_TRY(frt_shape_concat(ins, n, axis_t, dims, &axis));
     const frt_tensor *x0 = ins[0];
     int rank = x0->ndim;
-    int64_t a = frt_tensor_int_at(axis_t, 0);
-    if (a < -rank || a >= rank)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "ConcatOp : Expected concatenating dimensions in the range [%d, %d), "
-                              "but got %lld",
-                              -rank, rank, (long long)a);
-    int axis = (int)(a < 0 ? a + rank : a);
-    int64_t dims[FRT_MAX_DIMS];
-    memcpy(dims, x0->dims, sizeof(int64_t) * (size_t)rank);
-    dims[axis] = 0;
-    char s1[96], s2[96];
-    for (int k = 0; k < n; k++) {
-        const frt_tensor *x = ins[k];
-        if (x->dtype != x0->dtype)
-            return frt_status_new(FRT_INVALID_ARGUMENT, "ConcatOp : input %d is %s, input 0 is %s",
-                                  k, frt_dtype_name(x->dtype), frt_dtype_name(x0->dtype));
-        if (x->ndim != rank)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "ConcatOp : Ranks of all input tensors should match: shape[0] = "
-                                  "%s vs. shape[%d] = %s",
-                                  frt_shape_str(x0->dims, rank, s1, sizeof s1), k,
-                                  frt_shape_str(x->dims, x->ndim, s2, sizeof s2));
-        for (int d = 0; d < rank; d++)
-            if (d != axis && x->dims[d] != x0->dims[d])
-                return frt_status_new(FRT_INVALID_ARGUMENT,
-                                      "ConcatOp : Dimension %d in both shapes must be equal: "
-                                      "shape[0] = %s vs. shape[%d] = %s",
-                                      d, frt_shape_str(x0->dims, rank, s1, sizeof s1), k,
-                                      frt_shape_str(x->dims, rank, s2, sizeof s2));
-        dims[axis] += x->dims[axis];
-    }
     /* Only one input holds data: the output is that input (TF forwards it too). */
     int nonempty = -1, count = 0;
     for (int k = 0; k < n; k++)

@@ -65,48 +65,14 @@ static frt_status *gather_impl(frt_kernel_ctx *c, int64_t axis_raw, int64_t bd_r
         ix->dtype != FRT_DTYPE_INT64)
         return frt_status_new(FRT_INVALID_ARGUMENT, "indices must be int16, int32 or int64, got %s",
                               frt_dtype_name(ix->dtype));
-    int pr = p->ndim;
-    if (axis_raw < -pr || axis_raw >= pr)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Expected axis in the range [%d, %d), but got %lld", -pr, pr,
-                              (long long)axis_raw);
-    int axis = (int)(axis_raw < 0 ? axis_raw + pr : axis_raw);
-    int64_t bd = bd_raw;
-    if (bd < 0) bd += ix->ndim;
-    if (bd < 0 || bd > ix->ndim)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Expected batch_dims in the range [%d, %d], but got %lld",
-                              -ix->ndim, ix->ndim, (long long)bd_raw);
-    if (bd > axis)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "batch_dims (%lld) must be less than or equal to axis (%d).",
-                              (long long)bd, axis);
-    for (int d = 0; d < bd; d++)
-        if (p->dims[d] != ix->dims[d])
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "params.shape[%d]: %lld should be equal to indices.shape[%d]: "
-                                  "%lld",
-                                  d, (long long)p->dims[d], d, (long long)ix->dims[d]);
-    int ond = pr - 1 + ix->ndim - (int)bd;
-    if (ond > FRT_MAX_DIMS)
-        return frt_status_new(FRT_UNIMPLEMENTED, "Gather output rank %d above %d", ond,
-                              FRT_MAX_DIMS);
-    int64_t dims[FRT_MAX_DIMS];
-    int k = 0;
-    for (int d = 0; d < axis; d++) dims[k++] = p->dims[d];
-    for (int d = (int)bd; d < ix->ndim; d++) dims[k++] = ix->dims[d];
-    for (int d = axis + 1; d < pr; d++) dims[k++] = p->dims[d];
-
-    int64_t batch = 1, outer = 1, inner = 1, n_idx = 1;
-    for (int d = 0; d < bd; d++) batch *= p->dims[d];
-    for (int d = (int)bd; d < axis; d++) outer *= p->dims[d];
-    for (int d = axis + 1; d < pr; d++) inner *= p->dims[d];
-    for (int d = (int)bd; d < ix->ndim; d++) n_idx *= ix->dims[d];
+    frt_gather_geom g;
+    FRT_TRY(frt_shape_gather(p, ix, axis_raw, bd_raw, &g));
+    int64_t batch = g.batch, outer = g.outer, inner = g.inner, n_idx = g.n_idx;
 
     frt_tensor *y;
-    FRT_TRY(frt_kernel_output(c, 0, p->dtype, dims, ond, &y));
+    FRT_TRY(frt_kernel_output(c, 0, p->dtype, g.dims, g.ndim, &y));
     size_t es = frt_array_elem_size(p->dtype);
-    gather_job j = {frt_tensor_data(p), ix, frt_tensor_data(y), outer, n_idx, p->dims[axis],
+    gather_job j = {frt_tensor_data(p), ix, frt_tensor_data(y), outer, n_idx, g.limit,
                     (size_t)inner * es, false};
     int64_t work = batch * outer * n_idx;
     if (work > 0 && inner > 0) {

@@ -1,7 +1,7 @@
 /* kernels/pad_ops.c: Pad, PadV2 (constant fill), MirrorPad (REFLECT / SYMMETRIC).
- * Owns: paddings validation with TF's messages, the fill-then-copy-interior loop and the
- * per-dim mirror index maps. Does not own: SpaceToBatchND's implicit zero padding
- * (space_batch.c).
+ * Owns: the fill-then-copy-interior loop and the per-dim mirror index maps. Does not own:
+ * paddings validation and output shapes (core/array_shapes.c, shared with cuda/array_ops.c),
+ * SpaceToBatchND's implicit zero padding (space_batch.c).
  * Thread-safety: kernels keep no state. */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,27 +10,6 @@
 
 #include "kernels/array_impl.h"
 #include "core/kernel.h"
-
-/* Reads paddings [rank, 2] into before/after; TF's messages for shape and sign. */
-static frt_status *read_paddings(const frt_tensor *x, const frt_tensor *pt, int64_t *before,
-                                 int64_t *after) {
-    FRT_TRY(frt_array_check_index(pt, "paddings"));
-    char s1[96], s2[96];
-    if (pt->ndim != 2 || pt->dims[1] != 2)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "paddings must be a matrix with 2 columns: %s",
-                              frt_shape_str(pt->dims, pt->ndim, s1, sizeof s1));
-    if (pt->dims[0] != x->ndim)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "The first dimension of paddings must be the rank of inputs%s %s",
-                              frt_shape_str(pt->dims, pt->ndim, s1, sizeof s1),
-                              frt_shape_str(x->dims, x->ndim, s2, sizeof s2));
-    for (int d = 0; d < x->ndim; d++) {
-        before[d] = frt_tensor_int_at(pt, 2 * d);
-        after[d] = frt_tensor_int_at(pt, 2 * d + 1);
-    }
-    return NULL;
-}
 
 typedef struct rows_job {
     const char *src;
@@ -64,16 +43,9 @@ static void copy_rows(void *arg, int64_t lo, int64_t hi) {
 
 static frt_status *pad_impl(frt_kernel_ctx *c, const void *fill_value) {
     const frt_tensor *x = c->inputs[0];
-    int64_t before[FRT_MAX_DIMS], after[FRT_MAX_DIMS], dims[FRT_MAX_DIMS];
-    FRT_TRY(read_paddings(x, c->inputs[1], before, after));
-    bool none = true;
-    for (int d = 0; d < x->ndim; d++) {
-        if (before[d] < 0 || after[d] < 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT, "Paddings must be non-negative: %lld %lld",
-                                  (long long)before[d], (long long)after[d]);
-        dims[d] = before[d] + x->dims[d] + after[d];
-        if (before[d] || after[d]) none = false;
-    }
+    int64_t before[FRT_MAX_DIMS], dims[FRT_MAX_DIMS];
+    bool none;
+    FRT_TRY(frt_shape_pad(x, c->inputs[1], before, dims, &none));
     if (none) {
         frt_kernel_set_output(c, 0, c->inputs[0]);
         return NULL;
@@ -114,12 +86,7 @@ static frt_status *pad_compute(frt_kernel_ctx *c) { return pad_impl(c, NULL); }
 
 static frt_status *pad_v2_compute(frt_kernel_ctx *c) {
     const frt_tensor *v = c->inputs[2];
-    if (v->ndim != 0 && v->n != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "constant_values must be a scalar. Got: %s",
-                              FRT_SHAPE_STR(v));
-    if (v->dtype != c->inputs[0]->dtype)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "constant_values is %s, input is %s",
-                              frt_dtype_name(v->dtype), frt_dtype_name(c->inputs[0]->dtype));
+    FRT_TRY(frt_shape_pad_value(v, c->inputs[0]->dtype));
     return pad_impl(c, frt_tensor_data(v));
 }
 
@@ -127,37 +94,11 @@ static frt_status *pad_v2_compute(frt_kernel_ctx *c) {
  * REFLECT (offset 1) -v or 2(D-1)-v; SYMMETRIC (offset 0) -v-1 or 2D-1-v. */
 static frt_status *mirror_pad_compute(frt_kernel_ctx *c) {
     const frt_tensor *x = c->inputs[0];
-    const char *mode;
-    FRT_TRY(frt_attr_get_str(c->attrs, "mode", "", &mode));
+    int64_t before[FRT_MAX_DIMS], dims[FRT_MAX_DIMS];
     int offset;
-    if (strcmp(mode, "REFLECT") == 0)
-        offset = 1;
-    else if (strcmp(mode, "SYMMETRIC") == 0)
-        offset = 0;
-    else
-        return frt_status_new(FRT_INVALID_ARGUMENT, "mode must be REFLECT or SYMMETRIC, got '%s'",
-                              mode);
-    int64_t before[FRT_MAX_DIMS], after[FRT_MAX_DIMS], dims[FRT_MAX_DIMS];
-    FRT_TRY(read_paddings(x, c->inputs[1], before, after));
+    FRT_TRY(frt_shape_mirror_pad(c->attrs, x, c->inputs[1], before, dims, &offset));
     int64_t total_out = 0;
-    for (int d = 0; d < x->ndim; d++) {
-        int64_t D = x->dims[d];
-        if (before[d] < 0 || after[d] < 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT, "paddings must be non-negative: %lld %lld",
-                                  (long long)before[d], (long long)after[d]);
-        if (offset == 0 && (before[d] > D || after[d] > D))
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "paddings must be no greater than the dimension size: %lld, "
-                                  "%lld greater than %lld",
-                                  (long long)before[d], (long long)after[d], (long long)D);
-        if (offset == 1 && (before[d] >= D || after[d] >= D))
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "paddings must be less than the dimension size: %lld, %lld not "
-                                  "less than %lld",
-                                  (long long)before[d], (long long)after[d], (long long)D);
-        dims[d] = before[d] + D + after[d];
-        total_out += dims[d];
-    }
+    for (int d = 0; d < x->ndim; d++) total_out += dims[d];
     frt_tensor *y;
     FRT_TRY(frt_kernel_output(c, 0, x->dtype, dims, x->ndim, &y));
     if (y->n == 0) return NULL;

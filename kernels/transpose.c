@@ -111,76 +111,18 @@ static void rows_range(void *arg, int64_t lo, int64_t hi) {
 
 static frt_status *transpose_compute(frt_kernel_ctx *c) {
     const frt_tensor *x = c->inputs[0], *pt = c->inputs[1];
-    FRT_TRY(frt_array_check_index(pt, "perm"));
-    int r = x->ndim;
-    if (pt->ndim != 1 || pt->n != r)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "transpose expects a vector of size %d. But input(1) is a vector of "
-                              "size %lld",
-                              r, (long long)pt->n);
-    int perm[FRT_MAX_DIMS];
-    bool seen[FRT_MAX_DIMS] = {false};
-    for (int i = 0; i < r; i++) {
-        int64_t p = frt_tensor_int_at(pt, i);
-        if (p < 0 || p >= r)
-            return frt_status_new(FRT_INVALID_ARGUMENT, "%lld is out of range [0 .. %d)",
-                                  (long long)p, r);
-        perm[i] = (int)p;
-        seen[p] = true;
-    }
-    for (int i = 0; i < r; i++)
-        if (!seen[i]) {
-            char list[FRT_MAX_DIMS * 4 + 4];
-            size_t k = 0;
-            for (int q = 0; q < r; q++)
-                k += (size_t)snprintf(list + k, sizeof list - k, q ? ",%d" : "%d", perm[q]);
-            return frt_status_new(FRT_INVALID_ARGUMENT, "%d is missing from {%s}.", i, list);
-        }
-    int64_t out[FRT_MAX_DIMS];
-    for (int i = 0; i < r; i++) out[i] = x->dims[perm[i]];
-
-    /* Simplify: keep dims of size > 1, renumber them, then merge runs p, p+1 in perm. */
-    int keep_map[FRT_MAX_DIMS], nk = 0;
-    int64_t kdims[FRT_MAX_DIMS];
-    for (int d = 0; d < r; d++) {
-        keep_map[d] = -1;
-        if (x->dims[d] != 1) {
-            keep_map[d] = nk;
-            kdims[nk++] = x->dims[d];
-        }
-    }
-    int kperm[FRT_MAX_DIMS], np = 0;
-    for (int i = 0; i < r; i++)
-        if (keep_map[perm[i]] >= 0) kperm[np++] = keep_map[perm[i]];
-    /* Groups: consecutive kperm entries q, q+1 form one merged input dim. */
-    int group_of[FRT_MAX_DIMS], ng = 0, gperm[FRT_MAX_DIMS];
-    int64_t gdims_by_out[FRT_MAX_DIMS];
-    for (int i = 0; i < np; i++) {
-        if (i > 0 && kperm[i] == kperm[i - 1] + 1) {
-            group_of[kperm[i]] = ng - 1;
-            gdims_by_out[ng - 1] *= kdims[kperm[i]];
-        } else {
-            group_of[kperm[i]] = ng;
-            gdims_by_out[ng] = kdims[kperm[i]];
-            ng++;
-        }
-    }
-    /* Input order of groups: walk input dims, number groups by first appearance. */
-    int in_rank_of_group[FRT_MAX_DIMS], ni = 0;
-    for (int g = 0; g < ng; g++) in_rank_of_group[g] = -1;
-    for (int d = 0; d < nk; d++) {
-        int g = group_of[d];
-        if (in_rank_of_group[g] < 0) in_rank_of_group[g] = ni++;
-    }
+    frt_transpose_plan tp;
+    FRT_TRY(frt_shape_transpose(x, pt, &tp));
+    int ng = tp.ng, r = x->ndim;
+    const int *gperm = tp.gperm;
+    const int64_t *out = tp.out;
     tr_job j = {.src = frt_tensor_data(x), .es = frt_array_elem_size(x->dtype), .nd = ng};
     for (int g = 0; g < ng; g++) {
-        gperm[g] = in_rank_of_group[g];
-        j.in_dims[in_rank_of_group[g]] = gdims_by_out[g];
-        j.out_dims[g] = gdims_by_out[g];
+        j.in_dims[g] = tp.in_dims[g];
+        j.out_dims[g] = tp.out_dims[g];
         j.perm[g] = gperm[g];
     }
-    bool identity = true;
-    for (int g = 0; g < ng; g++) identity &= gperm[g] == g;
+    bool identity = tp.identity;
     if (identity) return frt_array_set_view(c, 0, x, out, r);
 
     frt_tensor *y;
