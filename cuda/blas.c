@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/matmul_shapes.h"
 #include "cuda/dnn_impl.h"
 
 /* Row-major out[b] = op(a[b]) op(b[b]) for b < batch, [M,N] = [M,K] x [K,N]; sa and sb are
@@ -106,52 +107,15 @@ static frt_status *fused_matmul(frt_kernel_ctx *ctx) {
 static frt_status *batch_matmul(frt_kernel_ctx *ctx, bool broadcast) {
     const frt_tensor *x = frt_kernel_input(ctx, 0), *y = frt_kernel_input(ctx, 1);
     bool ta, tb;
-    FRT_TRY(frt_attr_get_bool(ctx->attrs, "adj_x", false, &ta));
-    FRT_TRY(frt_attr_get_bool(ctx->attrs, "adj_y", false, &tb));
-    if (x->ndim < 2)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "In[0] ndims must be >= 2: %d", x->ndim);
-    if (y->ndim < 2)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "In[1] ndims must be >= 2: %d", y->ndim);
+    FRT_TRY(frt_bmm_attrs(ctx->attrs, x, y, &ta, &tb));
     if (x->dtype != FRT_DTYPE_FLOAT || y->dtype != FRT_DTYPE_FLOAT)
         return frt_status_new(FRT_UNIMPLEMENTED, "BatchMatMul on GPU for dtypes %s and %s",
                               frt_dtype_name(x->dtype), frt_dtype_name(y->dtype));
-    int xr = x->ndim, yr = y->ndim;
-    int64_t M = x->dims[xr - (ta ? 1 : 2)], K = x->dims[xr - (ta ? 2 : 1)];
-    int64_t Kb = y->dims[yr - (tb ? 1 : 2)], N = y->dims[yr - (tb ? 2 : 1)];
-    if (K != Kb)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Matrix size-incompatible: In[0]: %s, In[1]: %s",
-                              FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
-    /* Batch dims, right-aligned; strides in matrices, 0 where an operand broadcasts. */
-    int xb = xr - 2, yb = yr - 2, ob = xb > yb ? xb : yb;
-    if (!broadcast && xb != yb)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "In[0] and In[1] has different ndims: %s vs. %s",
-                              FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
-    int64_t odims[FRT_MAX_DIMS], xs[FRT_MAX_DIMS], ys[FRT_MAX_DIMS];
-    int64_t xcount = 1, ycount = 1;
-    for (int i = ob - 1; i >= 0; i--) {
-        int xi = i - (ob - xb), yi = i - (ob - yb);
-        int64_t xd = xi >= 0 ? x->dims[xi] : 1, yd = yi >= 0 ? y->dims[yi] : 1;
-        if (xd != yd && !broadcast)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "In[0].dim(%d) and In[1].dim(%d) must be the same: %s vs %s",
-                                  i, i, FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
-        if (xd != yd && xd != 1 && yd != 1)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "In[0] and In[1] must have compatible batch dimensions: "
-                                  "%s vs. %s",
-                                  FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
-        odims[i] = xd == 1 ? yd : xd;
-        xs[i] = xd == 1 ? 0 : xcount;
-        ys[i] = yd == 1 ? 0 : ycount;
-        xcount *= xd;
-        ycount *= yd;
-    }
-    odims[ob] = M;
-    odims[ob + 1] = N;
+    frt_bmm_geom g;
+    FRT_TRY(frt_bmm_geom_init(x, y, ta, tb, broadcast, &g));
+    int64_t M = g.M, N = g.N, K = g.K, xcount = g.xcount, ycount = g.ycount;
     frt_tensor *out;
-    FRT_TRY(frt_kernel_output(ctx, 0, FRT_DTYPE_FLOAT, odims, ob + 2, &out));
+    FRT_TRY(frt_kernel_output(ctx, 0, FRT_DTYPE_FLOAT, g.odims, g.ob + 2, &out));
     if (out->n == 0) return NULL;
     int64_t nbatch = out->n / (M * N);
     const float *xd = frt_tensor_device_ptr(x), *yd = frt_tensor_device_ptr(y);
@@ -163,13 +127,8 @@ static frt_status *batch_matmul(frt_kernel_ctx *ctx, bool broadcast) {
                     ycount == 1 ? 0 : K * N, zd, nbatch);
     /* Both broadcast along different dims ([2,1] x [1,3]): one product per output batch. */
     for (int64_t b = 0; b < nbatch; b++) {
-        int64_t rem = b, xo = 0, yo = 0;
-        for (int i = ob - 1; i >= 0; i--) {
-            int64_t idx = rem % odims[i];
-            rem /= odims[i];
-            xo += idx * xs[i];
-            yo += idx * ys[i];
-        }
+        int64_t xo, yo;
+        frt_bmm_batch_offsets(&g, b, &xo, &yo);
         FRT_TRY(gemm(ctx, ta, tb, M, N, K, xd + xo * M * K, 0, yd + yo * K * N, 0,
                      zd + b * M * N, 1));
     }

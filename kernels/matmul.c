@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/matmul_shapes.h"
 #include "kernels/fused_impl.h"
 #include "core/kernel.h"
 
@@ -214,12 +215,7 @@ static void bmm_range(void *arg, int64_t lo, int64_t hi) {
 static frt_status *batch_matmul(frt_kernel_ctx *ctx, bool broadcast) {
     const frt_tensor *x = frt_kernel_input(ctx, 0), *y = frt_kernel_input(ctx, 1);
     bool ta, tb;
-    FRT_TRY(frt_attr_get_bool(ctx->attrs, "adj_x", false, &ta));
-    FRT_TRY(frt_attr_get_bool(ctx->attrs, "adj_y", false, &tb));
-    if (x->ndim < 2)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "In[0] ndims must be >= 2: %d", x->ndim);
-    if (y->ndim < 2)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "In[1] ndims must be >= 2: %d", y->ndim);
+    FRT_TRY(frt_bmm_attrs(ctx->attrs, x, y, &ta, &tb));
     if (x->dtype != y->dtype)
         return frt_status_new(FRT_UNIMPLEMENTED, "BatchMatMul with mixed dtypes %s and %s",
                               frt_dtype_name(x->dtype), frt_dtype_name(y->dtype));
@@ -227,43 +223,13 @@ static frt_status *batch_matmul(frt_kernel_ctx *ctx, bool broadcast) {
         x->dtype != FRT_DTYPE_INT32 && x->dtype != FRT_DTYPE_INT64)
         return frt_status_new(FRT_UNIMPLEMENTED, "BatchMatMul for dtype %s",
                               frt_dtype_name(x->dtype));
-    int xr = x->ndim, yr = y->ndim;
-    int64_t M = x->dims[xr - (ta ? 1 : 2)], K = x->dims[xr - (ta ? 2 : 1)];
-    int64_t Kb = y->dims[yr - (tb ? 1 : 2)], N = y->dims[yr - (tb ? 2 : 1)];
-    if (K != Kb)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Matrix size-incompatible: In[0]: %s, In[1]: %s",
-                              FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
-    /* Batch dims, right-aligned. */
-    int xb = xr - 2, yb = yr - 2, ob = xb > yb ? xb : yb;
-    if (!broadcast && xb != yb)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "In[0] and In[1] has different ndims: %s vs. %s",
-                              FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
-    int64_t odims[FRT_MAX_DIMS];
-    int64_t xs[FRT_MAX_DIMS], ys[FRT_MAX_DIMS]; /* batch strides (in matrices), 0 = broadcast */
-    int64_t xstride = 1, ystride = 1;
-    for (int i = ob - 1; i >= 0; i--) {
-        int xi = i - (ob - xb), yi = i - (ob - yb);
-        int64_t xd = xi >= 0 ? x->dims[xi] : 1, yd = yi >= 0 ? y->dims[yi] : 1;
-        if (xd != yd && !broadcast)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "In[0].dim(%d) and In[1].dim(%d) must be the same: %s vs %s",
-                                  i, i, FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
-        if (xd != yd && xd != 1 && yd != 1)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "In[0] and In[1] must have compatible batch dimensions: "
-                                  "%s vs. %s", FRT_SHAPE_STR(x), FRT_SHAPE_STR(y));
-        odims[i] = xd == 1 ? yd : xd;
-        xs[i] = xd == 1 ? 0 : xstride;
-        ys[i] = yd == 1 ? 0 : ystride;
-        xstride *= xd;
-        ystride *= yd;
-    }
-    odims[ob] = M;
-    odims[ob + 1] = N;
+    frt_bmm_geom g;
+    FRT_TRY(frt_bmm_geom_init(x, y, ta, tb, broadcast, &g));
+    int64_t M = g.M, N = g.N, K = g.K, xstride = g.xcount, ystride = g.ycount;
+    int ob = g.ob;
+    const int64_t *odims = g.odims;
     frt_tensor *out;
-    FRT_TRY(frt_kernel_output(ctx, 0, x->dtype, odims, ob + 2, &out));
+    FRT_TRY(frt_kernel_output(ctx, 0, x->dtype, g.odims, ob + 2, &out));
     int64_t nbatch = 1;
     for (int i = 0; i < ob; i++) nbatch *= odims[i];
     if (out->n == 0) return NULL;
@@ -277,13 +243,8 @@ static frt_status *batch_matmul(frt_kernel_ctx *ctx, bool broadcast) {
     int64_t *offs = frt_malloc((size_t)nbatch * 2 * sizeof *offs);
     if (!offs) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "BatchMatMul: out of memory");
     for (int64_t b = 0; b < nbatch; b++) {
-        int64_t rem = b, xo = 0, yo = 0;
-        for (int i = ob - 1; i >= 0; i--) {
-            int64_t idx = rem % odims[i];
-            rem /= odims[i];
-            xo += idx * xs[i];
-            yo += idx * ys[i];
-        }
+        int64_t xo, yo;
+        frt_bmm_batch_offsets(&g, b, &xo, &yo);
         offs[b] = xo * M * K;
         offs[nbatch + b] = yo * K * N;
     }
