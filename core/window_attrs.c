@@ -163,3 +163,104 @@ frt_status *frt_pool_attrs_parse(const char *op, const frt_attrs *a, frt_pool_at
     *out = s;
     return NULL;
 }
+
+/* TF's GetWindowedOutputSizeVerbose for one spatial dim of a convolution (`what`: "rows" or
+ * "cols"; filter size k dilated by d), with its error text. */
+static frt_status *conv_window_dim(const char *what, int64_t in, int64_t k, int64_t d,
+                                   int64_t s, frt_padding mode, int64_t eb, int64_t ea,
+                                   int64_t *out, int64_t *pb) {
+    int64_t keff = (k - 1) * d + 1;
+    frt_window_dim(in, keff, s, mode, eb, ea, out, pb);
+    if (*out < 0)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "Computed output size would be negative: %lld [input %s: %lld, "
+                              "effective filter size: %lld, stride: %lld]",
+                              (long long)*out, what, (long long)in, (long long)keff, (long long)s);
+    return NULL;
+}
+
+frt_status *frt_conv_geom(const char *op, const frt_window_attrs *w, int64_t sh, int64_t sw,
+                          int64_t dh, int64_t dw, bool depthwise, const frt_tensor *x,
+                          const frt_tensor *f, frt_window_geom *g, int64_t odims[4],
+                          int64_t *groups_out) {
+    if (x->ndim != 4)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "input must be 4-dimensional%s",
+                              FRT_SHAPE_STR(x));
+    if (f->ndim != 4)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "filter must be 4-dimensional: %s",
+                              FRT_SHAPE_STR(f));
+    if (x->dtype != FRT_DTYPE_FLOAT || f->dtype != FRT_DTYPE_FLOAT)
+        return frt_status_new(FRT_UNIMPLEMENTED, "%s: only float32 is implemented, got %s",
+                              op, frt_dtype_name(x->dtype));
+    *g = (frt_window_geom){.KH = f->dims[0], .KW = f->dims[1], .sh = sh, .sw = sw, .dh = dh,
+                           .dw = dw};
+    frt_window_geom_input(g, x, w->nchw);
+    int64_t fin = f->dims[2];
+    if (depthwise) {
+        if (fin != g->C)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "input and filter must have the same depth: %lld vs %lld "
+                                  "(input %s, filter %s)",
+                                  (long long)g->C, (long long)fin, FRT_SHAPE_STR(x),
+                                  FRT_SHAPE_STR(f));
+        g->OC = g->C * f->dims[3];
+        *groups_out = g->C;
+    } else {
+        if (fin <= 0 || g->C % fin != 0)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "input depth must be evenly divisible by filter depth: "
+                                  "%lld vs %lld (input %s, filter %s)",
+                                  (long long)g->C, (long long)fin, FRT_SHAPE_STR(x),
+                                  FRT_SHAPE_STR(f));
+        int64_t groups = g->C / fin;
+        if (groups <= 0) /* input depth 0: TF 2.21's message */
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "grouped convolution must have at least one group: %lld groups",
+                                  (long long)groups);
+        if (f->dims[3] % groups != 0)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "output depth must be evenly divisible by number of groups: "
+                                  "%lld vs %lld (filter %s)",
+                                  (long long)f->dims[3], (long long)groups, FRT_SHAPE_STR(f));
+        g->OC = f->dims[3];
+        *groups_out = groups;
+    }
+    FRT_TRY(conv_window_dim("rows", g->H, g->KH, g->dh, g->sh, w->padding, w->pt, w->pb,
+                            &g->OH, &g->pt));
+    FRT_TRY(conv_window_dim("cols", g->W, g->KW, g->dw, g->sw, w->padding, w->pl, w->pr,
+                            &g->OW, &g->pl));
+    frt_window_out_dims(g, w->nchw, odims);
+    return NULL;
+}
+
+/* GetWindowedOutputSizeVerbose with dilation 1, with the pools' error text. */
+static frt_status *pool_window_dim(const char *op, int64_t in, int64_t k, int64_t s,
+                                   frt_padding mode, int64_t eb, int64_t ea, int64_t *out,
+                                   int64_t *pb) {
+    frt_window_dim(in, k, s, mode, eb, ea, out, pb);
+    if (*out < 0)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "%s: Computed output size would be negative: %lld [input: %lld, "
+                              "window: %lld, stride: %lld]",
+                              op, (long long)*out, (long long)in, (long long)k, (long long)s);
+    return NULL;
+}
+
+frt_status *frt_pool_geom(const char *op, const frt_window_attrs *w, int64_t kh, int64_t kw,
+                          int64_t sh, int64_t sw, const frt_tensor *x, frt_window_geom *g,
+                          int64_t odims[4]) {
+    if (x->ndim != 4)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: input must be 4-dimensional, got %s",
+                              op, FRT_SHAPE_STR(x));
+    *g = (frt_window_geom){.KH = kh, .KW = kw, .sh = sh, .sw = sw, .dh = 1, .dw = 1};
+    frt_window_geom_input(g, x, w->nchw);
+    g->OC = g->C;
+    FRT_TRY(pool_window_dim(op, g->H, g->KH, g->sh, w->padding, w->pt, w->pb, &g->OH, &g->pt));
+    FRT_TRY(pool_window_dim(op, g->W, g->KW, g->sw, w->padding, w->pl, w->pr, &g->OW, &g->pl));
+    if (w->padding == FRT_PADDING_EXPLICIT &&
+        (w->pt >= g->KH || w->pb >= g->KH || w->pl >= g->KW || w->pr >= g->KW))
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "%s: explicit padding must be smaller than the window", op);
+    frt_window_out_dims(g, w->nchw, odims);
+    return NULL;
+}

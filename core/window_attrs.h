@@ -3,7 +3,8 @@
  * validated with TF's error texts, and the NHWC window geometry. Shared by the CPU kernels
  * (kernels/conv.c, kernels/pool.c) and the GPU's (cuda/dnn.c).
  * Owns: padding (VALID/SAME/EXPLICIT) and explicit_paddings, data_format, conv strides and
- * dilations, pool ksize and strides, the input/output dims by data_format.
+ * dilations, pool ksize and strides, the input/output dims by data_format, the conv and pool
+ * geometry checks with their texts.
  * Does not own: the output-size arithmetic (frt_window_dim, core/shape.c), the fused
  * epilogue's attrs (per device), any per-pixel loop or layout transpose.
  * Thread-safety: pure functions over caller-owned values. */
@@ -90,3 +91,18 @@ FRT_MUST_USE frt_status *frt_pool_attrs_parse(const char *op, const frt_attrs *a
 FRT_MUST_USE frt_status *frt_pool_set_window(frt_pool_attrs *p, const char *op,
                                              const int64_t *k, int nk, const int64_t *st,
                                              int nst);
+
+/* A Conv2D / DepthwiseConv2dNative node's geometry (float32 only) from input x and filter f
+ * (HWIO; depthwise: [KH, KW, C, multiplier]) under attrs w, strides and dilations, with TF's
+ * texts (TF's GetWindowedOutputSizeVerbose's for each spatial dim): g, the output dims in
+ * data_format order and the group count (C for depthwise). */
+FRT_MUST_USE frt_status *frt_conv_geom(const char *op, const frt_window_attrs *w, int64_t sh,
+                                       int64_t sw, int64_t dh, int64_t dw, bool depthwise,
+                                       const frt_tensor *x, const frt_tensor *f,
+                                       frt_window_geom *g, int64_t odims[4], int64_t *groups);
+
+/* A pool node's geometry from its 4-d input x: g and the output dims in data_format order,
+ * with pool.c's texts (explicit pads must be smaller than the window). */
+FRT_MUST_USE frt_status *frt_pool_geom(const char *op, const frt_window_attrs *w, int64_t kh,
+                                       int64_t kw, int64_t sh, int64_t sw, const frt_tensor *x,
+                                       frt_window_geom *g, int64_t odims[4]);

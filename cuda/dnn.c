@@ -166,20 +166,6 @@ static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
     return NULL;
 }
 
-/* TF's GetWindowedOutputSizeVerbose for one spatial dim, with its error text (conv.c). */
-static frt_status *window_dim(const char *what, int64_t in, int64_t k, int64_t d, int64_t s,
-                              frt_padding mode, int64_t eb, int64_t ea, int64_t *out,
-                              int64_t *pb) {
-    int64_t keff = (k - 1) * d + 1;
-    frt_window_dim(in, keff, s, mode, eb, ea, out, pb);
-    if (*out < 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Computed output size would be negative: %lld [input %s: %lld, "
-                              "effective filter size: %lld, stride: %lld]",
-                              (long long)*out, what, (long long)in, (long long)keff, (long long)s);
-    return NULL;
-}
-
 /* How a convolution's epilogue runs. */
 typedef enum conv_mode {
     CONV_PLAIN,        /* cudnnConvolutionForward, then our kernel for any bias/activation */
@@ -290,64 +276,19 @@ static frt_status *conv_launch(frt_kernel_ctx *ctx, const conv_state *s, descs *
                            "cudnnConvolutionBiasActivationForward");
 }
 
-/* Conv2D, DepthwiseConv2dNative and their fused forms: the shape checks of kernels/conv.c's
- * conv_common, then cuDNN. */
+/* Conv2D, DepthwiseConv2dNative and their fused forms: the shape checks the CPU kernel shares
+ * (frt_conv_geom, core/window_attrs.c), then cuDNN. */
 static frt_status *conv_compute(frt_kernel_ctx *ctx, bool depthwise) {
     conv_state *s = frt_kernel_state(ctx);
     const frt_tensor *x = frt_kernel_input(ctx, 0), *f = frt_kernel_input(ctx, 1);
     const char *op = ctx->def->op;
-    if (x->ndim != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "input must be 4-dimensional%s",
-                              FRT_SHAPE_STR(x));
-    if (f->ndim != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "filter must be 4-dimensional: %s",
-                              FRT_SHAPE_STR(f));
-    if (x->dtype != FRT_DTYPE_FLOAT || f->dtype != FRT_DTYPE_FLOAT)
-        return frt_status_new(FRT_UNIMPLEMENTED, "%s: only float32 is implemented, got %s",
-                              op, frt_dtype_name(x->dtype));
-    conv_geom cg = {.g = {.KH = f->dims[0], .KW = f->dims[1], .sh = s->sh, .sw = s->sw,
-                          .dh = s->dh, .dw = s->dw}};
+    conv_geom cg = {.groups = 0};
     frt_window_geom *g = &cg.g;
-    frt_window_geom_input(g, x, s->w.nchw);
-    int64_t fin = f->dims[2];
-    if (depthwise) {
-        if (fin != g->C)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "input and filter must have the same depth: %lld vs %lld "
-                                  "(input %s, filter %s)",
-                                  (long long)g->C, (long long)fin, FRT_SHAPE_STR(x),
-                                  FRT_SHAPE_STR(f));
-        g->OC = g->C * f->dims[3];
-        cg.cin_g = 1;
-        cg.groups = g->C;
-    } else {
-        if (fin <= 0 || g->C % fin != 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "input depth must be evenly divisible by filter depth: "
-                                  "%lld vs %lld (input %s, filter %s)",
-                                  (long long)g->C, (long long)fin, FRT_SHAPE_STR(x),
-                                  FRT_SHAPE_STR(f));
-        int64_t groups = g->C / fin;
-        if (groups <= 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "grouped convolution must have at least one group: %lld groups",
-                                  (long long)groups);
-        if (f->dims[3] % groups != 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "output depth must be evenly divisible by number of groups: "
-                                  "%lld vs %lld (filter %s)",
-                                  (long long)f->dims[3], (long long)groups, FRT_SHAPE_STR(f));
-        g->OC = f->dims[3];
-        cg.cin_g = fin;
-        cg.groups = groups;
-    }
-    const frt_window_attrs *w = &s->w;
-    FRT_TRY(window_dim("rows", g->H, g->KH, g->dh, g->sh, w->padding, w->pt, w->pb, &g->OH,
-                       &g->pt));
-    FRT_TRY(window_dim("cols", g->W, g->KW, g->dw, g->sw, w->padding, w->pl, w->pr, &g->OW,
-                       &g->pl));
     int64_t odims[4];
-    frt_window_out_dims(g, w->nchw, odims);
+    FRT_TRY(frt_conv_geom(op, &s->w, s->sh, s->sw, s->dh, s->dw, depthwise, x, f, g, odims,
+                          &cg.groups));
+    cg.cin_g = depthwise ? 1 : f->dims[2];
+    const frt_window_attrs *w = &s->w;
     const float *bias;
     FRT_TRY(frt_cuda_fused_bias(ctx, s->fused ? &s->f : NULL, 2, g->OC, &bias));
     frt_tensor *out;
@@ -487,19 +428,6 @@ static frt_status *pool_init(frt_kernel_init_ctx *ic, void **state) {
     return NULL;
 }
 
-/* TF's GetWindowedOutputSizeVerbose with dilation 1, with pool.c's error text. */
-static frt_status *pool_window_dim(const char *op, int64_t in, int64_t k, int64_t s,
-                                   frt_padding mode, int64_t eb, int64_t ea, int64_t *out,
-                                   int64_t *pb) {
-    frt_window_dim(in, k, s, mode, eb, ea, out, pb);
-    if (*out < 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: Computed output size would be negative: %lld [input: %lld, "
-                              "window: %lld, stride: %lld]",
-                              op, (long long)*out, (long long)in, (long long)k, (long long)s);
-    return NULL;
-}
-
 /* cuDNN pools NCHW tensors only (its w stride must be 1), so NHWC data is transposed to NCHW
  * and back, as TF's GPU pooling does (a channel count of 1 needs no transpose: the two
  * layouts are the same bytes). Padding: cuDNN's symmetric part, the rest explicit — with -inf
@@ -511,21 +439,10 @@ static frt_status *pool_window_dim(const char *op, int64_t in, int64_t k, int64_
 static frt_status *pool_run(frt_kernel_ctx *ctx, const pool_state *s) {
     const frt_tensor *x = frt_kernel_input(ctx, 0);
     const char *op = ctx->def->op;
-    if (x->ndim != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: input must be 4-dimensional, got %s",
-                              op, FRT_SHAPE_STR(x));
     const frt_window_attrs *w = &s->w;
-    frt_window_geom g = {.KH = s->kh, .KW = s->kw, .sh = s->sh, .sw = s->sw, .dh = 1, .dw = 1};
-    frt_window_geom_input(&g, x, w->nchw);
-    g.OC = g.C;
-    FRT_TRY(pool_window_dim(op, g.H, g.KH, g.sh, w->padding, w->pt, w->pb, &g.OH, &g.pt));
-    FRT_TRY(pool_window_dim(op, g.W, g.KW, g.sw, w->padding, w->pl, w->pr, &g.OW, &g.pl));
-    if (w->padding == FRT_PADDING_EXPLICIT &&
-        (w->pt >= g.KH || w->pb >= g.KH || w->pl >= g.KW || w->pr >= g.KW))
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: explicit padding must be smaller than the window", op);
+    frt_window_geom g;
     int64_t odims[4];
-    frt_window_out_dims(&g, w->nchw, odims);
+    FRT_TRY(frt_pool_geom(op, w, s->kh, s->kw, s->sh, s->sw, x, &g, odims));
     frt_tensor *out;
     FRT_TRY(frt_kernel_output(ctx, 0, x->dtype, odims, 4, &out));
     if (out->n == 0) return NULL;

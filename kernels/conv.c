@@ -3,9 +3,10 @@
  * optimizer makes them too) whose bias + activation run on each output tile while it is in
  * cache: after each im2col tile's GEMM, after each row block of a 1x1 GEMM, and on the
  * accumulators of the depthwise loop. The unfused ops are the fused ones with no epilogue.
- * Owns: filter checks; 1x1 convs as one GEMM, general convs as im2col over tiles of output pixels + GEMM
+ * Owns: 1x1 convs as one GEMM, general convs as im2col over tiles of output pixels + GEMM
  * (grouped convs too), depthwise as a direct loop vectorised over channels.
- * Does not own: conv attrs (core/window_attrs.c, shared with cuda/), the output-size rule
+ * Does not own: conv attrs and filter/geometry checks (core/window_attrs.c, shared with
+ * cuda/), the output-size rule
  * (core/shape.c), the NCHW<->NHWC boundary (window_impl.h), the epilogue's attrs
  * (core/fused_attrs.c) and formulas (fused_impl.h), pooling.
  * Threading: work is split over the session's pool; OpenBLAS runs single-threaded inside
@@ -48,20 +49,6 @@ static frt_status *conv_init(frt_kernel_init_ctx *ic, void **state) {
     return NULL;
 }
 
-/* TF's GetWindowedOutputSizeVerbose for one spatial dim, with its error text. */
-static frt_status *window_dim(const char *what, int64_t in, int64_t k, int64_t d, int64_t s,
-                              frt_padding mode, int64_t eb, int64_t ea, int64_t *out,
-                              int64_t *pb) {
-    int64_t keff = (k - 1) * d + 1;
-    frt_window_dim(in, keff, s, mode, eb, ea, out, pb);
-    if (*out < 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Computed output size would be negative: %lld [input %s: %lld, "
-                              "effective filter size: %lld, stride: %lld]",
-                              (long long)*out, what, (long long)in, (long long)keff, (long long)s);
-    return NULL;
-}
-
 /* ---- shared geometry --------------------------------------------------------------- */
 
 typedef frt_window_geom geom; /* short name for the loops below */
@@ -78,51 +65,11 @@ static frt_status *conv_common(frt_kernel_ctx *ctx, bool depthwise, frt_window_n
     const conv_state *s = frt_kernel_state(ctx);
     const frt_tensor *x = frt_kernel_input(ctx, 0), *f = frt_kernel_input(ctx, 1);
     const char *op = ctx->def->op;
-    if (x->ndim != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "input must be 4-dimensional%s",
-                              FRT_SHAPE_STR(x));
-    if (f->ndim != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "filter must be 4-dimensional: %s",
-                              FRT_SHAPE_STR(f));
-    if (x->dtype != FRT_DTYPE_FLOAT || f->dtype != FRT_DTYPE_FLOAT)
-        return frt_status_new(FRT_UNIMPLEMENTED, "%s: only float32 is implemented, got %s",
-                              op, frt_dtype_name(x->dtype));
-    geom g = {.KH = f->dims[0], .KW = f->dims[1], .sh = s->sh, .sw = s->sw, .dh = s->dh,
-              .dw = s->dw};
-    frt_window_geom_input(&g, x, s->w.nchw);
-    int64_t fin = f->dims[2];
-    if (depthwise) {
-        if (fin != g.C)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "input and filter must have the same depth: %lld vs %lld "
-                                  "(input %s, filter %s)",
-                                  (long long)g.C, (long long)fin, FRT_SHAPE_STR(x),
-                                  FRT_SHAPE_STR(f));
-        g.OC = g.C * f->dims[3];
-    } else {
-        if (fin <= 0 || g.C % fin != 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "input depth must be evenly divisible by filter depth: "
-                                  "%lld vs %lld (input %s, filter %s)",
-                                  (long long)g.C, (long long)fin, FRT_SHAPE_STR(x),
-                                  FRT_SHAPE_STR(f));
-        int64_t groups = g.C / fin;
-        if (groups <= 0) /* input depth 0: TF 2.21's message */
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "grouped convolution must have at least one group: %lld groups",
-                                  (long long)groups);
-        if (f->dims[3] % groups != 0)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "output depth must be evenly divisible by number of groups: "
-                                  "%lld vs %lld (filter %s)",
-                                  (long long)f->dims[3], (long long)groups, FRT_SHAPE_STR(f));
-        g.OC = f->dims[3];
-    }
+    geom g;
+    int64_t odims[4], groups;
+    FRT_TRY(frt_conv_geom(op, &s->w, s->sh, s->sw, s->dh, s->dw, depthwise, x, f, &g, odims,
+                          &groups));
     const frt_window_attrs *w = &s->w;
-    FRT_TRY(window_dim("rows", g.H, g.KH, g.dh, g.sh, w->padding, w->pt, w->pb, &g.OH, &g.pt));
-    FRT_TRY(window_dim("cols", g.W, g.KW, g.dw, g.sw, w->padding, w->pl, w->pr, &g.OW, &g.pl));
-    int64_t odims[4];
-    frt_window_out_dims(&g, w->nchw, odims);
     frt_fused_epilogue ep;
     FRT_TRY(frt_fused_bind(ctx, s->fused ? &s->ops : NULL, 2, g.OC, &ep));
     frt_tensor *out;

@@ -26,18 +26,6 @@ static frt_status *pool_init(frt_kernel_init_ctx *ic, void **state) {
 }
 
 /* TF's GetWindowedOutputSizeVerbose with dilation 1, with its error text. */
-static frt_status *window_dim(const char *op, int64_t in, int64_t k, int64_t s,
-                              frt_padding mode, int64_t eb, int64_t ea, int64_t *out,
-                              int64_t *pb) {
-    frt_window_dim(in, k, s, mode, eb, ea, out, pb);
-    if (*out < 0)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: Computed output size would be negative: %lld [input: %lld, "
-                              "window: %lld, stride: %lld]",
-                              op, (long long)*out, (long long)in, (long long)k, (long long)s);
-    return NULL;
-}
-
 typedef struct pool_job {
     const frt_window_geom *g;
     const void *in;
@@ -105,21 +93,10 @@ static frt_status *pool_nhwc(void *arg, const void *in, void *out) {
 static frt_status *pool_run(frt_kernel_ctx *ctx, frt_range_fn fn, const pool_state *s) {
     const frt_tensor *x = frt_kernel_input(ctx, 0);
     const char *op = ctx->def->op;
-    if (x->ndim != 4)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: input must be 4-dimensional, got %s",
-                              op, FRT_SHAPE_STR(x));
     const frt_window_attrs *w = &s->w;
-    frt_window_geom g = {.KH = s->kh, .KW = s->kw, .sh = s->sh, .sw = s->sw, .dh = 1, .dw = 1};
-    frt_window_geom_input(&g, x, w->nchw);
-    g.OC = g.C;
-    FRT_TRY(window_dim(op, g.H, g.KH, g.sh, w->padding, w->pt, w->pb, &g.OH, &g.pt));
-    FRT_TRY(window_dim(op, g.W, g.KW, g.sw, w->padding, w->pl, w->pr, &g.OW, &g.pl));
-    if (w->padding == FRT_PADDING_EXPLICIT &&
-        (w->pt >= g.KH || w->pb >= g.KH || w->pl >= g.KW || w->pr >= g.KW))
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "%s: explicit padding must be smaller than the window", op);
+    frt_window_geom g;
     int64_t odims[4];
-    frt_window_out_dims(&g, w->nchw, odims);
+    FRT_TRY(frt_pool_geom(op, w, s->kh, s->kw, s->sh, s->sw, x, &g, odims));
     frt_tensor *out;
     FRT_TRY(frt_kernel_output(ctx, 0, x->dtype, odims, 4, &out));
     if (out->n == 0) return NULL;
