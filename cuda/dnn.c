@@ -13,10 +13,9 @@
  * NCHW with transposes around it for NHWC; the fused epilogues: cudnnConvolutionBias-
  * ActivationForward for BiasAdd (IDENTITY, which cuDNN allows only with IMPLICIT_PRECOMP_GEMM)
  * and BiasAdd + Relu, the convolution plus our bias + activation kernel for the others.
- * Does not own: conv/pool/fused attrs and their TF error texts (core/window_attrs.c,
- * core/fused_attrs.c, shared with the CPU; batch_norm's still copied from
- * kernels/batch_norm.c, which owns them), padding and
- * transposes (cuda/kernels: frt_cu_pad, frt_cu_transpose), the epilogue kernels
+ * Does not own: conv/pool/fused/batch-norm attrs, shape checks and their TF error texts
+ * (core/window_attrs.c, core/fused_attrs.c, core/batch_norm_attrs.c, shared with the CPU),
+ * padding and transposes (cuda/kernels: frt_cu_pad, frt_cu_transpose), the epilogue kernels
  * (cuda/kernels/epilogue.cuh), handles and streams (cuda/device.c).
  * Numerics: float32 throughout (CUDNN_FMA_MATH: no TF32, unlike TF's default on Ampere and
  * later), so results match the CPU kernels to rounding.
@@ -29,6 +28,7 @@
 
 #include "cuda/dnn_impl.h"
 #include "cuda/kernels/launch.h"
+#include "core/batch_norm_attrs.h"
 #include "core/window_attrs.h"
 
 /* The most workspace a convolution algorithm may ask for; beyond it the heuristic's next
@@ -581,31 +581,17 @@ typedef struct bn_state {
     bool channels_first; /* NCHW / NCDHW */
 } bn_state;
 
-static const char *const bn_names[] = {"x", "scale", "offset", "mean", "variance"};
-
-/* Attrs as kernels/batch_norm.c reads them. Training mode (batch statistics) is not
+/* Attrs as the CPU kernel reads them (core/batch_norm_attrs.c). Training mode (batch statistics) is not
  * implemented on the GPU: such a node fails at plan building, naming the way out. */
 static frt_status *bn_init(frt_kernel_init_ctx *ic, void **state) {
     *state = NULL;
     const frt_attrs *at = ic->attrs;
     bn_state s = {0};
-    bool training;
-    const char *fmt = NULL;
-    FRT_TRY(frt_attr_get_float(at, "epsilon", 1e-4f, &s.epsilon));
-    FRT_TRY(frt_attr_get_bool(at, "is_training", true, &training));
-    FRT_TRY(frt_attr_get_str(at, "data_format", "NHWC", &fmt));
-    if (strcmp(fmt, "NHWC") == 0 || strcmp(fmt, "NDHWC") == 0) s.channels_first = false;
-    else if (strcmp(fmt, "NCHW") == 0 || strcmp(fmt, "NCDHW") == 0) s.channels_first = true;
-    else
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: unsupported data_format '%s'", ic->op,
-                              fmt);
-    if (strcmp(ic->op, "FusedBatchNorm") != 0) {
-        frt_dtype u;
-        FRT_TRY(frt_attr_get_type(at, "U", FRT_DTYPE_FLOAT, &u));
-        if (u != FRT_DTYPE_FLOAT)
-            return frt_status_new(FRT_UNIMPLEMENTED, "%s: only U=float is implemented, got %s",
-                                  ic->op, frt_dtype_name(u));
-    }
+    frt_bn_attrs ba;
+    FRT_TRY(frt_bn_attrs_parse(ic->op, at, &ba));
+    s.epsilon = ba.epsilon;
+    s.channels_first = ba.channels_first;
+    bool training = ba.training;
     if (training)
         return frt_status_new(FRT_UNIMPLEMENTED,
                               "%s with is_training=true is not implemented on GPU (inference "
@@ -626,28 +612,11 @@ static frt_status *batch_norm(frt_kernel_ctx *ctx) {
     const bn_state *s = frt_kernel_state(ctx);
     const char *op = ctx->def->op;
     const frt_tensor *x = frt_kernel_input(ctx, 0);
-    const frt_tensor *v[5] = {x};
-    if (ctx->n_inputs != 5)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s expects 5 inputs, got %d", op,
-                              ctx->n_inputs);
-    for (int i = 1; i < 5; i++) v[i] = frt_kernel_input(ctx, i);
-    if (x->ndim != 4 && x->ndim != 5)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "input must be 4-dimensional%s",
-                              FRT_SHAPE_STR(x));
-    for (int i = 0; i < 5; i++)
-        if (v[i]->dtype != FRT_DTYPE_FLOAT)
-            return frt_status_new(FRT_UNIMPLEMENTED, "%s: %s has dtype %s; only float32 is "
-                                                     "implemented",
-                                  op, bn_names[i], frt_dtype_name(v[i]->dtype));
+    frt_bn_attrs ba = {.epsilon = s->epsilon, .channels_first = s->channels_first};
+    int64_t C;
+    FRT_TRY(frt_bn_check_inputs(op, &ba, ctx->inputs, ctx->n_inputs, &C));
+    frt_tensor *const *v = ctx->inputs;
     int nd = x->ndim, cdim = s->channels_first ? 1 : nd - 1;
-    int64_t C = x->dims[cdim];
-    for (int i = 1; i < 5; i++)
-        if (v[i]->ndim != 1 || v[i]->dims[0] != C)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "%s must be a vector of %lld elements (the channels of x %s), "
-                                  "got %s",
-                                  bn_names[i], (long long)C, FRT_SHAPE_STR(x),
-                                  FRT_SHAPE_STR(v[i]));
     frt_tensor *y;
     FRT_TRY(frt_kernel_forward_input(ctx, 0, 0, FRT_DTYPE_FLOAT, x->dims, x->ndim, &y));
     for (int i = 1; i <= 4 && i < ctx->n_outputs; i++)

@@ -3,7 +3,8 @@
  * b = offset - mean * a (inference; a/b precomputed in init when the four vectors are graph
  * constants), and batch statistics for is_training=true (TF's CPU semantics: biased variance
  * normalises, the batch_variance output is Bessel-corrected, exponential_avg_factor mixes in
- * the old running values). Does not own: unfused batch norm (plain arithmetic ops).
+ * the old running values). Does not own: attrs and input checks (core/batch_norm_attrs.c,
+ * shared with cuda/dnn.c), unfused batch norm (plain arithmetic ops).
  * Outputs as TF's CPU kernel fills them: inference passes mean/variance through as
  * batch_mean/batch_variance and reserve_space_1/2; V3's reserve_space_3 is empty ([0]).
  * Threading: rows of x split over the session's pool. State is read-only in compute. */
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/batch_norm_attrs.h"
 #include "core/kernel.h"
 
 typedef struct bn_state {
@@ -29,8 +31,6 @@ static void bn_free(void *p) {
     free(s);
 }
 
-static const char *const vec_names[] = {"x", "scale", "offset", "mean", "variance"};
-
 /* a[c], b[c] from the four vectors (each C floats). */
 static void fold(const float *scale, const float *offset, const float *mean, const float *var,
                  float eps, int64_t C, float *a, float *b) {
@@ -45,23 +45,12 @@ static frt_status *bn_init(frt_kernel_init_ctx *ic, void **state) {
     *state = NULL;
     const frt_attrs *at = ic->attrs;
     bn_state s = {0};
-    const char *fmt = NULL;
-    FRT_TRY(frt_attr_get_float(at, "epsilon", 1e-4f, &s.epsilon));
-    FRT_TRY(frt_attr_get_float(at, "exponential_avg_factor", 1.0f, &s.avg_factor));
-    FRT_TRY(frt_attr_get_bool(at, "is_training", true, &s.training));
-    FRT_TRY(frt_attr_get_str(at, "data_format", "NHWC", &fmt));
-    if (strcmp(fmt, "NHWC") == 0 || strcmp(fmt, "NDHWC") == 0) s.channels_first = false;
-    else if (strcmp(fmt, "NCHW") == 0 || strcmp(fmt, "NCDHW") == 0) s.channels_first = true;
-    else
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s: unsupported data_format '%s'", ic->op,
-                              fmt);
-    if (strcmp(ic->op, "FusedBatchNorm") != 0) {
-        frt_dtype u;
-        FRT_TRY(frt_attr_get_type(at, "U", FRT_DTYPE_FLOAT, &u));
-        if (u != FRT_DTYPE_FLOAT)
-            return frt_status_new(FRT_UNIMPLEMENTED, "%s: only U=float is implemented, got %s",
-                                  ic->op, frt_dtype_name(u));
-    }
+    frt_bn_attrs ba;
+    FRT_TRY(frt_bn_attrs_parse(ic->op, at, &ba));
+    s.epsilon = ba.epsilon;
+    s.avg_factor = ba.avg_factor;
+    s.training = ba.training;
+    s.channels_first = ba.channels_first;
     bn_state *p = frt_calloc(1, sizeof *p);
     if (!p) return frt_status_new(FRT_RESOURCE_EXHAUSTED, "%s: out of memory", ic->op);
     *p = s;
@@ -157,33 +146,14 @@ static frt_status *batch_norm(frt_kernel_ctx *ctx) {
     const bn_state *s = frt_kernel_state(ctx);
     const char *op = ctx->def->op;
     const frt_tensor *x = frt_kernel_input(ctx, 0);
-    const frt_tensor *v[5] = {x};
-    if (ctx->n_inputs != 5)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "%s expects 5 inputs, got %d", op,
-                              ctx->n_inputs);
-    for (int i = 1; i < 5; i++) v[i] = frt_kernel_input(ctx, i);
-    if (x->ndim != 4 && x->ndim != 5)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "input must be 4-dimensional%s",
-                              FRT_SHAPE_STR(x));
-    for (int i = 0; i < 5; i++)
-        if (v[i]->dtype != FRT_DTYPE_FLOAT)
-            return frt_status_new(FRT_UNIMPLEMENTED, "%s: %s has dtype %s; only float32 is "
-                                                     "implemented",
-                                  op, vec_names[i], frt_dtype_name(v[i]->dtype));
-    int64_t C = x->dims[s->channels_first ? 1 : x->ndim - 1];
+    frt_bn_attrs ba = {.epsilon = s->epsilon, .avg_factor = s->avg_factor,
+                       .training = s->training, .channels_first = s->channels_first};
+    int64_t C;
+    FRT_TRY(frt_bn_check_inputs(op, &ba, ctx->inputs, ctx->n_inputs, &C));
+    frt_tensor *const *v = ctx->inputs;
     int64_t inner = 1;
     if (s->channels_first)
         for (int d = 2; d < x->ndim; d++) inner *= x->dims[d];
-    for (int i = 1; i < 5; i++) {
-        /* Training graphs may feed empty running mean/variance. */
-        if (s->training && i >= 3 && v[i]->n == 0 && v[i]->ndim == 1) continue;
-        if (v[i]->ndim != 1 || v[i]->dims[0] != C)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "%s must be a vector of %lld elements (the channels of x %s), "
-                                  "got %s",
-                                  vec_names[i], (long long)C, FRT_SHAPE_STR(x),
-                                  FRT_SHAPE_STR(v[i]));
-    }
     frt_tensor *y;
     FRT_TRY(frt_kernel_forward_input(ctx, 0, 0, FRT_DTYPE_FLOAT, x->dims, x->ndim, &y));
     const float *xd = frt_tensor_f32(x);

@@ -6,8 +6,7 @@
  * Owns: 1x1 convs as one GEMM, general convs as im2col over tiles of output pixels + GEMM
  * (grouped convs too), depthwise as a direct loop vectorised over channels.
  * Does not own: conv attrs and filter/geometry checks (core/window_attrs.c, shared with
- * cuda/), the output-size rule
- * (core/shape.c), the NCHW<->NHWC boundary (window_impl.h), the epilogue's attrs
+ * cuda/), the output-size rule (core/shape.c), the NCHW<->NHWC boundary (window_impl.h), the epilogue's attrs
  * (core/fused_attrs.c) and formulas (fused_impl.h), pooling.
  * Threading: work is split over the session's pool; OpenBLAS runs single-threaded inside
  * each chunk (matmul.c sets that up at registration). Kernel state is read-only in compute. */
