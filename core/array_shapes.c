@@ -1,6 +1,7 @@
 /* core/array_shapes.c: output shapes of Reshape, Squeeze, ExpandDims, Transpose, ConcatV2,
- * the Pads and GatherV2 with TF's checks and messages (see core/array_shapes.h). Used by
- * kernels/ (shape_ops, transpose, concat_ops, pad_ops, gather_ops) and cuda/array_ops.c.
+ * the Pads, GatherV2 and Slice, and reduction axes, with TF's checks and messages (see
+ * core/array_shapes.h). Used by kernels/ (shape_ops, transpose, concat_ops, pad_ops,
+ * gather_ops, slice_ops, reduce) and cuda/ (array_ops, reduce_ops).
  * Thread-safety: pure functions over caller-owned values. */
 #include "core/array_shapes.h"
 
@@ -364,5 +365,61 @@ frt_status *frt_shape_gather(const frt_tensor *p, const frt_tensor *ix, int64_t 
     for (int d = axis + 1; d < pr; d++) g->inner *= p->dims[d];
     for (int d = (int)bd; d < ix->ndim; d++) g->n_idx *= ix->dims[d];
     g->limit = p->dims[axis];
+    return NULL;
+}
+
+frt_status *frt_shape_slice(const frt_tensor *x, const frt_tensor *bt, const frt_tensor *zt,
+                            int64_t *begin, int64_t *size, bool *identity_out) {
+    FRT_TRY(frt_shape_check_index(bt, "begin"));
+    FRT_TRY(frt_shape_check_index(zt, "size"));
+    char s1[96], s2[96];
+    if (bt->ndim != 1 || zt->ndim != 1 || bt->n != x->ndim || zt->n != x->ndim)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "Expected begin and size arguments to be 1-D tensors of size %d, "
+                              "but got shapes %s and %s instead.",
+                              x->ndim, frt_shape_str(bt->dims, bt->ndim, s1, sizeof s1),
+                              frt_shape_str(zt->dims, zt->ndim, s2, sizeof s2));
+    bool identity = true;
+    for (int i = 0; i < x->ndim; i++) {
+        int64_t D = x->dims[i], b = frt_tensor_int_at(bt, i), s = frt_tensor_int_at(zt, i);
+        if (b < 0 || b > D)
+            return frt_status_new(FRT_INVALID_ARGUMENT, "Expected begin[%d] in [0, %lld], but got "
+                                  "%lld", i, (long long)D, (long long)b);
+        if (s == -1) s = D - b;
+        if (s < 0 || b + s > D)
+            return frt_status_new(FRT_INVALID_ARGUMENT, "Expected size[%d] in [0, %lld], but got "
+                                  "%lld", i, (long long)(D - b), (long long)s);
+        begin[i] = b;
+        size[i] = s;
+        if (b != 0 || s != D) identity = false;
+    }
+    *identity_out = identity;
+    return NULL;
+}
+
+frt_status *frt_shape_reduce_axes(const frt_tensor *x, const frt_tensor *at,
+                                  const frt_attrs *attrs, bool *red, bool *keep) {
+    FRT_TRY(frt_shape_check_index(at, "reduction_indices"));
+    if (at->ndim > 1)
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "reduction_indices must be a scalar or vector, got shape %s",
+                              FRT_SHAPE_STR(at));
+    FRT_TRY(frt_attr_get_bool(attrs, "keep_dims", false, keep));
+    for (int d = 0; d < x->ndim; d++) red[d] = false;
+    for (int64_t i = 0; i < at->n; i++) {
+        int64_t a = frt_tensor_int_at(at, i);
+        if (a < -x->ndim || a >= x->ndim)
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "Invalid reduction dimension (%lld for input with %d "
+                                  "dimension(s)",
+                                  (long long)a, x->ndim);
+        if (a < 0) a += x->ndim;
+        if (red[a])
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "Invalid reduction arguments: Axes contains duplicate "
+                                  "dimension: %lld",
+                                  (long long)a);
+        red[a] = true;
+    }
     return NULL;
 }

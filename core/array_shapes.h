@@ -1,7 +1,9 @@
 /* core/array_shapes.h: output shapes of TensorFlow's data-movement ops (Reshape, Squeeze,
- * ExpandDims, Transpose, ConcatV2, Pad/PadV2/MirrorPad, GatherV2) from input dims, attrs and
+ * ExpandDims, Transpose, ConcatV2, Pad/PadV2/MirrorPad, GatherV2, Slice; the reduction axes)
+ * from input dims, attrs and
  * host index tensors, with TF's error texts. Shared by the CPU kernels (kernels/shape_ops.c,
- * transpose.c, concat_ops.c, pad_ops.c, gather_ops.c) and the GPU's (cuda/array_ops.c),
+ * transpose.c, concat_ops.c, pad_ops.c, gather_ops.c, slice_ops.c, reduce.c) and the GPU's
+ * (cuda/array_ops.c, cuda/reduce_ops.c),
  * which differ only in how they move data.
  * Owns: the shape rules and their checks. Does not own: element moves, views, allocation.
  * Thread-safety: pure functions over caller-owned values. */
@@ -82,3 +84,15 @@ typedef struct frt_gather_geom {
 
 FRT_MUST_USE frt_status *frt_shape_gather(const frt_tensor *params, const frt_tensor *indices,
                                           int64_t axis, int64_t batch_dims, frt_gather_geom *g);
+
+/* Slice: the host `begin` and `size` tensors checked against x (size -1: to the end), with
+ * TF's texts; begin and size per dim, and *identity when the slice is all of x. */
+FRT_MUST_USE frt_status *frt_shape_slice(const frt_tensor *x, const frt_tensor *begin_t,
+                                         const frt_tensor *size_tensor, int64_t *begin,
+                                         int64_t *size, bool *identity);
+
+/* Reductions (Sum, Mean, Max, ...): the host `reduction_indices` tensor (scalar or vector,
+ * negative axes count from the end, no duplicates) into red[0..x->ndim), and the keep_dims
+ * attr. */
+FRT_MUST_USE frt_status *frt_shape_reduce_axes(const frt_tensor *x, const frt_tensor *axes,
+                                               const frt_attrs *attrs, bool *red, bool *keep);

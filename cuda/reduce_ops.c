@@ -9,36 +9,13 @@
  * Thread-safety: kernels are stateless; they run with the device entered. */
 #include <stdbool.h>
 
+#include "core/array_shapes.h"
 #include "cuda/elementwise_impl.h"
 
 static frt_status *reduce_run(frt_kernel_ctx *c, frt_cu_reduce_op op) {
     const frt_tensor *x = c->inputs[0], *at = c->inputs[1];
-    if (at->dtype != FRT_DTYPE_INT32 && at->dtype != FRT_DTYPE_INT64)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "reduction_indices must be int32 or int64, got %s",
-                              frt_dtype_name(at->dtype));
-    if (at->ndim > 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "reduction_indices must be a scalar or vector, got shape %s",
-                              FRT_SHAPE_STR(at));
-    bool keep;
-    FRT_TRY(frt_attr_get_bool(c->attrs, "keep_dims", false, &keep));
-    bool red[FRT_MAX_DIMS] = {false};
-    for (int64_t i = 0; i < at->n; i++) {
-        int64_t a = frt_tensor_int_at(at, i);
-        if (a < -x->ndim || a >= x->ndim)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Invalid reduction dimension (%lld for input with %d "
-                                  "dimension(s)",
-                                  (long long)a, x->ndim);
-        if (a < 0) a += x->ndim;
-        if (red[a])
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Invalid reduction arguments: Axes contains duplicate "
-                                  "dimension: %lld",
-                                  (long long)a);
-        red[a] = true;
-    }
+    bool keep, red[FRT_MAX_DIMS] = {false};
+    FRT_TRY(frt_shape_reduce_axes(x, at, c->attrs, red, &keep));
     int64_t out_dims[FRT_MAX_DIMS], xs[FRT_MAX_DIMS], s = 1;
     int out_nd = 0;
     for (int d = x->ndim - 1; d >= 0; d--) {

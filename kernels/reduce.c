@@ -32,29 +32,8 @@ typedef struct red_plan {
 
 static frt_status *plan_reduction(frt_kernel_ctx *c, red_plan *p) {
     const frt_tensor *x = c->inputs[0], *at = c->inputs[1];
-    FRT_TRY(frt_array_check_index(at, "reduction_indices"));
-    if (at->ndim > 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "reduction_indices must be a scalar or vector, got shape %s",
-                              FRT_SHAPE_STR(at));
-    bool keep;
-    FRT_TRY(frt_attr_get_bool(c->attrs, "keep_dims", false, &keep));
-    bool red[FRT_MAX_DIMS] = {false};
-    for (int64_t i = 0; i < at->n; i++) {
-        int64_t a = frt_tensor_int_at(at, i);
-        if (a < -x->ndim || a >= x->ndim)
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Invalid reduction dimension (%lld for input with %d "
-                                  "dimension(s)",
-                                  (long long)a, x->ndim);
-        if (a < 0) a += x->ndim;
-        if (red[a])
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "Invalid reduction arguments: Axes contains duplicate "
-                                  "dimension: %lld",
-                                  (long long)a);
-        red[a] = true;
-    }
+    bool keep, red[FRT_MAX_DIMS] = {false};
+    FRT_TRY(frt_shape_reduce_axes(x, at, c->attrs, red, &keep));
     p->out_nd = 0;
     p->count = 1;
     p->ng = 0;

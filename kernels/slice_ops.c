@@ -135,30 +135,9 @@ static frt_status *strided_slice_compute(frt_kernel_ctx *c) {
 
 static frt_status *slice_compute(frt_kernel_ctx *c) {
     const frt_tensor *x = c->inputs[0], *bt = c->inputs[1], *zt = c->inputs[2];
-    FRT_TRY(frt_array_check_index(bt, "begin"));
-    FRT_TRY(frt_array_check_index(zt, "size"));
-    char s1[96], s2[96];
-    if (bt->ndim != 1 || zt->ndim != 1 || bt->n != x->ndim || zt->n != x->ndim)
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Expected begin and size arguments to be 1-D tensors of size %d, "
-                              "but got shapes %s and %s instead.",
-                              x->ndim, frt_shape_str(bt->dims, bt->ndim, s1, sizeof s1),
-                              frt_shape_str(zt->dims, zt->ndim, s2, sizeof s2));
     int64_t begin[FRT_MAX_DIMS], size[FRT_MAX_DIMS];
-    bool identity = true;
-    for (int i = 0; i < x->ndim; i++) {
-        int64_t D = x->dims[i], b = frt_tensor_int_at(bt, i), s = frt_tensor_int_at(zt, i);
-        if (b < 0 || b > D)
-            return frt_status_new(FRT_INVALID_ARGUMENT, "Expected begin[%d] in [0, %lld], but got "
-                                  "%lld", i, (long long)D, (long long)b);
-        if (s == -1) s = D - b;
-        if (s < 0 || b + s > D)
-            return frt_status_new(FRT_INVALID_ARGUMENT, "Expected size[%d] in [0, %lld], but got "
-                                  "%lld", i, (long long)(D - b), (long long)s);
-        begin[i] = b;
-        size[i] = s;
-        if (b != 0 || s != D) identity = false;
-    }
+    bool identity;
+    FRT_TRY(frt_shape_slice(x, bt, zt, begin, size, &identity));
     if (identity) return frt_array_set_view(c, 0, x, x->dims, x->ndim);
     frt_tensor *y;
     FRT_TRY(frt_kernel_output(c, 0, x->dtype, size, x->ndim, &y));
