@@ -1,10 +1,9 @@
 /* core/array_shapes.h: output shapes of TensorFlow's data-movement ops (Reshape, Squeeze,
  * ExpandDims, Transpose, ConcatV2, Pad/PadV2/MirrorPad, GatherV2, Slice; the reduction axes)
- * from input dims, attrs and
- * host index tensors, with TF's error texts. Shared by the CPU kernels (kernels/shape_ops.c,
- * transpose.c, concat_ops.c, pad_ops.c, gather_ops.c, slice_ops.c, reduce.c) and the GPU's
- * (cuda/array_ops.c, cuda/reduce_ops.c),
- * which differ only in how they move data.
+ * from input dims, attrs and host index tensors, with TF's error texts. Shared by the CPU
+ * kernels (kernels/shape_ops.c, transpose.c, concat_ops.c, pad_ops.c, gather_ops.c,
+ * slice_ops.c, reduce.c) and the GPU's (cuda/array_ops.c, cuda/reduce_ops.c), which differ
+ * only in how they move data.
  * Owns: the shape rules and their checks. Does not own: element moves, views, allocation.
  * Thread-safety: pure functions over caller-owned values. */
 #pragma once
