@@ -16,6 +16,7 @@
 
 #include "graph/device_name.h"
 #include "graph/op_registry.h"
+#include "graph/problems.h"
 #include "graph/place_impl.h"
 
 enum { MAX_LINES = 200, LINE_MAX_BYTES = 2048 };
@@ -43,13 +44,6 @@ enum {
 };
 
 /* Lines of one INVALID_ARGUMENT status, as graph/validate.c collects them. */
-typedef struct problems {
-    char *buf;
-    size_t len, cap;
-    int n;
-    bool oom;
-} problems;
-
 typedef struct placer {
     const frt_graph *g;
     const bool *keep;
@@ -60,44 +54,19 @@ typedef struct placer {
     frt_device_name *specs, *gspecs;             /* own pins; merged group pins */
     int n_specs;
     frt_placement *out;
-    problems bad;
+    frt_problems bad;
 } placer;
 
 static uint64_t bit(int d) { return (uint64_t)1 << d; }
 static bool kept(const placer *P, int i) { return frt_place_kept(P->keep, i); }
 static const frt_node *node(const placer *P, int i) { return &P->g->nodes[i]; }
 
-static void add_problem(problems *p, const frt_node *n, const char *fmt, ...) FRT_PRINTF(3, 4);
-static void add_problem(problems *p, const frt_node *n, const char *fmt, ...) {
-    if (++p->n > MAX_LINES) return;
-    char line[LINE_MAX_BYTES];
-    int k = snprintf(line, sizeof line, "node '%s' (%s): ", n->name, n->op);
-    va_list ap;
-    va_start(ap, fmt);
-    if (k >= 0 && (size_t)k < sizeof line) vsnprintf(line + k, sizeof line - (size_t)k, fmt, ap);
-    va_end(ap);
-    size_t l = strlen(line);
-    if (p->len + l + 2 > p->cap) {
-        size_t cap = (p->len + l + 2) * 2;
-        char *buf = frt_realloc(p->buf, cap);
-        if (!buf) {
-            p->oom = true;
-            return;
-        }
-        p->buf = buf;
-        p->cap = cap;
-    }
-    if (p->len) p->buf[p->len++] = '\n';
-    memcpy(p->buf + p->len, line, l + 1);
-    p->len += l;
-}
-
-static frt_status *report(const problems *p, const char *head) {
-    if (p->oom) return frt_status_oom("listing %s", head);
+static frt_status *report(const frt_problems *p, const char *head) {
+    if (p->text.oom) return frt_status_oom("listing %s", head);
     char more[64] = "";
     if (p->n > MAX_LINES) snprintf(more, sizeof more, "\n... and %d more", p->n - MAX_LINES);
     return frt_status_new(FRT_INVALID_ARGUMENT, "%s (%d node%s):\n%s%s", head, p->n,
-                          p->n == 1 ? "" : "s", p->buf, more);
+                          p->n == 1 ? "" : "s", p->text.s, more);
 }
 
 frt_status *frt_place_check_env(const frt_graph *g, const frt_place_env *env,
@@ -192,9 +161,9 @@ static frt_status *parse_pins(placer *P) {
             frt_device_name local;
             frt_status *lst = frt_device_name_parse_local(nd->device, &local);
             if (lst)
-                add_problem(&P->bad, nd, "%s", frt_status_message(st));
+                frt_problems_add(&P->bad, nd, "%s", frt_status_message(st));
             else
-                add_problem(&P->bad, nd, "%s (a NodeDef needs the full form: '/device:%.*s:%d')",
+                frt_problems_add(&P->bad, nd, "%s (a NodeDef needs the full form: '/device:%.*s:%d')",
                             frt_status_message(st), (int)local.type_len, local.type, local.id);
             frt_status_free(lst);
             frt_status_free(st);
@@ -403,15 +372,15 @@ static void report_pin(placer *P, int i, frt_place_reason why, int related) {
     int gdev = P->pn[find(P, i)].dev;
     switch (why) {
     case FRT_PLACE_SOFT_NO_DEVICE:
-        add_problem(&P->bad, nd, "device '%s' matches no device; devices with a kernel for it: "
+        frt_problems_add(&P->bad, nd, "device '%s' matches no device; devices with a kernel for it: "
                     "[%s]", nd->device, have);
         break;
     case FRT_PLACE_SOFT_NO_KERNEL:
-        add_problem(&P->bad, nd, "device '%s' has no kernel for it; devices with a kernel for "
+        frt_problems_add(&P->bad, nd, "device '%s' has no kernel for it; devices with a kernel for "
                     "it: [%s]", nd->device, have);
         break;
     default:
-        add_problem(&P->bad, nd, "device '%s' conflicts with its colocation group (with '%s', "
+        frt_problems_add(&P->bad, nd, "device '%s' conflicts with its colocation group (with '%s', "
                     "placed on %s); devices with a kernel for it: [%s]", nd->device, group,
                     frt_place_device_name(P->env, gdev, name, sizeof name), have);
         break;
@@ -638,7 +607,7 @@ static frt_status *place(placer *P) {
     place_groups(P);
     for (int i = 0; i < P->n; i++)
         if (kept(P, i)) explain(P, i);
-    if (P->bad.n || P->bad.oom)
+    if (P->bad.n || P->bad.text.oom)
         return report(&P->bad, "device pins that cannot be honoured without soft placement");
     return heuristics(P);
 }
@@ -648,12 +617,12 @@ frt_status *frt_graph_place(const frt_graph *g, const bool *keep, const frt_plac
     memset(out, 0, sizeof *out);
     FRT_TRY(frt_place_check_env(g, env, "placement"));
     placer P = {.g = g, .keep = keep, .env = env, .n = g->n_nodes, .nd = env->n_devices,
-                .out = out};
+                .out = out, .bad = {.max_lines = MAX_LINES, .line_max = LINE_MAX_BYTES}};
     frt_status *st = init(&P, out);
     if (!st) st = place(&P);
     free(P.pn);
     free(P.specs);
-    free(P.bad.buf);
+    frt_strbuf_free(&P.bad.text);
     if (st) frt_placement_free(out);
     return st;
 }

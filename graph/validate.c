@@ -10,41 +10,10 @@
 
 #include "graph/graph.h"
 #include "graph/op_registry.h"
+#include "graph/problems.h"
 
 /* Problems are collected into one growing message; past MAX_LINES only a count is kept. */
 enum { MAX_LINES = 200 };
-
-typedef struct problems {
-    char *buf;
-    size_t len, cap;
-    int n;
-    bool oom;  /* out of memory somewhere: finalize reports that instead */
-} problems;
-
-static void add_problem(problems *p, const frt_node *n, const char *fmt, ...) FRT_PRINTF(3, 4);
-static void add_problem(problems *p, const frt_node *n, const char *fmt, ...) {
-    if (++p->n > MAX_LINES) return;
-    char line[1024];
-    int k = snprintf(line, sizeof line, "node '%s' (%s): ", n->name, n->op);
-    va_list ap;
-    va_start(ap, fmt);
-    if (k >= 0 && (size_t)k < sizeof line) vsnprintf(line + k, sizeof line - (size_t)k, fmt, ap);
-    va_end(ap);
-    size_t l = strlen(line);
-    if (p->len + l + 2 > p->cap) {
-        size_t cap = (p->len + l + 2) * 2;
-        char *buf = frt_realloc(p->buf, cap);
-        if (!buf) {
-            p->oom = true;
-            return;
-        }
-        p->buf = buf;
-        p->cap = cap;
-    }
-    if (p->len) p->buf[p->len++] = '\n';
-    memcpy(p->buf + p->len, line, l + 1);
-    p->len += l;
-}
 
 /* Edges from a NextIteration node are the back edges of TF1 while loops. */
 static bool is_back_edge_source(const frt_graph *g, int node) {
@@ -108,13 +77,13 @@ static int kahn(const frt_graph *g, int *order, int *indeg) {
 
 /* Reports each cycle once as "a -> b -> a". Nodes left by Kahn all have an unordered
  * predecessor, so walking predecessors from any of them must close a cycle. */
-static void report_cycles(const frt_graph *g, const int *indeg, problems *p) {
+static void report_cycles(const frt_graph *g, const int *indeg, frt_problems *p) {
     int n = g->n_nodes;
     int *state = frt_calloc((size_t)n, sizeof *state); /* 0 new, 1 on path, 2 done */
     int *path = frt_malloc((size_t)n * sizeof *path);
     int *pos = frt_malloc((size_t)n * sizeof *pos);
-    if (!state || !path || !pos) p->oom = true;
-    for (int s = 0; s < n && !p->oom; s++) {
+    if (!state || !path || !pos) p->text.oom = true;
+    for (int s = 0; s < n && !p->text.oom; s++) {
         if (indeg[s] == 0 || state[s]) continue;
         int len = 0, u = s;
         while (state[u] == 0) {
@@ -139,7 +108,7 @@ static void report_cycles(const frt_graph *g, const int *indeg, problems *p) {
                 t += (size_t)snprintf(text + t, sizeof text - t, "'%s' -> ",
                                       g->nodes[path[k]].name);
             snprintf(text + t, sizeof text - t, "'%s'", g->nodes[path[len - 1]].name);
-            add_problem(p, &g->nodes[path[len - 1]], "is on a cycle: %s", text);
+            frt_problems_add(p, &g->nodes[path[len - 1]], "is on a cycle: %s", text);
         }
         for (int k = 0; k < len; k++) state[path[k]] = 2;
     }
@@ -174,11 +143,11 @@ static frt_dtype *input_types(const frt_node *nd, int *n, bool *oom) {
 /* Pass 2b: every data edge carries the dtype its consumer's op definition expects (TF's
  * graph import checks the same), so no kernel ever reads a tensor of another dtype than
  * its type attrs say. Edges with an unknown type on either side are left alone. */
-static void check_edge_types(const frt_graph *g, problems *p) {
-    for (int i = 0; i < g->n_nodes && !p->oom; i++) {
+static void check_edge_types(const frt_graph *g, frt_problems *p) {
+    for (int i = 0; i < g->n_nodes && !p->text.oom; i++) {
         const frt_node *nd = &g->nodes[i];
         int nt = 0;
-        frt_dtype *want = input_types(nd, &nt, &p->oom);
+        frt_dtype *want = input_types(nd, &nt, &p->text.oom);
         for (int k = 0; want && k < nd->n_data; k++) {
             int src = nd->data[k].node, idx = nd->data[k].index;
             if (src < 0 || want[k] == FRT_DTYPE_INVALID) continue;
@@ -190,7 +159,7 @@ static void check_edge_types(const frt_graph *g, problems *p) {
             if (!sd || idx < 0 || idx >= sn->n_outputs) continue;
             frt_dtype have = frt_op_output_type_at(sd, &sn->attrs, idx);
             if (have == FRT_DTYPE_INVALID || have == want[k]) continue;
-            add_problem(p, nd, "input %d '%s' is %s (output %d of '%s' (%s)), but the op "
+            frt_problems_add(p, nd, "input %d '%s' is %s (output %d of '%s' (%s)), but the op "
                         "expects %s here",
                         k, nd->inputs[k], frt_dtype_name(have), idx, sn->name, sn->op,
                         frt_dtype_name(want[k]));
@@ -202,7 +171,7 @@ static void check_edge_types(const frt_graph *g, problems *p) {
 /* The attrs the op definition declares have the declared kind, hold valid dtypes and meet
  * their minimums (TF's ValidateAttrValue at graph import), so kernels never see an int
  * where a type belongs, DT_INVALID, or a list shorter than the op allows. */
-static void check_attrs(const frt_node *nd, const frt_op_def *d, problems *p) {
+static void check_attrs(const frt_node *nd, const frt_op_def *d, frt_problems *p) {
     for (int k = 0; k < nd->attrs.n; k++) {
         const frt_op_attr *a = frt_op_find_attr(d, nd->attrs.keys[k]);
         const frt_attr_value *v = &nd->attrs.vals[k];
@@ -211,18 +180,18 @@ static void check_attrs(const frt_node *nd, const frt_op_def *d, problems *p) {
         if (v->kind != a->kind ||
             (a->kind == FRT_ATTR_LIST && !empty_list && v->v.list.elem != a->elem)) {
             if (v->kind == FRT_ATTR_PLACEHOLDER) continue; /* function bodies: bound later */
-            add_problem(p, nd, "attr '%s' must be of type '%s'", a->name, a->type);
+            frt_problems_add(p, nd, "attr '%s' must be of type '%s'", a->name, a->type);
             continue;
         }
         if (v->kind == FRT_ATTR_TYPE &&
             (v->v.type == FRT_DTYPE_INVALID || !frt_dtype_is_valid((int)v->v.type)))
-            add_problem(p, nd, "attr '%s' has an invalid DataType (%d)", a->name,
+            frt_problems_add(p, nd, "attr '%s' has an invalid DataType (%d)", a->name,
                         (int)v->v.type);
         if (v->kind == FRT_ATTR_LIST && v->v.list.elem == FRT_ATTR_TYPE)
             for (int e = 0; e < v->v.list.n; e++)
                 if (v->v.list.v.type[e] == FRT_DTYPE_INVALID ||
                     !frt_dtype_is_valid((int)v->v.list.v.type[e])) {
-                    add_problem(p, nd, "attr '%s' has an invalid DataType (%d) in its list",
+                    frt_problems_add(p, nd, "attr '%s' has an invalid DataType (%d) in its list",
                                 a->name, (int)v->v.list.v.type[e]);
                     break;
                 }
@@ -231,37 +200,37 @@ static void check_attrs(const frt_node *nd, const frt_op_def *d, problems *p) {
             const frt_attr_value *dt = frt_attrs_find(&nd->attrs, "dtype");
             if (dt && dt->kind == FRT_ATTR_TYPE && v->v.tensor &&
                 v->v.tensor->dtype != frt_dtype_base((int)dt->v.type))
-                add_problem(p, nd, "value has dtype %s, but attr 'dtype' is %s",
+                frt_problems_add(p, nd, "value has dtype %s, but attr 'dtype' is %s",
                             frt_dtype_name(v->v.tensor->dtype), frt_dtype_name(dt->v.type));
         }
         if (!a->has_minimum) continue;
         if (v->kind == FRT_ATTR_I && v->v.i < a->minimum)
-            add_problem(p, nd, "attr '%s' has value %lld, less than the minimum %lld", a->name,
+            frt_problems_add(p, nd, "attr '%s' has value %lld, less than the minimum %lld", a->name,
                         (long long)v->v.i, (long long)a->minimum);
         if (v->kind == FRT_ATTR_LIST && v->v.list.n < a->minimum)
-            add_problem(p, nd, "attr '%s' has a list of length %d, less than the minimum %lld",
+            frt_problems_add(p, nd, "attr '%s' has a list of length %d, less than the minimum %lld",
                         a->name, v->v.list.n, (long long)a->minimum);
     }
 }
 
 frt_status *frt_graph_finalize(frt_graph *g) {
-    problems p = {0};
+    frt_problems p = {.max_lines = MAX_LINES, .line_max = 1024};
     int n = g->n_nodes;
     g->finalized = false;
 
     /* Pass 1: names, op definitions, defaults, output counts. */
     int *n_in = frt_malloc((size_t)n * sizeof *n_in + 1);
     if (!n_in) return frt_status_oom("validating a graph of %d nodes", n);
-    for (int i = 0; i < n && !p.oom; i++) {
+    for (int i = 0; i < n && !p.text.oom; i++) {
         frt_node *nd = &g->nodes[i];
         n_in[i] = -1;
         nd->n_outputs = -1;
-        if (!nd->name[0]) add_problem(&p, nd, "node has an empty name");
+        if (!nd->name[0]) frt_problems_add(&p, nd, "node has an empty name");
         else if (frt_graph_find(g, nd->name) != i)
-            add_problem(&p, nd, "duplicate node name (first defined as node #%d)",
+            frt_problems_add(&p, nd, "duplicate node name (first defined as node #%d)",
                         frt_graph_find(g, nd->name));
         if (!nd->op[0]) {
-            add_problem(&p, nd, "node has no op");
+            frt_problems_add(&p, nd, "node has no op");
             continue;
         }
         const frt_op_def *d = frt_op_find(nd->op);
@@ -269,19 +238,19 @@ frt_status *frt_graph_finalize(frt_graph *g) {
         frt_status *st = frt_op_try_fill_defaults(d, &nd->attrs);
         if (st) {
             frt_status_free(st);
-            p.oom = true;
+            p.text.oom = true;
             break;
         }
         check_attrs(nd, d, &p);
         st = frt_op_arity(d, &nd->attrs, &n_in[i], &nd->n_outputs);
         if (st) {
-            add_problem(&p, nd, "%s", frt_status_message(st));
+            frt_problems_add(&p, nd, "%s", frt_status_message(st));
             frt_status_free(st);
         }
     }
 
     /* Pass 2: inputs to edges. */
-    for (int i = 0; i < n && !p.oom; i++) {
+    for (int i = 0; i < n && !p.text.oom; i++) {
         frt_node *nd = &g->nodes[i];
         free(nd->data);
         free(nd->ctrl);
@@ -289,7 +258,7 @@ frt_status *frt_graph_finalize(frt_graph *g) {
         nd->ctrl = frt_malloc((size_t)nd->n_inputs * sizeof *nd->ctrl + 1);
         nd->n_data = nd->n_ctrl = 0;
         if (!nd->data || !nd->ctrl) {
-            p.oom = true;
+            p.text.oom = true;
             break;
         }
         bool misplaced_reported = false;
@@ -300,16 +269,16 @@ frt_status *frt_graph_finalize(frt_graph *g) {
             bool ctrl;
             bool ok = frt_parse_input_name(in, &name, &len, &index, &ctrl);
             int src = ok ? frt_graph_find_n(g, name, len) : -1;
-            if (!ok) add_problem(&p, nd, "input %d '%s' is malformed", k, in);
+            if (!ok) frt_problems_add(&p, nd, "input %d '%s' is malformed", k, in);
             else if (src < 0)
-                add_problem(&p, nd, "input %d '%s' refers to unknown node '%.*s'", k, in,
+                frt_problems_add(&p, nd, "input %d '%s' refers to unknown node '%.*s'", k, in,
                             (int)len, name);
             if (ctrl) {
                 nd->ctrl[nd->n_ctrl++] = src;
                 continue;
             }
             if (nd->n_ctrl > 0 && !misplaced_reported) {
-                add_problem(&p, nd,
+                frt_problems_add(&p, nd,
                             "data input %d '%s' comes after a control input (control inputs "
                             "must follow all data inputs)",
                             k, in);
@@ -317,7 +286,7 @@ frt_status *frt_graph_finalize(frt_graph *g) {
             }
             if (src >= 0 && g->nodes[src].n_outputs >= 0 && index >= g->nodes[src].n_outputs) {
                 const frt_node *s = &g->nodes[src];
-                add_problem(&p, nd, "input %d '%s' refers to output %d of '%s' (%s), which has "
+                frt_problems_add(&p, nd, "input %d '%s' refers to output %d of '%s' (%s), which has "
                             "%d output%s",
                             k, in, index, s->name, s->op, s->n_outputs,
                             s->n_outputs == 1 ? "" : "s");
@@ -326,42 +295,34 @@ frt_status *frt_graph_finalize(frt_graph *g) {
             nd->data[nd->n_data++] = (frt_edge){src, src >= 0 ? index : -1};
         }
         if (n_in[i] >= 0 && nd->n_data != n_in[i])
-            add_problem(&p, nd, "has %d data input%s, but the op takes %d", nd->n_data,
+            frt_problems_add(&p, nd, "has %d data input%s, but the op takes %d", nd->n_data,
                         nd->n_data == 1 ? "" : "s", n_in[i]);
     }
     free(n_in);
 
-    if (!p.oom) check_edge_types(g, &p);
+    if (!p.text.oom) check_edge_types(g, &p);
 
     /* Pass 3: cycles (only over resolved edges). */
-    int *order = p.oom ? NULL : frt_malloc((size_t)n * sizeof *order + 1);
+    int *order = p.text.oom ? NULL : frt_malloc((size_t)n * sizeof *order + 1);
     int *indeg = order ? frt_malloc((size_t)n * sizeof *indeg + 1) : NULL;
     int got = indeg ? kahn(g, order, indeg) : -1;
-    if (got < 0) p.oom = true;
+    if (got < 0) p.text.oom = true;
     else if (got < n) report_cycles(g, indeg, &p);
     free(order);
     free(indeg);
 
-    if (p.oom) {
-        free(p.buf);
+    if (p.text.oom) {
+        frt_strbuf_free(&p.text);
         return frt_status_oom("validating a graph of %d nodes", n);
     }
     if (p.n == 0) {
         g->finalized = true;
         return NULL;
     }
-    if (p.n > MAX_LINES) {
-        char tail[64];
-        snprintf(tail, sizeof tail, "\n... and %d more problems", p.n - MAX_LINES);
-        size_t l = strlen(tail);
-        char *buf = frt_realloc(p.buf, p.len + l + 1);
-        if (buf) {
-            p.buf = buf;
-            memcpy(p.buf + p.len, tail, l + 1);
-        }
-    }
-    frt_status *st = frt_status_new(FRT_INVALID_ARGUMENT, "%s", p.buf);
-    free(p.buf);
+    if (p.n > MAX_LINES)
+        frt_strbuf_printf(&p.text, "\n... and %d more problems", p.n - MAX_LINES);
+    frt_status *st = frt_status_new(FRT_INVALID_ARGUMENT, "%s", p.text.s);
+    frt_strbuf_free(&p.text);
     return st;
 }
 

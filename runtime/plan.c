@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "graph/op_registry.h"
 #include "graph/optimize.h"
 #include "graph/place.h"
@@ -53,36 +54,6 @@ typedef struct builder {
 static frt_status *oom(const char *what) { return frt_status_oom("planning a run: %s", what); }
 
 /* ---- small helpers ---------------------------------------------------------------------- */
-
-/* Appends to a growing string; false (and *buf unchanged) when out of memory. */
-static bool sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-    FRT_PRINTF(4, 5);
-static bool sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    bool ok = true;
-    if (n > 0) {
-        if (*len + (size_t)n + 1 > *cap) {
-            size_t c = (*len + (size_t)n + 1) * 2;
-            char *b = frt_realloc(*buf, c);
-            if (b) {
-                *buf = b;
-                *cap = c;
-            }
-            ok = b != NULL;
-        }
-        if (ok) {
-            vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
-            *len += (size_t)n;
-        }
-    }
-    va_end(ap);
-    return ok;
-}
 
 static int find_feed(const frt_edge *feeds, int n, frt_edge e) {
     for (int i = 0; i < n; i++)
@@ -255,8 +226,7 @@ static frt_status *pass_optimize(builder *b) {
  * step needs that nobody feeds, and ops no device has a kernel for. */
 static frt_status *check_runnable(const builder *b) {
     const frt_graph *g = b->g;
-    char *unsup = NULL, *unfed = NULL;
-    size_t ul = 0, uc = 0, fl = 0, fc = 0;
+    frt_strbuf unsup = {0}, unfed = {0};
     int n_unsup = 0, n_unfed = 0;
     bool ok = true;
     for (int i = 0; i < g->n_nodes && ok; i++) {
@@ -264,8 +234,8 @@ static frt_status *check_runnable(const builder *b) {
         const frt_node *n = &g->nodes[i];
         if (!strcmp(n->op, "Placeholder") && find_feed(b->feeds, b->nfeeds, (frt_edge){i, 0}) < 0) {
             char d[128];
-            ok = sb_printf(&unfed, &fl, &fc, "%s'%s' (%s)", n_unfed ? ", " : "", n->name,
-                           placeholder_desc(n, d, sizeof d));
+            ok = frt_strbuf_printf(&unfed, "%s'%s' (%s)", n_unfed ? ", " : "", n->name,
+                                   placeholder_desc(n, d, sizeof d));
             n_unfed++;
             continue;
         }
@@ -275,8 +245,8 @@ static frt_status *check_runnable(const builder *b) {
             op_known = op_known || frt_kernel_exists(n->op, device_of(b, d)->kernels);
         }
         if (!any) {
-            ok = sb_printf(&unsup, &ul, &uc, "\n  node '%s' (%s)%s", n->name, n->op,
-                           op_known ? " for this dtype" : "");
+            ok = frt_strbuf_printf(&unsup, "\n  node '%s' (%s)%s", n->name, n->op,
+                                   op_known ? " for this dtype" : "");
             n_unsup++;
         }
     }
@@ -287,14 +257,15 @@ static frt_status *check_runnable(const builder *b) {
     } else if (n_unsup) {
         st = frt_status_new(FRT_UNIMPLEMENTED, "%d node%s needed by this run ha%s no %s:%s",
                             n_unsup, n_unsup == 1 ? "" : "s", n_unsup == 1 ? "s" : "ve", where,
-                            unsup);
-        if (n_unfed) st = frt_status_annotate(st, "\nalso missing feeds for placeholders: %s", unfed);
+                            unsup.s);
+        if (n_unfed)
+            st = frt_status_annotate(st, "\nalso missing feeds for placeholders: %s", unfed.s);
     } else if (n_unfed) {
         st = frt_status_new(FRT_INVALID_ARGUMENT, "you must feed a value for placeholder%s %s",
-                            n_unfed == 1 ? "" : "s", unfed);
+                            n_unfed == 1 ? "" : "s", unfed.s);
     }
-    free(unsup);
-    free(unfed);
+    frt_strbuf_free(&unsup);
+    frt_strbuf_free(&unfed);
     return st;
 }
 
@@ -705,7 +676,7 @@ static const char *short_name(const frt_device *d, char *buf, size_t n) {
     return buf;
 }
 
-static bool explain_node(const builder *b, int i, char **out, size_t *len, size_t *cap) {
+static bool explain_node(const builder *b, int i, frt_strbuf *out) {
     const frt_graph *g = b->g;
     const frt_node *n = &g->nodes[i];
     int d = b->place.device[i], rel = b->place.related[i];
@@ -736,8 +707,8 @@ static bool explain_node(const builder *b, int i, char **out, size_t *len, size_
         break;
     default: snprintf(why, sizeof why, "default"); break;
     }
-    return sb_printf(out, len, cap, "  %s (%s): %s  %s\n", n->name, n->op,
-                     short_name(device_of(b, d), dev, sizeof dev), why);
+    return frt_strbuf_printf(out, "  %s (%s): %s  %s\n", n->name, n->op,
+                             short_name(device_of(b, d), dev, sizeof dev), why);
 }
 
 frt_status *frt_plan_explain_placement(const frt_graph *g, const frt_plan_config *cfg,
@@ -747,32 +718,31 @@ frt_status *frt_plan_explain_placement(const frt_graph *g, const frt_plan_config
     frt_status *st = describe_devices(&b);
     if (!st) st = frt_graph_place(g, NULL, &b.penv, &b.place);
     if (!st) st = frt_graph_partition(g, NULL, &b.penv, &b.place, NULL, 0, NULL, 0, &b.part);
-    char *text = NULL;
-    size_t len = 0, cap = 0;
+    frt_strbuf text = {0};
     bool ok = !st;
     int per_dev[FRT_PLACE_MAX_DEVICES] = {0};
-    if (ok) ok = sb_printf(&text, &len, &cap, "placement of %d nodes:\n", g->n_nodes);
+    if (ok) ok = frt_strbuf_printf(&text, "placement of %d nodes:\n", g->n_nodes);
     for (int i = 0; ok && i < g->n_nodes; i++) {
         per_dev[b.place.device[i]]++;
-        ok = explain_node(&b, i, &text, &len, &cap);
+        ok = explain_node(&b, i, &text);
     }
     for (int d = 0; ok && d < cfg->n_devices; d++) {
         char dev[32];
-        ok = sb_printf(&text, &len, &cap, "%s%s %d", d ? ", " : "nodes per device: ",
-                       short_name(device_of(&b, d), dev, sizeof dev), per_dev[d]);
+        ok = frt_strbuf_printf(&text, "%s%s %d", d ? ", " : "nodes per device: ",
+                               short_name(device_of(&b, d), dev, sizeof dev), per_dev[d]);
     }
     int to_dev = 0, to_host = 0;
     for (int c = 0; ok && c < b.part.n_copies; c++)
         b.part.copies[c].dst_space < 0 ? to_host++ : to_dev++;
     if (ok)
-        ok = sb_printf(&text, &len, &cap, "\ncopies: %d (%d into a device's memory, %d to the "
-                       "host)\n", b.part.n_copies, to_dev, to_host);
+        ok = frt_strbuf_printf(&text, "\ncopies: %d (%d into a device's memory, %d to the "
+                               "host)\n", b.part.n_copies, to_dev, to_host);
     if (!st && !ok) st = frt_status_oom("explaining the placement of %d nodes", g->n_nodes);
     builder_free(&b);
     if (st) {
-        free(text);
+        frt_strbuf_free(&text);
         return st;
     }
-    *out = text;
+    *out = text.s;
     return NULL;
 }

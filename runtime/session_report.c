@@ -10,50 +10,18 @@
 #include <string.h>
 
 #include "core/bfc.h"
+#include "core/strbuf.h"
 #include "runtime/session_impl.h"
 
-typedef struct jbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} jbuf;
-
-static void jprintf(jbuf *b, const char *fmt, ...) FRT_PRINTF(2, 3);
-static void jprintf(jbuf *b, const char *fmt, ...) {
-    if (b->oom) return;
-    va_list ap;
-    va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n > 0 && b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->len + (size_t)n + 1) * 2;
-        char *s = frt_realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            va_end(ap);
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    if (n > 0) {
-        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-        b->len += (size_t)n;
-    }
-    va_end(ap);
-}
-
 /* A JSON string: device names hold no quotes or backslashes, but be safe. */
-static void jstring(jbuf *b, const char *s) {
-    jprintf(b, "\"");
+static void jstring(frt_strbuf *b, const char *s) {
+    frt_strbuf_printf(b, "\"");
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\') jprintf(b, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20) jprintf(b, "\\u%04x", *s);
-        else jprintf(b, "%c", *s);
+        if (*s == '"' || *s == '\\') frt_strbuf_printf(b, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) frt_strbuf_printf(b, "\\u%04x", *s);
+        else frt_strbuf_printf(b, "%c", *s);
     }
-    jprintf(b, "\"");
+    frt_strbuf_printf(b, "\"");
 }
 
 frt_status *frt_session_stats_json(frt_session *s, char **out) {
@@ -66,8 +34,8 @@ frt_status *frt_session_stats_json(frt_session *s, char **out) {
     for (int i = 0; p && i < p->n_nodes; i++)
         if (p->nodes[i].def && p->nodes[i].device < FRT_SESSION_MAX_DEVICES)
             nodes[p->nodes[i].device]++;
-    jbuf b = {0};
-    jprintf(&b, "{\n  \"devices\": [");
+    frt_strbuf b = {0};
+    frt_strbuf_printf(&b, "{\n  \"devices\": [");
     for (int d = 0; d < s->n_devices; d++) {
         const frt_device *dev = s->devices[d];
         frt_alloc_stats st, base;
@@ -79,20 +47,20 @@ frt_status *frt_session_stats_json(frt_session *s, char **out) {
             mode = frt_bfc_mode(dev->alloc);
             if (!limit) limit = base.limit; /* no budget of its own: the process cap */
         }
-        jprintf(&b, "%s\n    {\"name\": ", d ? "," : "");
+        frt_strbuf_printf(&b, "%s\n    {\"name\": ", d ? "," : "");
         jstring(&b, dev->name);
-        jprintf(&b, ", \"simulated\": %s, \"mode\": ", dev->simulated ? "true" : "false");
+        frt_strbuf_printf(&b, ", \"simulated\": %s, \"mode\": ", dev->simulated ? "true" : "false");
         jstring(&b, mode ? mode : "unknown");
-        jprintf(&b, ", \"limit_bytes\": %zu, \"in_use_bytes\": %zu, \"peak_bytes\": %zu, "
+        frt_strbuf_printf(&b, ", \"limit_bytes\": %zu, \"in_use_bytes\": %zu, \"peak_bytes\": %zu, "
                     "\"regions\": %zu, \"largest_free_bytes\": %zu, \"num_allocs\": %zu, "
                     "\"nodes\": %d}",
                 limit, st.in_use, st.peak, st.regions, st.largest_free, st.num_allocs,
                 nodes[d]);
     }
-    jprintf(&b, "\n  ],\n  \"copies\": {\"count\": %ld, \"bytes\": %ld}\n}\n", copies,
+    frt_strbuf_printf(&b, "\n  ],\n  \"copies\": {\"count\": %ld, \"bytes\": %ld}\n}\n", copies,
             copy_bytes);
     if (b.oom) {
-        free(b.s);
+        frt_strbuf_free(&b);
         return frt_status_oom("writing the session's statistics");
     }
     *out = b.s;
