@@ -460,6 +460,21 @@ const char *frt_bfc_mode(frt_allocator *a) {
     return b ? b->mode : NULL;
 }
 
+int frt_bfc_region_sizes(frt_allocator *a, size_t *sizes, int max) {
+    bfc *b = as_bfc(a);
+    if (!b) return 0;
+    pthread_mutex_lock(&b->mu);
+    int n = (int)b->n_regions;
+    for (int i = 0; i < n && i < max; i++) sizes[i] = b->regions[i].size;
+    pthread_mutex_unlock(&b->mu);
+    return n;
+}
+
+double frt_alloc_fragmentation(const frt_alloc_stats *st) {
+    size_t free_bytes = st->region_bytes > st->in_use ? st->region_bytes - st->in_use : 0;
+    return free_bytes ? 1.0 - (double)st->largest_free / (double)free_bytes : 0.0;
+}
+
 size_t frt_bfc_release_free_regions(frt_allocator *a) {
     bfc *b = as_bfc(a);
     if (!b) return 0;

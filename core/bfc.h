@@ -60,6 +60,13 @@ FRT_MUST_USE frt_status *frt_bfc_new(const char *name, const frt_region_source *
  * regions grow. NULL when a is not a BFC allocator. */
 const char *frt_bfc_mode(frt_allocator *a);
 
+/* The sizes of a's regions, in the order they were taken: writes at most max of them and
+ * returns how many there are (0 when a is not a BFC allocator). */
+int frt_bfc_region_sizes(frt_allocator *a, size_t *sizes, int max);
+/* How scattered the free memory of a region allocator is: 1 - largest free chunk / free bytes
+ * in its regions (0 when nothing is free, or all of it is one chunk). */
+double frt_alloc_fragmentation(const frt_alloc_stats *st);
+
 /* Gives back to the source every region with nothing allocated in it and returns the bytes
  * given back (0 when a is not a BFC allocator). Later allocations take new regions. */
 size_t frt_bfc_release_free_regions(frt_allocator *a);

@@ -38,7 +38,7 @@ frt_status *frt_session_stats_json(frt_session *s, char **out) {
     frt_strbuf_printf(&b, "{\n  \"devices\": [");
     for (int d = 0; d < s->n_devices; d++) {
         const frt_device *dev = s->devices[d];
-        frt_alloc_stats st, base;
+        frt_alloc_stats st, base = {0};
         frt_allocator_stats(s->allocs[d], &st);
         const char *mode = "host";
         size_t limit = st.limit;
@@ -49,16 +49,24 @@ frt_status *frt_session_stats_json(frt_session *s, char **out) {
         }
         frt_strbuf_printf(&b, "%s\n    {\"name\": ", d ? "," : "");
         jstring(&b, dev->name);
-        frt_strbuf_printf(&b, ", \"simulated\": %s, \"mode\": ", dev->simulated ? "true" : "false");
+        frt_strbuf_printf(&b, ", \"simulated\": %s, \"mode\": ",
+                          dev->simulated ? "true" : "false");
         jstring(&b, mode ? mode : "unknown");
-        frt_strbuf_printf(&b, ", \"limit_bytes\": %zu, \"in_use_bytes\": %zu, \"peak_bytes\": %zu, "
-                    "\"regions\": %zu, \"largest_free_bytes\": %zu, \"num_allocs\": %zu, "
-                    "\"nodes\": %d}",
-                limit, st.in_use, st.peak, st.regions, st.largest_free, st.num_allocs,
-                nodes[d]);
+        frt_strbuf_printf(&b, ", \"limit_bytes\": %zu, \"in_use_bytes\": %zu, "
+                          "\"peak_bytes\": %zu, \"regions\": %zu, \"largest_free_bytes\": %zu, "
+                          "\"num_allocs\": %zu, \"nodes\": %d",
+                          limit, st.in_use, st.peak, st.regions, st.largest_free, st.num_allocs,
+                          nodes[d]);
+        /* the device allocator's regions, one by one, and how scattered their free memory is */
+        size_t sizes[64];
+        int nr = dev->alloc ? frt_bfc_region_sizes(dev->alloc, sizes, 64) : 0;
+        frt_strbuf_printf(&b, ", \"region_sizes\": [");
+        for (int r = 0; r < nr && r < 64; r++)
+            frt_strbuf_printf(&b, "%s%zu", r ? ", " : "", sizes[r]);
+        frt_strbuf_printf(&b, "], \"fragmentation\": %.4f}", frt_alloc_fragmentation(&base));
     }
-    frt_strbuf_printf(&b, "\n  ],\n  \"copies\": {\"count\": %ld, \"bytes\": %ld}\n}\n", copies,
-            copy_bytes);
+    frt_strbuf_printf(&b, "\n  ],\n  \"copies\": {\"count\": %ld, \"bytes\": %ld}\n}\n",
+                      copies, copy_bytes);
     if (b.oom) {
         frt_strbuf_free(&b);
         return frt_status_oom("writing the session's statistics");

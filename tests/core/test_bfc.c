@@ -171,12 +171,23 @@ static void growth_regions_double_under_the_limit(void **state) {
     assert_null(p[5]);
     assert_int_equal(g->taken, 32 * MiB);
     CHECK(a);
+    size_t got[8];
+    assert_int_equal(frt_bfc_region_sizes(a, got, 8), 4); /* the regions, one by one */
+    for (int i = 0; i < 4; i++) assert_int_equal(got[i], want[i]);
+    /* free: the 4 MiB region's 3 MiB, in one chunk (10 MiB took all of the 16 MiB region:
+     * a chunk is split only when it is twice the request) */
+    frt_alloc_stats busy = stats(a);
+    assert_float_equal(frt_alloc_fragmentation(&busy), 0.0, 1e-9);
     const size_t sizes[] = {MiB, MiB, MiB, 10 * MiB, 10 * MiB};
-    for (int i = 0; i < 5; i++) a->free(a, p[i], sizes[i]);
+    a->free(a, p[0], sizes[0]); /* 1 MiB more free, in the first region: 1 - 3/4 scattered */
+    busy = stats(a);
+    assert_float_equal(frt_alloc_fragmentation(&busy), 1.0 - 3.0 / 4.0, 1e-9);
+    for (int i = 1; i < 5; i++) a->free(a, p[i], sizes[i]);
     frt_alloc_stats st = stats(a);
     assert_int_equal(st.in_use, 0);
     assert_int_equal(st.regions, 4);
     assert_int_equal(st.largest_free, 16 * MiB);
+    assert_float_equal(frt_alloc_fragmentation(&st), 1.0 - 16.0 / 32.0, 1e-9);
     CHECK(a);
     frt_allocator_unref(a);
     sim_done(g);

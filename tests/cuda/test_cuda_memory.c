@@ -84,6 +84,10 @@ static void fraction_fits(void **state) {
 #endif
     assert_true(peak > 0 && peak <= limit);
     assert_int_equal(gpu_field(r, "regions"), 1); /* the whole limit, at first use */
+    char one_region[64];
+    snprintf(one_region, sizeof one_region, "\"region_sizes\": [%lld]", limit);
+    if (!strstr(r->json, one_region)) fail_msg("expected %s: %s", one_region, r->json);
+    assert_non_null(strstr(r->json, "\"fragmentation\": 0."));
     assert_non_null(strstr(r->json, "\"mode\": \"fraction\""));
     assert_non_null(strstr(r->err, "(_FusedConv2D): /job:localhost/replica:0/task:0/device:GPU:0"));
     printf("fraction 0.25: peak %lld of %lld bytes\n", peak, limit);
