@@ -58,3 +58,15 @@ frt_status *frt_bmm_geom_init(const frt_tensor *x, const frt_tensor *y, bool ta,
     g->ycount = ycount;
     return NULL;
 }
+
+frt_status *frt_bmm_v3_check_types(const frt_attrs *attrs) {
+    frt_dtype ta, tb, tout;
+    FRT_TRY(frt_attr_get_type(attrs, "Ta", FRT_DTYPE_INVALID, &ta));
+    FRT_TRY(frt_attr_get_type(attrs, "Tb", ta, &tb));
+    FRT_TRY(frt_attr_get_type(attrs, "Tout", ta, &tout));
+    if (tb != ta || tout != ta)
+        return frt_status_new(FRT_UNIMPLEMENTED,
+                              "BatchMatMulV3 with Ta=%s, Tb=%s, Tout=%s (only equal types)",
+                              frt_dtype_name(ta), frt_dtype_name(tb), frt_dtype_name(tout));
+    return NULL;
+}

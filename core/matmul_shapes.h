@@ -31,6 +31,10 @@ FRT_MUST_USE frt_status *frt_bmm_attrs(const frt_attrs *attrs, const frt_tensor 
 FRT_MUST_USE frt_status *frt_bmm_geom_init(const frt_tensor *x, const frt_tensor *y, bool ta,
                                            bool tb, bool broadcast, frt_bmm_geom *g);
 
+/* BatchMatMulV3's Ta, Tb and Tout: UNIMPLEMENTED unless all three are one type (what both
+ * devices' kernels run). */
+FRT_MUST_USE frt_status *frt_bmm_v3_check_types(const frt_attrs *attrs);
+
 /* The matrix offsets into x and y (in matrices) of output batch b. */
 static inline void frt_bmm_batch_offsets(const frt_bmm_geom *g, int64_t b, int64_t *xo,
                                          int64_t *yo) {

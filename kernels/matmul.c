@@ -270,15 +270,7 @@ static frt_status *batch_matmul_v2(frt_kernel_ctx *ctx) { return batch_matmul(ct
 /* V3 names its types Ta, Tb, Tout; we support Ta == Tb == Tout. */
 static frt_status *bmm_v3_init(frt_kernel_init_ctx *ic, void **state) {
     *state = NULL;
-    frt_dtype ta, tb, tout;
-    FRT_TRY(frt_attr_get_type(ic->attrs, "Ta", FRT_DTYPE_INVALID, &ta));
-    FRT_TRY(frt_attr_get_type(ic->attrs, "Tb", ta, &tb));
-    FRT_TRY(frt_attr_get_type(ic->attrs, "Tout", ta, &tout));
-    if (tb != ta || tout != ta)
-        return frt_status_new(FRT_UNIMPLEMENTED,
-                              "BatchMatMulV3 with Ta=%s, Tb=%s, Tout=%s (only equal types)",
-                              frt_dtype_name(ta), frt_dtype_name(tb), frt_dtype_name(tout));
-    return NULL;
+    return frt_bmm_v3_check_types(ic->attrs);
 }
 
 #define MATMUL_TYPES(X, ...) FRT_REAL_TYPES(X, __VA_ARGS__)

@@ -101,7 +101,7 @@ typedef struct copy_wait {
     /* device-to-device staging waits here instead (sync): */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool waiting, done;
+    bool done;
     frt_status *st;
 } copy_wait;
 
