@@ -423,3 +423,25 @@ frt_status *frt_shape_reduce_axes(const frt_tensor *x, const frt_tensor *at,
     }
     return NULL;
 }
+
+frt_status *frt_shape_bias_add(const frt_attrs *attrs, const frt_tensor *x, const frt_tensor *b,
+                               bool *nchw) {
+    const char *fmt = "NHWC";
+    FRT_TRY(frt_attr_get_str(attrs, "data_format", "NHWC", &fmt));
+    if (strcmp(fmt, "NHWC") == 0) *nchw = false;
+    else if (strcmp(fmt, "NCHW") == 0) *nchw = true;
+    else return frt_status_new(FRT_INVALID_ARGUMENT, "Invalid data format: %s", fmt);
+    if (b->ndim != 1)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "Biases must be 1D: %s", FRT_SHAPE_STR(b));
+    if (x->ndim < 2)
+        return frt_status_new(FRT_INVALID_ARGUMENT, "Input tensor must be at least 2D: %s",
+                              FRT_SHAPE_STR(x));
+    *nchw = *nchw && x->ndim >= 3; /* TF treats a 2-D NCHW input like NHWC */
+    int cdim = *nchw ? 1 : x->ndim - 1;
+    if (x->dims[cdim] != b->dims[0])
+        return frt_status_new(FRT_INVALID_ARGUMENT,
+                              "Must provide as many biases as the last dimension of the input "
+                              "tensor: %s vs. %s",
+                              FRT_SHAPE_STR(b), FRT_SHAPE_STR(x));
+    return NULL;
+}

@@ -95,3 +95,9 @@ FRT_MUST_USE frt_status *frt_shape_slice(const frt_tensor *x, const frt_tensor *
  * attr. */
 FRT_MUST_USE frt_status *frt_shape_reduce_axes(const frt_tensor *x, const frt_tensor *axes,
                                                const frt_attrs *attrs, bool *red, bool *keep);
+
+/* BiasAdd's layout and checks (TF's texts): data_format NHWC or NCHW, a 1-D bias, an input
+ * of at least 2 dims whose channel dim (the last; dim 1 for NCHW of 3 or more dims: TF treats
+ * a 2-D NCHW input like NHWC) has as many elements as the bias. *nchw: the channel is dim 1. */
+FRT_MUST_USE frt_status *frt_shape_bias_add(const frt_attrs *attrs, const frt_tensor *x,
+                                            const frt_tensor *b, bool *nchw);

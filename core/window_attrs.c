@@ -264,3 +264,20 @@ frt_status *frt_pool_geom(const char *op, const frt_window_attrs *w, int64_t kh,
     frt_window_out_dims(g, w->nchw, odims);
     return NULL;
 }
+
+frt_status *frt_pool_window_from_inputs(frt_pool_attrs *p, const frt_tensor *ksize,
+                                        const frt_tensor *strides) {
+    int64_t k[4], st[4];
+    const frt_tensor *in[2] = {ksize, strides};
+    for (int i = 0; i < 2; i++) {
+        const frt_tensor *t = in[i];
+        if (t->ndim != 1 || t->n != 4 ||
+            (t->dtype != FRT_DTYPE_INT32 && t->dtype != FRT_DTYPE_INT64))
+            return frt_status_new(FRT_INVALID_ARGUMENT,
+                                  "MaxPoolV2: %s must be a vector of 4 ints, got %s %s",
+                                  i == 0 ? "ksize" : "strides", frt_dtype_name(t->dtype),
+                                  FRT_SHAPE_STR(t));
+        for (int d = 0; d < 4; d++) (i == 0 ? k : st)[d] = frt_tensor_int_at(t, d);
+    }
+    return frt_pool_set_window(p, "MaxPoolV2", k, 4, st, 4);
+}

@@ -91,6 +91,9 @@ FRT_MUST_USE frt_status *frt_pool_attrs_parse(const char *op, const frt_attrs *a
 FRT_MUST_USE frt_status *frt_pool_set_window(frt_pool_attrs *p, const char *op,
                                              const int64_t *k, int nk, const int64_t *st,
                                              int nst);
+/* MaxPoolV2's window from its ksize and strides inputs (host tensors of 4 ints). */
+FRT_MUST_USE frt_status *frt_pool_window_from_inputs(frt_pool_attrs *p, const frt_tensor *ksize,
+                                                     const frt_tensor *strides);
 
 /* A Conv2D / DepthwiseConv2dNative node's geometry (float32 only) from input x and filter f
  * (HWIO; depthwise: [KH, KW, C, multiplier]) under attrs w, strides and dilations, with TF's

@@ -523,18 +523,8 @@ static frt_status *pool(frt_kernel_ctx *ctx) { return pool_run(ctx, frt_kernel_s
 /* MaxPoolV2: ksize and strides are int32 host-memory inputs 1 and 2. */
 static frt_status *maxpool_v2(frt_kernel_ctx *ctx) {
     pool_state s = *(const pool_state *)frt_kernel_state(ctx);
-    int64_t k[4], st[4];
-    for (int i = 1; i <= 2; i++) {
-        const frt_tensor *t = frt_kernel_input(ctx, i);
-        if (t->ndim != 1 || t->n != 4 ||
-            (t->dtype != FRT_DTYPE_INT32 && t->dtype != FRT_DTYPE_INT64))
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "MaxPoolV2: %s must be a vector of 4 ints, got %s %s",
-                                  i == 1 ? "ksize" : "strides", frt_dtype_name(t->dtype),
-                                  FRT_SHAPE_STR(t));
-        for (int d = 0; d < 4; d++) (i == 1 ? k : st)[d] = frt_tensor_int_at(t, d);
-    }
-    FRT_TRY(frt_pool_set_window(&s, "MaxPoolV2", k, 4, st, 4));
+    FRT_TRY(frt_pool_window_from_inputs(&s, frt_kernel_input(ctx, 1),
+                                        frt_kernel_input(ctx, 2)));
     return pool_run(ctx, &s);
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array_shapes.h"
 #include "core/shape.h"
 #include "cuda/elementwise_impl.h"
 
@@ -71,24 +72,8 @@ BINARY_OPS(DEF_BINARY)
 static frt_status *bias_add_compute(frt_kernel_ctx *c) {
     FRT_TRY(check_float_inputs(c, 2));
     const frt_tensor *x = c->inputs[0], *b = c->inputs[1];
-    const char *fmt = "NHWC";
-    FRT_TRY(frt_attr_get_str(c->attrs, "data_format", "NHWC", &fmt));
     bool nchw;
-    if (strcmp(fmt, "NHWC") == 0) nchw = false;
-    else if (strcmp(fmt, "NCHW") == 0) nchw = true;
-    else return frt_status_new(FRT_INVALID_ARGUMENT, "Invalid data format: %s", fmt);
-    if (b->ndim != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Biases must be 1D: %s", FRT_SHAPE_STR(b));
-    if (x->ndim < 2)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Input tensor must be at least 2D: %s",
-                              FRT_SHAPE_STR(x));
-    nchw = nchw && x->ndim >= 3; /* TF treats a 2-D NCHW input like NHWC */
-    int cdim = nchw ? 1 : x->ndim - 1;
-    if (x->dims[cdim] != b->dims[0])
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Must provide as many biases as the last dimension of the input "
-                              "tensor: %s vs. %s",
-                              FRT_SHAPE_STR(b), FRT_SHAPE_STR(x));
+    FRT_TRY(frt_shape_bias_add(c->attrs, x, b, &nchw));
     frt_tensor *y;
     FRT_TRY(frt_kernel_forward_input(c, 0, 0, FRT_DTYPE_FLOAT, x->dims, x->ndim, &y));
     if (x->n == 0) return NULL;

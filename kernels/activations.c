@@ -11,6 +11,7 @@
 
 #include "kernels/cwise_impl.h"
 #include "kernels/cwise_math.h"
+#include "core/array_shapes.h"
 #include "core/kernel.h"
 
 #define GRAIN_CHEAP 32768
@@ -283,24 +284,8 @@ static frt_status *bias_run(frt_kernel_ctx *c, frt_dtype dt,
                             void (*rows)(const bias_job *, int64_t, int64_t)) {
     FRT_TRY(check_one(c, dt, 2));
     const frt_tensor *x = c->inputs[0], *b = c->inputs[1];
-    const char *fmt = "NHWC";
-    FRT_TRY(frt_attr_get_str(c->attrs, "data_format", "NHWC", &fmt));
     bool nchw;
-    if (strcmp(fmt, "NHWC") == 0) nchw = false;
-    else if (strcmp(fmt, "NCHW") == 0) nchw = true;
-    else return frt_status_new(FRT_INVALID_ARGUMENT, "Invalid data format: %s", fmt);
-    if (b->ndim != 1)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Biases must be 1D: %s", FRT_SHAPE_STR(b));
-    if (x->ndim < 2)
-        return frt_status_new(FRT_INVALID_ARGUMENT, "Input tensor must be at least 2D: %s",
-                              FRT_SHAPE_STR(x));
-    nchw = nchw && x->ndim >= 3;
-    int cdim = nchw ? 1 : x->ndim - 1;
-    if (x->dims[cdim] != b->dims[0])
-        return frt_status_new(FRT_INVALID_ARGUMENT,
-                              "Must provide as many biases as the last dimension of the input "
-                              "tensor: %s vs. %s",
-                              FRT_SHAPE_STR(b), FRT_SHAPE_STR(x));
+    FRT_TRY(frt_shape_bias_add(c->attrs, x, b, &nchw));
     frt_tensor *y;
     FRT_TRY(frt_kernel_forward_input(c, 0, 0, dt, x->dims, x->ndim, &y));
     if (x->n == 0) return NULL;

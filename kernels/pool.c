@@ -116,18 +116,7 @@ FRT_FLOAT_TYPES(DEFINE_POOL_COMPUTE, avgpool)
 
 /* MaxPoolV2: ksize and strides are int32 host-memory inputs 1 and 2. */
 static frt_status *window_from_inputs(frt_kernel_ctx *ctx, pool_state *s) {
-    int64_t k[4], st[4];
-    for (int i = 1; i <= 2; i++) {
-        const frt_tensor *t = frt_kernel_input(ctx, i);
-        if (t->ndim != 1 || t->n != 4 ||
-            (t->dtype != FRT_DTYPE_INT32 && t->dtype != FRT_DTYPE_INT64))
-            return frt_status_new(FRT_INVALID_ARGUMENT,
-                                  "MaxPoolV2: %s must be a vector of 4 ints, got %s %s",
-                                  i == 1 ? "ksize" : "strides", frt_dtype_name(t->dtype),
-                                  FRT_SHAPE_STR(t));
-        for (int d = 0; d < 4; d++) (i == 1 ? k : st)[d] = frt_tensor_int_at(t, d);
-    }
-    return frt_pool_set_window(s, "MaxPoolV2", k, 4, st, 4);
+    return frt_pool_window_from_inputs(s, frt_kernel_input(ctx, 1), frt_kernel_input(ctx, 2));
 }
 
 #define DEFINE_MAXPOOL_V2(X, DT, T)                                                         \
