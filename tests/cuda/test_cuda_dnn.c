@@ -33,16 +33,7 @@ static const float ATOL = 1e-4f, RTOL = 1e-4f;
 
 static int setup(void **state) {
     FRT_ASSERT(tu_pool_setup(state) == 0);
-    frt_device *const *all;
-    int n = 0;
-    frt_devices_all(&all, &n);
-    for (int i = 1; i < n && !gpu; i++)
-        if (!strcmp(all[i]->type, "GPU")) gpu = all[i];
-    if (gpu) {
-        frt_gpu_memory_options o = {.per_process_gpu_memory_fraction = 0.5};
-        frt_status *st = gpu->ops->open_memory(gpu, &o);
-        FRT_ASSERT(st == NULL && "open_memory failed");
-    }
+    gpu = tu_open_gpu();
     return 0;
 }
 

@@ -30,20 +30,9 @@ static bool have_gpu;
 
 static int setup(void **state) {
     FRT_ASSERT(tu_pool_setup(state) == 0);
-    frt_device *const *all;
-    int n;
-    frt_devices_all(&all, &n);
-    devices[0] = all[0];
-    for (int i = 1; i < n && !have_gpu; i++)
-        if (!strcmp(all[i]->type, "GPU")) {
-            devices[1] = all[i];
-            have_gpu = true;
-        }
-    if (have_gpu) {
-        frt_gpu_memory_options o = {.per_process_gpu_memory_fraction = 0.5};
-        frt_status *st = devices[1]->ops->open_memory(devices[1], &o);
-        FRT_ASSERT(st == NULL && "open_memory failed");
-    }
+    devices[0] = frt_device_cpu();
+    devices[1] = tu_open_gpu();
+    have_gpu = devices[1] != NULL;
     return 0;
 }
 

@@ -1,6 +1,9 @@
 /* tests/util/test_util.c: shared test helpers (see test_util.h). */
 #include "util/test_util.h"
 
+#include "core/bfc.h"
+#include "runtime/device.h"
+
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -220,4 +223,18 @@ void tu_write_file(const char *path, const void *data, size_t len) {
     if (!f) fail_msg("cannot create %s", path);
     if (fwrite(data, 1, len, f) != len) fail_msg("short write to %s", path);
     assert_int_equal(fclose(f), 0);
+}
+
+frt_device *tu_open_gpu(void) {
+    frt_device *const *all;
+    int n = 0;
+    frt_devices_all(&all, &n);
+    for (int i = 1; i < n; i++) {
+        if (strcmp(all[i]->type, "GPU") != 0) continue;
+        frt_gpu_memory_options o = {.per_process_gpu_memory_fraction = 0.5};
+        frt_status *st = all[i]->ops->open_memory(all[i], &o);
+        FRT_ASSERT(st == NULL && "open_memory failed");
+        return all[i];
+    }
+    return NULL;
 }

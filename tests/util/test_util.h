@@ -76,3 +76,8 @@ void tu_write_file(const char *path, const void *data, size_t len);
 #define TU_DIMS(...) ((const int64_t[]){__VA_ARGS__})
 #define TU_F32(...) ((const float[]){__VA_ARGS__})
 #define TU_I32(...) ((const int32_t[]){__VA_ARGS__})
+
+/* The process's first GPU with its memory opened (half of it, TF's fraction), or NULL when
+ * there is none: for the CUDA backend's tests. */
+typedef struct frt_device frt_device;
+frt_device *tu_open_gpu(void);
